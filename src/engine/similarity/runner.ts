@@ -1,0 +1,189 @@
+/**
+ * Runs the similarity graphs of ./graphs with onnxruntime-node. One
+ * InferenceSession per graph, created lazily on first use and reused.
+ */
+
+import * as ort from 'onnxruntime-node';
+import {
+  buildInterSimilarityGraph,
+  buildIntraSimilarityGraph,
+  buildPreprocessGraph,
+  buildPromptExtensionGraph,
+  type IntraAggregation,
+} from './graphs';
+
+export type ExecutionProvider = NonNullable<ort.InferenceSession.SessionOptions['executionProviders']>[number];
+
+export interface SimilarityModuleOptions {
+  /** Default ['cpu']. */
+  executionProviders?: ExecutionProvider[];
+  /** Threads per operator (onnxruntime intraOpNumThreads). Default: onnxruntime's choice. */
+  intraOpNumThreads?: number;
+}
+
+export interface InterResult {
+  /** Inter-similarity map S, length N (sums to 1). */
+  S: Float32Array;
+  /** Cosine similarity to the nearest reference token, length N. */
+  bestCosine: Float32Array;
+}
+
+export interface PromptExtensionResult {
+  /** Row-major [P, m] location indices, each row by descending response. */
+  topIndex: Int32Array;
+  /** Row-major [P, m] attention values matching topIndex. */
+  topValue: Float32Array;
+  P: number;
+  m: number;
+}
+
+export class SimilarityModule {
+  private readonly options: ort.InferenceSession.SessionOptions;
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private disposed = false;
+
+  constructor(opts: SimilarityModuleOptions = {}) {
+    this.options = { executionProviders: opts.executionProviders ?? ['cpu'] };
+    if (opts.intraOpNumThreads !== undefined) this.options.intraOpNumThreads = opts.intraOpNumThreads;
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
+    if (this.disposed) throw new Error('SimilarityModule: already disposed');
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = ort.InferenceSession.create(build(), this.options);
+      this.sessions.set(key, s);
+      // Allow a retry after a failed creation.
+      s.catch(() => {
+        if (this.sessions.get(key) === s) this.sessions.delete(key);
+      });
+    }
+    return s;
+  }
+
+  /**
+   * Inter-similarity (eqs. 2–4). `query` is [K, C] row-major (K reference RoI
+   * tokens), `target` is [C, N]; `temperature` is τ (> 0).
+   */
+  async inter(query: Float32Array, K: number, target: Float32Array, C: number, N: number, temperature: number): Promise<InterResult> {
+    checkDims({ K, C, N });
+    checkLength('query', query, K * C);
+    checkLength('target', target, C * N);
+    const s = await this.session('inter', buildInterSimilarityGraph);
+    const out = await s.run({
+      query: new ort.Tensor('float32', query, [K, C]),
+      target: new ort.Tensor('float32', target, [C, N]),
+      inv_temperature: invTemperature(temperature),
+    });
+    return { S: out.S.data as Float32Array, bestCosine: out.best_cosine.data as Float32Array };
+  }
+
+  /**
+   * Intra-similarity (eq. 5): S'(i) = Σ_j guidance(j)·A(j, i) with
+   * A = softmax_lastaxis(F̂ᵀF̂/τ). `features` is [C, N], `guidance` has length N.
+   * `aggregation: 'pool'` computes Σ_j A(i, j)·guidance(j) instead (see graphs.ts).
+   */
+  async intra(
+    features: Float32Array,
+    C: number,
+    N: number,
+    guidance: Float32Array,
+    temperature: number,
+    opts: { aggregation?: IntraAggregation } = {},
+  ): Promise<Float32Array> {
+    checkDims({ C, N });
+    checkLength('features', features, C * N);
+    checkLength('guidance', guidance, N);
+    const aggregation = opts.aggregation ?? 'maps';
+    const s = await this.session(`intra_${aggregation}`, () => buildIntraSimilarityGraph({ aggregation }));
+    const out = await s.run({
+      features: new ort.Tensor('float32', features, [C, N]),
+      guidance: new ort.Tensor('float32', guidance, [N]),
+      inv_temperature: invTemperature(temperature),
+    });
+    return out.S_prime.data as Float32Array;
+  }
+
+  /**
+   * Prompt extension (§3.6): for each flattened location in `pointIndex`, the
+   * `m` locations with the strongest attention response.
+   */
+  async extendPrompt(
+    features: Float32Array,
+    C: number,
+    N: number,
+    pointIndex: number[],
+    m: number,
+    temperature: number,
+  ): Promise<PromptExtensionResult> {
+    checkDims({ C, N, m });
+    checkLength('features', features, C * N);
+    if (m > N) throw new RangeError(`extendPrompt: m (${m}) exceeds N (${N})`);
+    const P = pointIndex.length;
+    if (P === 0) return { topIndex: new Int32Array(0), topValue: new Float32Array(0), P: 0, m };
+    for (const p of pointIndex) {
+      if (!Number.isInteger(p) || p < 0 || p >= N) throw new RangeError(`extendPrompt: point index ${p} outside [0, ${N})`);
+    }
+    const s = await this.session('prompt', buildPromptExtensionGraph);
+    const out = await s.run({
+      features: new ort.Tensor('float32', features, [C, N]),
+      point_index: new ort.Tensor('int64', BigInt64Array.from(pointIndex, (v) => BigInt(v)), [P]),
+      inv_temperature: invTemperature(temperature),
+      m: new ort.Tensor('int64', BigInt64Array.of(BigInt(m)), [1]),
+    });
+    const idx = out.top_index.data as BigInt64Array;
+    const topIndex = new Int32Array(idx.length);
+    for (let i = 0; i < idx.length; i++) topIndex[i] = Number(idx[i]);
+    return { topIndex, topValue: out.top_value.data as Float32Array, P, m };
+  }
+
+  /**
+   * Interleaved RGB bytes [h, w, 3] → float32 [1, 3, h, w] = (rgb/255 − mean)/std.
+   * One session per (h, w).
+   */
+  async preprocess(rgb: Uint8Array, h: number, w: number, mean: ArrayLike<number>, std: ArrayLike<number>): Promise<Float32Array> {
+    checkDims({ h, w });
+    checkLength('rgb', rgb, h * w * 3);
+    if (mean.length !== 3 || std.length !== 3) throw new RangeError('preprocess: mean and std must have 3 entries');
+    // Buffers from sharp may be views into a shared pool; hand onnxruntime a plain, exact array.
+    const data = rgb.byteOffset === 0 && rgb.buffer.byteLength === rgb.byteLength && rgb.constructor === Uint8Array ? rgb : new Uint8Array(rgb);
+    const s = await this.session(`pre_${h}x${w}`, () => buildPreprocessGraph(h, w));
+    const out = await s.run({
+      rgb: new ort.Tensor('uint8', data, [h, w, 3]),
+      mean: new ort.Tensor('float32', Float32Array.from(mean), [3]),
+      std: new ort.Tensor('float32', Float32Array.from(std), [3]),
+    });
+    return out.input.data as Float32Array;
+  }
+
+  /** Release every session. The module cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const pending = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const p of pending) {
+      let s: ort.InferenceSession;
+      try {
+        s = await p;
+      } catch {
+        continue; // creation failed: nothing to release
+      }
+      await s.release();
+    }
+  }
+}
+
+function invTemperature(temperature: number): ort.Tensor {
+  if (!Number.isFinite(temperature) || temperature <= 0) throw new RangeError(`temperature must be a positive finite number, got ${temperature}`);
+  return new ort.Tensor('float32', Float32Array.of(1 / temperature), [1]);
+}
+
+function checkDims(dims: Record<string, number>): void {
+  for (const [k, v] of Object.entries(dims)) {
+    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${k} must be a positive integer, got ${v}`);
+  }
+}
+
+function checkLength(name: string, a: ArrayLike<unknown>, expected: number): void {
+  if (a.length !== expected) throw new RangeError(`${name}: expected ${expected} elements, got ${a.length}`);
+}
