@@ -1,0 +1,215 @@
+// `icm` — the headless in-context matting CLI.
+//   icm matte --reference REF --mask MASK --out DIR TARGET...
+//   icm bench DIR [--prompt mask|points] [--method icm|isnet-alone] [--out DIR]
+//   icm prepare-models [--quiet]
+import { promises as fsp } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
+import { ImageInputError, ImageOutputError, readImage, readMask, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
+import { ModelPackError } from '../engine/model-pack/manifest';
+import { prepareModels } from '../engine/model-pack/prepare';
+import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
+import type { Prompt } from '../engine/pipeline/prompt';
+import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
+import { Progress } from './progress';
+
+const USAGE = `usage:
+  icm matte --reference REF.jpg (--mask M.png | --points "x,y;x,y" | --scribble S.png | --box x0,y0,x1,y1)
+            [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]
+            [--provider auto|cpu|cuda|dml] TARGET...
+  icm bench DIR [--prompt mask|points] [--method icm|isnet-alone] [--out DIR] [--pack medium|small] [--limit N]
+  icm prepare-models [--pack medium|small] [--quiet]`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'matte':
+        return await matteCommand(rest);
+      case 'bench':
+        return await benchCommand(rest);
+      case 'prepare-models':
+        return await prepareCommand(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    return reportFatal(e);
+  }
+}
+
+function reportFatal(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`icm: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const msg = e instanceof ImageInputError || e instanceof ImageOutputError || e instanceof ModelPackError ? e.message : `${(e as Error)?.message ?? e}`;
+  process.stderr.write(`icm: error: ${firstLine(msg)}\n`);
+  if (process.env.ICM_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0];
+}
+
+const PROMPT_FLAGS = ['mask', 'points', 'scribble', 'box'];
+
+/** Pairs every --reference with the prompt flag that follows it. */
+function referenceSpecs(p: ParsedArgs): Array<{ image: string; prompt: { kind: string; value: string } }> {
+  const specs: Array<{ image: string; prompt?: { kind: string; value: string } }> = [];
+  for (const f of p.flags) {
+    if (f.name === 'reference') specs.push({ image: String(f.value) });
+    else if (PROMPT_FLAGS.includes(f.name)) {
+      const cur = specs[specs.length - 1];
+      if (!cur) throw new UsageError(`--${f.name} must follow a --reference`);
+      if (cur.prompt) throw new UsageError(`--reference ${cur.image} has two prompts (--${cur.prompt.kind} and --${f.name})`);
+      cur.prompt = { kind: f.name, value: String(f.value) };
+    }
+  }
+  if (specs.length === 0) throw new UsageError('matte needs --reference');
+  for (const s of specs) if (!s.prompt) throw new UsageError(`--reference ${s.image} needs a prompt: --mask, --points, --scribble or --box`);
+  return specs as Array<{ image: string; prompt: { kind: string; value: string } }>;
+}
+
+async function matteCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, new Set(['reference', 'mask', 'points', 'scribble', 'box', 'out', 'pack', 'provider', 'threads']), new Set(['heatmaps', 'quiet']));
+  const specs = referenceSpecs(p);
+  const outArg = last(p, 'out');
+  if (!outArg) throw new UsageError('matte needs --out DIR');
+  if (p.positional.length === 0) throw new UsageError('matte needs at least one TARGET image');
+  const outDir = resolve(outArg);
+  await ensureWritableDir(outDir);
+
+  // Validate every reference before loading the model, so a bad prompt fails fast.
+  const references: ReferenceInput[] = [];
+  for (const s of specs) {
+    const image = await readImage(s.image);
+    let prompt: Prompt;
+    switch (s.prompt.kind) {
+      case 'mask':
+        prompt = { kind: 'mask', mask: await readMask(s.prompt.value, image.width, image.height) };
+        break;
+      case 'scribble':
+        prompt = { kind: 'scribble', mask: await readMask(s.prompt.value, image.width, image.height) };
+        break;
+      case 'points':
+        prompt = { kind: 'points', points: parsePoints(s.prompt.value) };
+        for (const [x, y] of prompt.points) if (x < 0 || y < 0 || x >= image.width || y >= image.height) throw new UsageError(`point ${x},${y} is outside ${s.image} (${image.width}x${image.height})`);
+        break;
+      default:
+        prompt = { kind: 'box', box: parseBox(s.prompt.value) };
+    }
+    const st = await fsp.stat(s.image);
+    references.push({ image, prompt, cacheKey: `${resolve(s.image)}:${st.mtimeMs}` });
+  }
+
+  const protect = new Set([...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value), ...p.positional].map((x) => resolve(x)));
+  const matter = await InContextMatter.create({ pack: packId(last(p, 'pack')), provider: providerArg(last(p, 'provider')), threads: intArg(p, 'threads') });
+  const quiet = has(p, 'quiet');
+  const progress = new Progress(p.positional.length, process.stderr, quiet);
+  if (!quiet) progress.note(`icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`);
+  let failures = 0;
+  try {
+    await matter.setReferences(references);
+    const written = new Map<string, string>();
+    for (let i = 0; i < p.positional.length; i++) {
+      const targetPath = p.positional[i];
+      const name = basename(targetPath, extname(targetPath));
+      try {
+        const out = join(outDir, `${name}.png`);
+        const prev = written.get(out);
+        if (prev) throw new ImageOutputError(out, `would overwrite the matte of "${prev}" (two targets share the name ${name})`);
+        const target = await readImage(targetPath);
+        const r = await matter.matte(target);
+        await writePngAtomic(out, r.alpha, r.width, r.height, 1, { protect });
+        if (has(p, 'heatmaps')) {
+          await writeHeatmapPng(join(outDir, `${name}.inter.png`), r.inter, r.gridSize, r.gridSize, r.width, r.height, { protect });
+          await writeHeatmapPng(join(outDir, `${name}.intra.png`), r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
+        }
+        written.set(out, targetPath);
+        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${r.selection})`);
+      } catch (e) {
+        failures++;
+        progress.note(`icm: error: ${firstLine((e as Error).message)}`);
+        progress.tick(i + 1, targetPath, 'failed');
+        if (e instanceof ModelPackError) throw e;
+      }
+    }
+  } finally {
+    await matter.dispose();
+  }
+  if (failures) process.stderr.write(`icm: ${failures} of ${p.positional.length} targets failed\n`);
+  return failures ? 1 : 0;
+}
+
+async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.access(dir, (await import('node:fs')).constants.W_OK);
+  } catch (e) {
+    throw new ImageOutputError(dir, `output folder is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function packId(v: string | undefined): string {
+  if (v === undefined) return 'isnet-medium';
+  if (v === 'medium' || v === 'small') return `isnet-${v}`;
+  return v;
+}
+
+function providerArg(v: string | undefined): 'auto' | 'cpu' | 'cuda' | 'dml' | undefined {
+  if (v === undefined) return undefined;
+  if (!['auto', 'cpu', 'cuda', 'dml'].includes(v)) throw new UsageError(`--provider must be auto, cpu, cuda or dml`);
+  return v as 'auto';
+}
+
+function intArg(p: ParsedArgs, name: string): number | undefined {
+  const v = last(p, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+async function benchCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, new Set(['prompt', 'method', 'out', 'pack', 'provider', 'threads', 'limit']), new Set(['quiet']));
+  if (p.positional.length !== 1) throw new UsageError('bench needs exactly one benchmark DIR');
+  const prompt = (last(p, 'prompt') ?? 'mask') as BenchPrompt;
+  if (!['mask', 'points'].includes(prompt)) throw new UsageError('--prompt must be mask or points');
+  const method = (last(p, 'method') ?? 'icm') as BenchMethod;
+  if (!['icm', 'isnet-alone'].includes(method)) throw new UsageError('--method must be icm or isnet-alone');
+  const fmt = (x: number, d: number) => x.toFixed(d);
+  const result = await runBenchmark(p.positional[0], {
+    method,
+    prompt,
+    outDir: last(p, 'out'),
+    pack: packId(last(p, 'pack')),
+    provider: providerArg(last(p, 'provider')),
+    threads: intArg(p, 'threads'),
+    limit: intArg(p, 'limit'),
+    onRow: (r) =>
+      process.stdout.write(`${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.selection ? ` ${r.selection}` : ''}\n`),
+  });
+  const m = result.mean;
+  process.stdout.write(
+    `# method ${result.method} prompt ${result.prompt} provider ${result.provider}; reference encoding ${fmt(result.referenceMs, 0)} ms in all; steady-state ${fmt(result.msPerTargetSteady, 0)} ms/target (reference cached)\n`,
+  );
+  process.stdout.write(
+    `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB\n`,
+  );
+  return 0;
+}
+
+async function prepareCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, new Set(['pack']), new Set(['quiet']));
+  const packs = p.flags.filter((f) => f.name === 'pack').map((f) => packId(String(f.value)));
+  await prepareModels({ packs: packs.length ? packs : ['isnet-medium'], quiet: has(p, 'quiet') });
+  return 0;
+}

@@ -1,0 +1,283 @@
+// IconMatting's data flow, end to end: images + prompts → features → S (eq. 4) → S′ (eq. 5) →
+// alpha. One InContextMatter serves a whole batch: the backbone is loaded once and the reference
+// description (tokens, RoI, regions) is computed once per reference set and cached.
+import type { ProviderRequest } from '../model-pack/load';
+import { Backbone, type EncodedImage, type RgbImage } from './backbone';
+import { DEFAULT_HEAD_PARAMS, describeReferenceRegion, mergeReferenceRegions, selectReferencedObject, type HeadParams, type ReferenceRegions, type SelectionKind } from './head';
+import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
+import { buildTokens, gatherQuery, labGrid } from './tokens';
+
+export interface MatterOptions {
+  /** Model pack id or folder (default "isnet-medium"). */
+  pack?: string;
+  provider?: ProviderRequest;
+  threads?: number;
+  /** τ of the inter-similarity softmax (eq. 4). */
+  interTemperature?: number;
+  /** τ of the self-affinity softmax standing in for attention (eq. 5). */
+  intraTemperature?: number;
+  /** Prompt extension (3.6): locations added per prompt point. */
+  extensionTopM?: number;
+  head?: Partial<HeadParams>;
+}
+
+export interface ReferenceInput {
+  image: RgbImage;
+  prompt: Prompt;
+  /** Identity of the image for the cache (e.g. path + mtime); defaults to no caching across calls. */
+  cacheKey?: string;
+}
+
+export interface StageTimings {
+  backboneMs: number;
+  similarityMs: number;
+  headMs: number;
+  composeMs: number;
+  totalMs: number;
+}
+
+export interface MatteResult {
+  width: number;
+  height: number;
+  /** 8-bit alpha, width·height, same size as the target. */
+  alpha: Uint8Array;
+  /** Inter-similarity S (eq. 4) on the inter grid, max-normalised to [0, 1]. */
+  inter: Float32Array;
+  /** Fused intra-similarity S′ (eq. 5, mean over scales) on the inter grid, max-normalised. */
+  intra: Float32Array;
+  /** Per-scale S′ maps (same grid), keyed by feature id. */
+  intraPerScale: Record<string, Float32Array>;
+  gridSize: number;
+  selection: SelectionKind;
+  agreement: number;
+  timings: StageTimings;
+}
+
+interface PreparedReference {
+  /** In-context query Q: [K, D] tokens inside the RoI (eqs. 2–3). */
+  query: Float32Array;
+  K: number;
+  regions: ReferenceRegions;
+}
+
+export class InContextMatter {
+  readonly interTemperature: number;
+  readonly intraTemperature: number;
+  readonly extensionTopM: number;
+  readonly head: HeadParams;
+  private readonly interId: string;
+  private readonly intraIds: string[];
+  private readonly referenceCache = new Map<string, PreparedReference>();
+  private reference: PreparedReference | null = null;
+
+  private constructor(readonly backbone: Backbone, opts: MatterOptions) {
+    this.interTemperature = opts.interTemperature ?? 0.02;
+    this.intraTemperature = opts.intraTemperature ?? 0.05;
+    this.extensionTopM = opts.extensionTopM ?? 48;
+    this.head = { ...DEFAULT_HEAD_PARAMS, ...opts.head };
+    const d = backbone.pack.manifest.defaults;
+    this.interId = d.inter[0];
+    this.intraIds = d.intra;
+  }
+
+  static async create(opts: MatterOptions = {}): Promise<InContextMatter> {
+    return new InContextMatter(await Backbone.load(opts.pack ?? 'isnet-medium', { provider: opts.provider, threads: opts.threads }), opts);
+  }
+
+  get provider(): string {
+    return this.backbone.pack.provider;
+  }
+  get providerNote(): string {
+    return this.backbone.pack.providerNote;
+  }
+
+  private get featureIds(): string[] {
+    return [...new Set([this.interId, ...this.intraIds])];
+  }
+
+  /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
+  async setReferences(refs: ReferenceInput[]): Promise<void> {
+    if (refs.length === 0) throw new Error('at least one reference is needed');
+    const prepared: PreparedReference[] = [];
+    for (const r of refs) {
+      const key = r.cacheKey ? `${r.cacheKey}|${describePrompt(r.prompt)}` : undefined;
+      let p = key ? this.referenceCache.get(key) : undefined;
+      if (!p) {
+        p = await this.prepareReference(r.image, r.prompt);
+        if (key) this.referenceCache.set(key, p);
+      }
+      prepared.push(p);
+    }
+    if (prepared.length === 1) {
+      this.reference = prepared[0];
+      return;
+    }
+    const K = prepared.reduce((s, p) => s + p.K, 0);
+    const query = new Float32Array(prepared.reduce((s, p) => s + p.query.length, 0));
+    let o = 0;
+    for (const p of prepared) {
+      query.set(p.query, o);
+      o += p.query.length;
+    }
+    this.reference = { query, K, regions: mergeReferenceRegions(prepared.map((p) => p.regions)) };
+  }
+
+  private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
+    const enc = await this.backbone.encode(image, this.featureIds);
+    const feat = enc.features.get(this.interId)!;
+    const side = feat.width;
+    const n = side * side;
+    const tokens = buildTokens(feat, await labGrid(image, side));
+    const D = tokens.length / n;
+    const R = this.head.gridSize;
+    const refSaliency = await this.poolSaliency(enc);
+
+    let roiTokens: Uint8Array; // RoI on the inter grid
+    let roiRegion: Uint8Array; // RoI on the region grid
+    if (prompt.kind === 'mask') {
+      roiTokens = threshold(maskCoverage(prompt.mask, image.width, image.height, side), 0.5);
+      roiRegion = threshold(maskCoverage(prompt.mask, image.width, image.height, R), 0.5);
+      if (!roiTokens.some((v) => v)) roiTokens = threshold(maskCoverage(prompt.mask, image.width, image.height, side), 0);
+    } else if (prompt.kind === 'box') {
+      const boxMask = rasterBox(prompt.box, image.width, image.height);
+      const inBoxR = threshold(maskCoverage(boxMask, image.width, image.height, R), 0.5);
+      roiRegion = andOr(inBoxR, threshold(refSaliency, this.head.salientThreshold));
+      roiTokens = downsampleRoi(roiRegion, R, side);
+    } else {
+      // Points and scribbles (3.6): each prompt location adds the top-m locations of its
+      // attention map (here the self-affinity of the reference tokens) to the RoI.
+      const seeds = promptSeedCells(prompt, image.width, image.height, side);
+      if (seeds.length === 0) throw new Error('the prompt has no point inside the reference image');
+      const ext = await this.backbone.graphSessions.extendPrompt(tokens, D, n, seeds, Math.min(this.extensionTopM, n), this.intraTemperature);
+      roiTokens = new Uint8Array(n);
+      for (const s of seeds) roiTokens[s] = 1;
+      for (const i of ext.topIndex) roiTokens[i] = 1;
+      roiRegion = andOr(upsampleRoi(roiTokens, side, R), threshold(refSaliency, this.head.salientThreshold));
+    }
+    const locations: number[] = [];
+    for (let i = 0; i < n; i++) if (roiTokens[i]) locations.push(i);
+    if (locations.length === 0) throw new Error('the reference prompt selects nothing');
+    const regions = describeReferenceRegion(await labGrid(image, R), roiRegion, this.head);
+    return { query: gatherQuery(tokens, D, n, locations), K: locations.length, regions };
+  }
+
+  private async poolSaliency(enc: EncodedImage): Promise<Float32Array> {
+    const [H, W] = enc.modelSize;
+    const R = this.head.gridSize;
+    if (H % R || W % R || H !== W) return this.backbone.graphSessions.resize(enc.saliency, H, W, R, R);
+    return this.backbone.graphSessions.areaDown(enc.saliency, H, W, H / R);
+  }
+
+  /** In-context matting of one target (reference set must be set). */
+  async matte(target: RgbImage): Promise<MatteResult> {
+    const ref = this.reference;
+    if (!ref) throw new Error('setReferences() must be called before matte()');
+    const g = this.backbone.graphSessions;
+    const t0 = performance.now();
+    const enc = await this.backbone.encode(target, this.featureIds);
+    const t1 = performance.now();
+
+    // Inter-similarity (eqs. 2–4) on the inter grid.
+    const feat = enc.features.get(this.interId)!;
+    const side = feat.width;
+    const n = side * side;
+    const tokens = buildTokens(feat, await labGrid(target, side));
+    const D = tokens.length / n;
+    const { S } = await g.inter(ref.query, ref.K, tokens, D, n, this.interTemperature);
+    // Intra-similarity (eq. 5) at several scales, fused on the inter grid.
+    const intraPerScale: Record<string, Float32Array> = {};
+    const fused = new Float32Array(n);
+    for (const id of this.intraIds) {
+      const f = enc.features.get(id)!;
+      const m = f.width * f.height;
+      const fTokens = buildTokens(f, await labGrid(target, f.width));
+      const guidance = f.width === side ? S : await g.resize(S, side, side, f.height, f.width);
+      // eq. 5 reduced as in the authors' public code: every location averages S over the
+      // locations it attends to (A·S), so S′ spreads S over whatever resembles it.
+      const sPrime = await g.intra(fTokens, fTokens.length / m, m, guidance, this.intraTemperature, { aggregation: 'pool' });
+      const onGrid = normaliseMax(f.width === side ? sPrime : await g.resize(sPrime, f.height, f.width, side, side));
+      intraPerScale[id] = onGrid;
+      for (let i = 0; i < n; i++) fused[i] += onGrid[i] / this.intraIds.length;
+    }
+    const t2 = performance.now();
+
+    // Head: region-to-region matching on the region grid, then full-resolution alpha.
+    const R = this.head.gridSize;
+    const sel = selectReferencedObject(await labGrid(target, R), await this.poolSaliency(enc), ref.regions, this.head);
+    const t3 = performance.now();
+    const [H, W] = enc.modelSize;
+    const alpha = await g.compose(enc.saliency, H, W, sel.gate, R, R, target.height, target.width);
+    const t4 = performance.now();
+    return {
+      width: target.width,
+      height: target.height,
+      alpha,
+      inter: normaliseMax(S),
+      intra: normaliseMax(fused),
+      intraPerScale,
+      gridSize: side,
+      selection: sel.kind,
+      agreement: sel.agreement,
+      timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
+    };
+  }
+
+  /** The automatic baseline: the backbone's saliency alone, no reference (for `icm bench --method isnet-alone`). */
+  async saliencyOnly(target: RgbImage): Promise<Pick<MatteResult, 'width' | 'height' | 'alpha' | 'timings'>> {
+    const t0 = performance.now();
+    const enc = await this.backbone.encode(target, []);
+    const t1 = performance.now();
+    const [H, W] = enc.modelSize;
+    const alpha = await this.backbone.graphSessions.compose(enc.saliency, H, W, new Float32Array([1]), 1, 1, target.height, target.width);
+    const t2 = performance.now();
+    return { width: target.width, height: target.height, alpha, timings: { backboneMs: t1 - t0, similarityMs: 0, headMs: 0, composeMs: t2 - t1, totalMs: t2 - t0 } };
+  }
+
+  async dispose(): Promise<void> {
+    await this.backbone.dispose();
+  }
+}
+
+function threshold(map: Float32Array, t: number): Uint8Array {
+  const out = new Uint8Array(map.length);
+  for (let i = 0; i < map.length; i++) out[i] = map[i] > t ? 1 : 0;
+  return out;
+}
+
+function normaliseMax(map: Float32Array): Float32Array {
+  let mx = 0;
+  for (const v of map) if (v > mx) mx = v;
+  const out = new Float32Array(map.length);
+  if (mx > 0) for (let i = 0; i < map.length; i++) out[i] = map[i] / mx;
+  return out;
+}
+
+/** a ∧ b, or a alone when the intersection is empty (the prompt wins over the saliency prior). */
+function andOr(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  let any = false;
+  for (let i = 0; i < a.length; i++) if ((out[i] = a[i] & b[i])) any = true;
+  return any ? out : a;
+}
+
+function rasterBox(box: [number, number, number, number], width: number, height: number): Uint8Array {
+  const [x0, y0, x1, y1] = box;
+  const m = new Uint8Array(width * height);
+  for (let y = Math.max(0, Math.floor(y0)); y < Math.min(height, Math.ceil(y1)); y++)
+    m.fill(1, y * width + Math.max(0, Math.floor(x0)), y * width + Math.min(width, Math.ceil(x1)));
+  return m;
+}
+
+function upsampleRoi(roi: Uint8Array, side: number, R: number): Uint8Array {
+  const out = new Uint8Array(R * R);
+  for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) out[y * R + x] = roi[Math.floor((y * side) / R) * side + Math.floor((x * side) / R)];
+  return out;
+}
+
+function downsampleRoi(roi: Uint8Array, R: number, side: number): Uint8Array {
+  const f = R / side;
+  const cover = new Float32Array(side * side);
+  for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) cover[Math.floor(y / f) * side + Math.floor(x / f)] += roi[y * R + x] / (f * f);
+  const out = threshold(cover, 0.5);
+  return out.some((v) => v) ? out : threshold(cover, 0);
+}

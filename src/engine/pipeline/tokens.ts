@@ -1,0 +1,58 @@
+// Tokens for the similarity graphs: each grid location carries its backbone feature (unit length)
+// concatenated with a colour code (unit length), so cosine similarity weighs "looks like the same
+// kind of surface" and "has the same colour" equally. The colour code is a soft assignment of the
+// location's Lab colour to a fixed lattice of Lab anchors (Gaussian RBF), whose dot product falls
+// off smoothly with the colour difference.
+import sharp from 'sharp';
+import type { FeatureMap, RgbImage } from './backbone';
+import { srgbToLabPlanes } from './colour';
+
+const ANCHOR_L = [10, 30, 50, 70, 90];
+const ANCHOR_AB = [-60, -40, -20, 0, 20, 40, 60];
+const ANCHOR_SIGMA = 12;
+export const COLOUR_CODE_SIZE = ANCHOR_L.length * ANCHOR_AB.length * ANCHOR_AB.length;
+
+/** Lab planes [3, side²] of the image resampled to side×side (same stretch as the model input). */
+export async function labGrid(image: RgbImage, side: number): Promise<Float32Array> {
+  const small = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(side, side, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  return srgbToLabPlanes(new Uint8Array(small), side * side);
+}
+
+/** [C + COLOUR_CODE_SIZE, n] token matrix for a feature map and the Lab planes of the same grid. */
+export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Array {
+  const n = feature.height * feature.width;
+  const C = feature.channels;
+  if (lab.length !== 3 * n) throw new Error(`colour grid (${lab.length / 3}) does not match feature grid (${n})`);
+  const A = COLOUR_CODE_SIZE;
+  const out = new Float32Array((C + A) * n);
+  const norm = new Float32Array(n);
+  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) norm[i] += feature.data[c * n + i] ** 2;
+  for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-12);
+  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) out[c * n + i] = feature.data[c * n + i] * norm[i];
+  const code = new Float32Array(A);
+  const inv2s2 = 1 / (2 * ANCHOR_SIGMA * ANCHOR_SIGMA);
+  for (let i = 0; i < n; i++) {
+    const L = lab[i], a = lab[n + i], b = lab[2 * n + i];
+    let k = 0, sq = 0;
+    for (const al of ANCHOR_L) for (const aa of ANCHOR_AB) for (const ab of ANCHOR_AB) {
+      const v = Math.exp(-((L - al) ** 2 + (a - aa) ** 2 + (b - ab) ** 2) * inv2s2);
+      code[k++] = v;
+      sq += v * v;
+    }
+    const s = 1 / Math.sqrt(sq + 1e-12);
+    for (let j = 0; j < A; j++) out[(C + j) * n + i] = code[j] * s;
+  }
+  return out;
+}
+
+/** Rows [K, D] of the token matrix [D, n] at the given locations (eq. 2: R(k), the k-th RoI token). */
+export function gatherQuery(tokens: Float32Array, D: number, n: number, locations: number[]): Float32Array {
+  const q = new Float32Array(locations.length * D);
+  locations.forEach((loc, k) => {
+    for (let d = 0; d < D; d++) q[k * D + d] = tokens[d * n + loc];
+  });
+  return q;
+}
