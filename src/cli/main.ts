@@ -59,6 +59,11 @@ function firstLine(s: string): string {
   return s.split('\n')[0];
 }
 
+/** A path for a one-line message: control characters escaped. */
+function oneLinePath(p: string): string {
+  return p.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const PROMPT_FLAGS = ['mask', 'points', 'scribble', 'box'];
 
 /** Pairs every --reference with the prompt flag that follows it. */
@@ -85,9 +90,9 @@ async function matteCommand(argv: string[]): Promise<number> {
   if (!outArg) throw new UsageError('matte needs --out DIR');
   if (p.positional.length === 0) throw new UsageError('matte needs at least one TARGET image');
   const outDir = resolve(outArg);
-  await ensureWritableDir(outDir);
 
-  // Validate every reference before loading the model, so a bad prompt fails fast.
+  // Validate every reference before loading the model (and before creating the output folder), so
+  // a bad prompt fails fast and leaves nothing behind.
   const references: ReferenceInput[] = [];
   for (const s of specs) {
     const image = await readImage(s.image);
@@ -110,6 +115,8 @@ async function matteCommand(argv: string[]): Promise<number> {
     references.push({ image, prompt, cacheKey: `${resolve(s.image)}:${st.mtimeMs}` });
   }
 
+  await ensureWritableDir(outDir);
+
   const protect = new Set([...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value), ...p.positional].map((x) => resolve(x)));
   const matter = await InContextMatter.create({ pack: packId(last(p, 'pack')), provider: providerArg(last(p, 'provider')), threads: intArg(p, 'threads') });
   const quiet = has(p, 'quiet');
@@ -124,16 +131,27 @@ async function matteCommand(argv: string[]): Promise<number> {
       const name = basename(targetPath, extname(targetPath));
       try {
         const out = join(outDir, `${name}.png`);
-        const prev = written.get(out);
-        if (prev) throw new ImageOutputError(out, `would overwrite the matte of "${prev}" (two targets share the name ${name})`);
+        const inter = join(outDir, `${name}.inter.png`);
+        const intra = join(outDir, `${name}.intra.png`);
+        const outputs = has(p, 'heatmaps') ? [out, inter, intra] : [out];
+        // Refuse before spending a backbone pass: an output of an earlier target of this run (two
+        // targets named alike, or a target named like another one's heatmap), or an input file.
+        // writePngAtomic re-checks inputs by real path and inode.
+        for (const o of outputs) {
+          const prev = written.get(o);
+          if (prev) throw new ImageOutputError(o, `already written for target "${oneLinePath(prev)}" in this run (target "${oneLinePath(targetPath)}" has the same output name)`);
+          if (protect.has(o)) throw new ImageOutputError(o, 'refusing to overwrite an input file (originals are never overwritten)');
+        }
         const target = await readImage(targetPath);
         const r = await matter.matte(target);
         await writePngAtomic(out, r.alpha, r.width, r.height, 1, { protect });
-        if (has(p, 'heatmaps')) {
-          await writeHeatmapPng(join(outDir, `${name}.inter.png`), r.inter, r.gridSize, r.gridSize, r.width, r.height, { protect });
-          await writeHeatmapPng(join(outDir, `${name}.intra.png`), r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
-        }
         written.set(out, targetPath);
+        if (has(p, 'heatmaps')) {
+          await writeHeatmapPng(inter, r.inter, r.gridSize, r.gridSize, r.width, r.height, { protect });
+          written.set(inter, targetPath);
+          await writeHeatmapPng(intra, r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
+          written.set(intra, targetPath);
+        }
         progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${r.selection})`);
       } catch (e) {
         failures++;
@@ -183,27 +201,40 @@ async function benchCommand(argv: string[]): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError('bench needs exactly one benchmark DIR');
   const prompt = (last(p, 'prompt') ?? 'mask') as BenchPrompt;
   if (!['mask', 'points'].includes(prompt)) throw new UsageError('--prompt must be mask or points');
-  const method = (last(p, 'method') ?? 'icm') as BenchMethod;
-  if (!['icm', 'isnet-alone'].includes(method)) throw new UsageError('--method must be icm or isnet-alone');
+  const methods = (last(p, 'method') ?? 'icm').split(',') as BenchMethod[];
+  for (const m of methods) if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
   const fmt = (x: number, d: number) => x.toFixed(d);
-  const result = await runBenchmark(p.positional[0], {
-    method,
-    prompt,
-    outDir: last(p, 'out'),
-    pack: packId(last(p, 'pack')),
-    provider: providerArg(last(p, 'provider')),
-    threads: intArg(p, 'threads'),
-    limit: intArg(p, 'limit'),
-    onRow: (r) =>
-      process.stdout.write(`${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.selection ? ` ${r.selection}` : ''}\n`),
-  });
-  const m = result.mean;
-  process.stdout.write(
-    `# method ${result.method} prompt ${result.prompt} provider ${result.provider}; reference encoding ${fmt(result.referenceMs, 0)} ms in all; steady-state ${fmt(result.msPerTargetSteady, 0)} ms/target (reference cached)\n`,
-  );
-  process.stdout.write(
-    `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB\n`,
-  );
+  const summaries: string[] = [];
+  const results = [];
+  for (const method of methods) {
+    const result = await runBenchmark(p.positional[0], {
+      method,
+      prompt,
+      outDir: last(p, 'out') && methods.length > 1 ? join(last(p, 'out')!, method) : last(p, 'out'),
+      pack: packId(last(p, 'pack')),
+      provider: providerArg(last(p, 'provider')),
+      threads: intArg(p, 'threads'),
+      limit: intArg(p, 'limit'),
+      onRow: (r) =>
+        process.stdout.write(
+          `${method} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.selection ? ` ${r.selection}` : ''}\n`,
+        ),
+    });
+    results.push(result);
+    const m = result.mean;
+    process.stdout.write(
+      `# method ${result.method} prompt ${result.prompt} provider ${result.provider}: reference encoding ${fmt(result.referenceMs, 0)} ms in all; ${fmt(result.msPerTargetSteady, 0)} ms/target with the reference cached\n`,
+    );
+    summaries.push(
+      `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB`,
+    );
+  }
+  if (results.length === 2) {
+    const [a, b] = results;
+    process.stdout.write(`# time ratio ${a.method}/${b.method}: ${fmt(a.msPerTarget / b.msPerTarget, 2)} (whole run), ${fmt(a.msPerTargetSteady / b.msPerTargetSteady, 2)} (reference cached)\n`);
+  }
+  // One summary line per method; the last line of the output is the last method's, unprefixed.
+  summaries.forEach((line, i) => process.stdout.write(`${i < summaries.length - 1 ? '# ' : ''}${line}\n`));
   return 0;
 }
 
