@@ -26,6 +26,8 @@ export interface HeadParams {
   blobLinkRadius: number;
   /** Blobs smaller than this (grid cells) are ignored. */
   minBlobCells: number;
+  /** Weight of the in-context guidance (share of S′ inside a blob) next to its colour agreement. */
+  guidanceWeight: number;
 }
 
 export const DEFAULT_HEAD_PARAMS: HeadParams = {
@@ -36,6 +38,7 @@ export const DEFAULT_HEAD_PARAMS: HeadParams = {
   partMatchDeltaE: 10,
   blobLinkRadius: 2,
   minBlobCells: 20,
+  guidanceWeight: 0,
 };
 
 /** What the reference contributes to the head (computed once per reference set, cached). */
@@ -75,7 +78,7 @@ export interface Selection {
  * @param lab      target Lab planes on the R×R grid
  * @param saliency target saliency pooled to the R×R grid
  */
-export function selectReferencedObject(lab: Float32Array, saliency: Float32Array, reference: ReferenceRegions, p: HeadParams): Selection {
+export function selectReferencedObject(lab: Float32Array, saliency: Float32Array, guidance: Float32Array, reference: ReferenceRegions, p: HeadParams): Selection {
   const R = p.gridSize;
   const N = R * R;
   const salient = new Uint8Array(N);
@@ -88,6 +91,16 @@ export function selectReferencedObject(lab: Float32Array, saliency: Float32Array
   }
   const { labels, count } = connectedBlobs(matching, R, p.blobLinkRadius);
   const agreement = blobColourAgreement(lab, R, labels, count, reference.histogram, p.minBlobCells);
+  if (p.guidanceWeight > 0) {
+    // evidence from the in-context similarity: the share of the guidance map S′ inside each blob
+    const mass = new Float64Array(count);
+    let total = 0;
+    for (let i = 0; i < N; i++) {
+      total += guidance[i];
+      if (labels[i] >= 0) mass[labels[i]] += guidance[i];
+    }
+    for (let b = 0; b < count; b++) if (agreement[b] > 0 && total > 0) agreement[b] += (p.guidanceWeight * mass[b]) / total;
+  }
   let best = -1;
   for (let b = 0; b < count; b++) if (agreement[b] > 0 && (best < 0 || agreement[b] > agreement[best])) best = b;
 

@@ -75,6 +75,7 @@ export class InContextMatter {
     this.intraTemperature = opts.intraTemperature ?? 0.05;
     this.extensionTopM = opts.extensionTopM ?? 48;
     this.head = { ...DEFAULT_HEAD_PARAMS, ...opts.head };
+    if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, JSON.parse(process.env.ICM_HEAD_PARAMS)); // experiments only
     const d = backbone.pack.manifest.defaults;
     this.interId = d.inter[0];
     this.intraIds = d.intra;
@@ -203,7 +204,8 @@ export class InContextMatter {
 
     // Head: region-to-region matching on the region grid, then full-resolution alpha.
     const R = this.head.gridSize;
-    const sel = selectReferencedObject(await labGrid(target, R), await this.poolSaliency(enc), ref.regions, this.head);
+    const guidance = await g.resize(fused, side, side, R, R);
+    const sel = selectReferencedObject(await labGrid(target, R), await this.poolSaliency(enc), guidance, ref.regions, this.head);
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
     const alpha = await g.compose(enc.saliency, H, W, sel.gate, R, R, target.height, target.width);
