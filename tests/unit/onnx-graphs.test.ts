@@ -252,6 +252,15 @@ describe('similarity graphs vs plain-JS reference', () => {
     assert.ok(Math.max(...sPrime.map((v, i) => Math.abs(v - maps[i]))) > 1e-4, 'the two aggregations differ');
   });
 
+  test("intra with steps: k repeated propagations A·(A·(…·guidance)) with one A", async () => {
+    const three = await mod.intra(features, C, N, guidance, 0.5, { aggregation: 'pool', steps: 3 });
+    let expected = Float32Array.from(guidance);
+    for (let k = 0; k < 3; k++) expected = Float32Array.from(refIntra(features, C, N, expected, 0.5, 'pool'));
+    assertClose(three, Array.from(expected), "S' after 3 steps");
+    const one = await mod.intra(features, C, N, guidance, 0.5, { aggregation: 'pool' });
+    assert.ok(Math.max(...three.map((v, i) => Math.abs(v - one[i]))) > 1e-4, 'more steps change the result');
+  });
+
   test('intra: softmax rows of the attention matrix sum to 1 (one-hot guidance)', async () => {
     // guidance = e_j picks row j of A: S' = A(j, ·), which must sum to 1 and match the reference row
     const A = refAttention(features, C, N, 0.3);

@@ -3,9 +3,10 @@
 // description (tokens, RoI, regions) is computed once per reference set and cached.
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type RgbImage } from './backbone';
-import { DEFAULT_HEAD_PARAMS, describeReferenceRegion, mergeReferenceRegions, selectReferencedObject, type HeadParams, type ReferenceRegions, type SelectionKind } from './head';
+import { labHistogram } from './colour';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, otherObjectSeeds, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
-import { buildTokens, gatherQuery, labGrid } from './tokens';
+import { buildTokens, gatherQuery, labGrid, withPositionCode } from './tokens';
 
 export interface MatterOptions {
   /** Model pack id or folder (default "isnet-medium"). */
@@ -43,12 +44,13 @@ export interface MatteResult {
   alpha: Uint8Array;
   /** Inter-similarity S (eq. 4) on the inter grid, max-normalised to [0, 1]. */
   inter: Float32Array;
-  /** Fused intra-similarity S′ (eq. 5, mean over scales) on the inter grid, max-normalised. */
+  /** Intra-similarity S′ (eq. 5, diffused over the target's self-affinity), max-normalised. */
   intra: Float32Array;
-  /** Per-scale S′ maps (same grid), keyed by feature id. */
-  intraPerScale: Record<string, Float32Array>;
+  /** The head's gate (where the referenced object is), same grid. */
+  gate: Float32Array;
   gridSize: number;
   selection: SelectionKind;
+  /** Colour agreement (histogram intersection, 0..1) of the kept region with the reference RoI. */
   agreement: number;
   timings: StageTimings;
 }
@@ -57,7 +59,8 @@ interface PreparedReference {
   /** In-context query Q: [K, D] tokens inside the RoI (eqs. 2–3). */
   query: Float32Array;
   K: number;
-  regions: ReferenceRegions;
+  /** Lab histogram of the RoI (colour grid). */
+  histogram: Float64Array;
 }
 
 export class InContextMatter {
@@ -66,7 +69,6 @@ export class InContextMatter {
   readonly extensionTopM: number;
   readonly head: HeadParams;
   private readonly interId: string;
-  private readonly intraIds: string[];
   private readonly referenceCache = new Map<string, PreparedReference>();
   private reference: PreparedReference | null = null;
 
@@ -78,7 +80,6 @@ export class InContextMatter {
     if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, JSON.parse(process.env.ICM_HEAD_PARAMS)); // experiments only
     const d = backbone.pack.manifest.defaults;
     this.interId = d.inter[0];
-    this.intraIds = d.intra;
   }
 
   static async create(opts: MatterOptions = {}): Promise<InContextMatter> {
@@ -92,8 +93,9 @@ export class InContextMatter {
     return this.backbone.pack.providerNote;
   }
 
+  /** Inter- and intra-similarity run on the same grid: the intra affinity uses the inter tokens. */
   private get featureIds(): string[] {
-    return [...new Set([this.interId, ...this.intraIds])];
+    return [this.interId];
   }
 
   /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
@@ -120,7 +122,9 @@ export class InContextMatter {
       query.set(p.query, o);
       o += p.query.length;
     }
-    this.reference = { query, K, regions: mergeReferenceRegions(prepared.map((p) => p.regions)) };
+    const histogram = new Float64Array(prepared[0].histogram.length);
+    for (const p of prepared) for (let b = 0; b < histogram.length; b++) histogram[b] += p.histogram[b] / prepared.length;
+    this.reference = { query, K, histogram };
   }
 
   private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
@@ -130,8 +134,8 @@ export class InContextMatter {
     const n = side * side;
     const tokens = buildTokens(feat, await labGrid(image, side));
     const D = tokens.length / n;
-    const R = this.head.gridSize;
-    const refSaliency = await this.poolSaliency(enc);
+    const R = this.head.colourGrid;
+    const refSaliency = await this.poolSaliency(enc, R);
 
     let roiTokens: Uint8Array; // RoI on the inter grid
     let roiRegion: Uint8Array; // RoI on the region grid
@@ -158,13 +162,13 @@ export class InContextMatter {
     const locations: number[] = [];
     for (let i = 0; i < n; i++) if (roiTokens[i]) locations.push(i);
     if (locations.length === 0) throw new Error('the reference prompt selects nothing');
-    const regions = describeReferenceRegion(await labGrid(image, R), roiRegion, this.head);
-    return { query: gatherQuery(tokens, D, n, locations), K: locations.length, regions };
+    const histogram = labHistogram(await labGrid(image, R), R * R, (i) => roiRegion[i] > 0);
+    return { query: gatherQuery(tokens, D, n, locations), K: locations.length, histogram };
   }
 
-  private async poolSaliency(enc: EncodedImage): Promise<Float32Array> {
+  /** The saliency prior pooled to an R×R grid. */
+  private async poolSaliency(enc: EncodedImage, R: number): Promise<Float32Array> {
     const [H, W] = enc.modelSize;
-    const R = this.head.gridSize;
     if (H % R || W % R || H !== W) return this.backbone.graphSessions.resize(enc.saliency, H, W, R, R);
     return this.backbone.graphSessions.areaDown(enc.saliency, H, W, H / R);
   }
@@ -183,43 +187,38 @@ export class InContextMatter {
     const side = feat.width;
     const n = side * side;
     const tokens = buildTokens(feat, await labGrid(target, side));
-    const D = tokens.length / n;
-    const { S } = await g.inter(ref.query, ref.K, tokens, D, n, this.interTemperature);
-    // Intra-similarity (eq. 5) at several scales, fused on the inter grid.
-    const intraPerScale: Record<string, Float32Array> = {};
-    const fused = new Float32Array(n);
-    for (const id of this.intraIds) {
-      const f = enc.features.get(id)!;
-      const m = f.width * f.height;
-      const fTokens = buildTokens(f, await labGrid(target, f.width));
-      const guidance = f.width === side ? S : await g.resize(S, side, side, f.height, f.width);
-      // eq. 5 reduced as in the authors' public code: every location averages S over the
-      // locations it attends to (A·S), so S′ spreads S over whatever resembles it.
-      const sPrime = await g.intra(fTokens, fTokens.length / m, m, guidance, this.intraTemperature, { aggregation: 'pool' });
-      const onGrid = normaliseMax(f.width === side ? sPrime : await g.resize(sPrime, f.height, f.width, side, side));
-      intraPerScale[id] = onGrid;
-      for (let i = 0; i < n; i++) fused[i] += onGrid[i] / this.intraIds.length;
-    }
+    const { S } = await g.inter(ref.query, ref.K, tokens, tokens.length / n, n, this.interTemperature);
+
+    // Intra-similarity (eq. 5): the target's self-affinity (appearance + position tokens) spreads
+    // the sparse matches S over the object. Reduced as in the authors' code (A·S: every location
+    // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
+    const affinityTokens = withPositionCode(tokens, side, this.head.positionWeight);
+    const D = affinityTokens.length / n;
+    const diffuse = (seeds: Float32Array) => g.intra(affinityTokens, D, n, seeds, this.intraTemperature, { aggregation: 'pool', steps: this.head.diffusionSteps });
+    const evidence = normaliseByMax(await diffuse(S));
     const t2 = performance.now();
 
-    // Head: region-to-region matching on the region grid, then full-resolution alpha.
-    const R = this.head.gridSize;
-    const guidance = await g.resize(fused, side, side, R, R);
-    const sel = selectReferencedObject(await labGrid(target, R), await this.poolSaliency(enc), guidance, ref.regions, this.head);
+    // Head: two-label competition on the inter grid, colour sanity check, full-resolution alpha.
+    const saliencyOnGrid = await this.poolSaliency(enc, side);
+    const other = otherObjectSeeds(evidence, saliencyOnGrid, this.head);
+    let gate = competitionGate(evidence, other.count > 0 ? normaliseByMax(await diffuse(other.seeds)) : null, this.head);
+    const R = this.head.colourGrid;
+    const check = wholeSalientAgreesBetter(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
+    if (check.whole) gate = new Float32Array(n).fill(1);
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
-    const alpha = await g.compose(enc.saliency, H, W, sel.gate, R, R, target.height, target.width);
+    const alpha = await g.compose(enc.saliency, H, W, gate, side, side, target.height, target.width);
     const t4 = performance.now();
     return {
       width: target.width,
       height: target.height,
       alpha,
-      inter: normaliseMax(S),
-      intra: normaliseMax(fused),
-      intraPerScale,
+      inter: normaliseByMax(S),
+      intra: evidence,
+      gate,
       gridSize: side,
-      selection: sel.kind,
-      agreement: sel.agreement,
+      selection: check.whole ? 'whole-salient' : 'object',
+      agreement: check.agreement,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
     };
   }
@@ -246,13 +245,6 @@ function threshold(map: Float32Array, t: number): Uint8Array {
   return out;
 }
 
-function normaliseMax(map: Float32Array): Float32Array {
-  let mx = 0;
-  for (const v of map) if (v > mx) mx = v;
-  const out = new Float32Array(map.length);
-  if (mx > 0) for (let i = 0; i < map.length; i++) out[i] = map[i] / mx;
-  return out;
-}
 
 /** a ∧ b, or a alone when the intersection is empty (the prompt wins over the saliency prior). */
 function andOr(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -56,3 +56,35 @@ export function gatherQuery(tokens: Float32Array, D: number, n: number, location
   });
   return q;
 }
+
+const POSITION_GRID = 8;
+
+/**
+ * Appends a position code to a [D, side²] token matrix: a soft assignment of each location to an
+ * 8×8 lattice of anchors (Gaussian RBF, unit length, scaled by `weight`). In the self-affinity it
+ * makes nearby locations attend to each other more than far ones, so propagated evidence stays on
+ * one object instead of jumping to a look-alike elsewhere in the frame.
+ */
+export function withPositionCode(tokens: Float32Array, side: number, weight: number): Float32Array {
+  const n = side * side;
+  const D = tokens.length / n;
+  const G = POSITION_GRID;
+  const out = new Float32Array((D + G * G) * n);
+  out.set(tokens);
+  const inv2s2 = 1 / (2 * (1 / G) ** 2);
+  const code = new Float32Array(G * G);
+  for (let i = 0; i < n; i++) {
+    const x = ((i % side) + 0.5) / side;
+    const y = (Math.floor(i / side) + 0.5) / side;
+    let sq = 0;
+    for (let a = 0; a < G; a++)
+      for (let b = 0; b < G; b++) {
+        const v = Math.exp(-((x - (b + 0.5) / G) ** 2 + (y - (a + 0.5) / G) ** 2) * inv2s2);
+        code[a * G + b] = v;
+        sq += v * v;
+      }
+    const s = weight / Math.sqrt(sq);
+    for (let j = 0; j < G * G; j++) out[(D + j) * n + i] = code[j] * s;
+  }
+  return out;
+}

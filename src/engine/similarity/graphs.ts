@@ -89,9 +89,11 @@ export type IntraAggregation = 'maps' | 'pool';
  *                                     (row j = attention map of location j);
  *                                     S' = guidanceᵀ · A  (eq. 5, A ⊙ S reduced to a map)
  */
-export function buildIntraSimilarityGraph(opts: { aggregation?: IntraAggregation } = {}): Uint8Array {
+export function buildIntraSimilarityGraph(opts: { aggregation?: IntraAggregation; steps?: number } = {}): Uint8Array {
   const aggregation = opts.aggregation ?? 'maps';
-  const g = new GraphBuilder(`intra_similarity_${aggregation}`);
+  const steps = opts.steps ?? 1;
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  const g = new GraphBuilder(`intra_similarity_${aggregation}_${steps}`);
   const features = g.input('features', 'float32', ['C', 'N']);
   const guidance = g.input('guidance', 'float32', ['N']);
   const invT = g.input('inv_temperature', 'float32', [1]);
@@ -104,7 +106,10 @@ export function buildIntraSimilarityGraph(opts: { aggregation?: IntraAggregation
   const A = g.op('Softmax', [logits], { axis: -1 }); // [N, N], rows sum to 1
   // eq. 5: weight the attention maps by the guidance and reduce to one map.
   // MatMul with a 1-D operand follows numpy semantics → [N].
-  const sPrime = aggregation === 'maps' ? g.op('MatMul', [guidance, A]) : g.op('MatMul', [A, guidance]);
+  // `steps` > 1 repeats the propagation with the same A (a diffusion over the affinity graph), so
+  // evidence reaches every part of an object, not just the locations next to the matches.
+  let sPrime = guidance;
+  for (let k = 0; k < steps; k++) sPrime = aggregation === 'maps' ? g.op('MatMul', [sPrime, A]) : g.op('MatMul', [A, sPrime]);
 
   g.output(sPrime, 'S_prime', 'float32', ['N']);
   return g.toModel();

@@ -89,13 +89,14 @@ export class SimilarityModule {
     N: number,
     guidance: Float32Array,
     temperature: number,
-    opts: { aggregation?: IntraAggregation } = {},
+    opts: { aggregation?: IntraAggregation; steps?: number } = {},
   ): Promise<Float32Array> {
     checkDims({ C, N });
     checkLength('features', features, C * N);
     checkLength('guidance', guidance, N);
     const aggregation = opts.aggregation ?? 'maps';
-    const s = await this.session(`intra_${aggregation}`, () => buildIntraSimilarityGraph({ aggregation }));
+    const steps = opts.steps ?? 1;
+    const s = await this.session(`intra_${aggregation}_${steps}`, () => buildIntraSimilarityGraph({ aggregation, steps }));
     const out = await s.run({
       features: new ort.Tensor('float32', features, [C, N]),
       guidance: new ort.Tensor('float32', guidance, [N]),

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, otherObjectSeeds, wholeSalientAgreesBetter } from '../../src/engine/pipeline/head';
+import { maskCoverage, promptSeedCells } from '../../src/engine/pipeline/prompt';
+import { buildTokens, COLOUR_CODE_SIZE, withPositionCode } from '../../src/engine/pipeline/tokens';
+
+const p = DEFAULT_HEAD_PARAMS;
+
+function column(tokens: Float32Array, D: number, n: number, i: number): number[] {
+  return Array.from({ length: D }, (_, d) => tokens[d * n + i]);
+}
+const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+
+describe('colour', () => {
+  test('sRGB → Lab matches known values (white, black, pure red)', () => {
+    const lab = srgbToLabPlanes(Uint8Array.from([255, 255, 255, 0, 0, 0, 255, 0, 0]), 3);
+    assert.ok(Math.abs(lab[0] - 100) < 0.1 && Math.abs(lab[3]) < 0.1 && Math.abs(lab[6]) < 0.1, 'white');
+    assert.ok(Math.abs(lab[1]) < 1e-6, 'black L = 0');
+    // CIE Lab of sRGB red is about (53.2, 80.1, 67.2)
+    assert.ok(Math.abs(lab[2] - 53.24) < 0.2 && Math.abs(lab[5] - 80.09) < 0.3 && Math.abs(lab[8] - 67.2) < 0.3, `red ${lab[2]} ${lab[5]} ${lab[8]}`);
+  });
+
+  test('histogram intersection: identical 1, disjoint 0, half overlap 0.5', () => {
+    const lab = srgbToLabPlanes(Uint8Array.from([255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255]), 4);
+    const red = labHistogram(lab, 4, (i) => i < 2);
+    const blue = labHistogram(lab, 4, (i) => i >= 2);
+    const both = labHistogram(lab, 4, () => true);
+    assert.equal(red.length, HIST_BINS);
+    assert.ok(Math.abs(histogramIntersection(red, red) - 1) < 1e-12);
+    assert.equal(histogramIntersection(red, blue), 0);
+    assert.ok(Math.abs(histogramIntersection(red, both) - 0.5) < 1e-12);
+  });
+});
+
+describe('tokens', () => {
+  const side = 4, n = side * side, C = 3;
+  const feature = { id: 'f', channels: C, height: side, width: side, data: Float32Array.from({ length: C * n }, (_, i) => 1 + (i % 7)) };
+  // Lab planes: left half one orange, right half the same orange 5 ΔE lighter … and one blue cell
+  const lab = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    lab[i] = i % side < 2 ? 60 : 65;
+    lab[n + i] = 40;
+    lab[2 * n + i] = 50;
+  }
+  lab[15] = 40; lab[n + 15] = 10; lab[2 * n + 15] = -45; // blue
+  const tokens = buildTokens(feature, lab);
+  const D = C + COLOUR_CODE_SIZE;
+
+  test('each part of a token is unit length (feature and colour code weigh equally)', () => {
+    for (const i of [0, 5, 15]) {
+      const col = column(tokens, D, n, i);
+      const f = col.slice(0, C), c = col.slice(C);
+      assert.ok(Math.abs(dot(f, f) - 1) < 1e-5 && Math.abs(dot(c, c) - 1) < 1e-5);
+    }
+  });
+
+  test('colour code: a similar colour is closer than a different one', () => {
+    const a = column(tokens, D, n, 0).slice(C), b = column(tokens, D, n, 3).slice(C), blue = column(tokens, D, n, 15).slice(C);
+    assert.ok(dot(a, b) > 0.8, `similar oranges ${dot(a, b)}`);
+    assert.ok(dot(a, blue) < 0.05, `orange vs blue ${dot(a, blue)}`);
+  });
+
+  test('position code: neighbours are closer than opposite corners', () => {
+    const withPos = withPositionCode(tokens, side, 1);
+    const Dp = withPos.length / n;
+    const pos = (i: number) => column(withPos, Dp, n, i).slice(D);
+    assert.ok(dot(pos(0), pos(1)) > dot(pos(0), pos(15)) + 0.3);
+    assert.ok(Math.abs(dot(pos(5), pos(5)) - 1) < 1e-5);
+  });
+});
+
+describe('head', () => {
+  test('normaliseByMax scales to a peak of 1 and keeps zeros', () => {
+    assert.deepEqual(Array.from(normaliseByMax(Float32Array.from([0, 2, 4]))), [0, 0.5, 1]);
+    assert.deepEqual(Array.from(normaliseByMax(new Float32Array(3))), [0, 0, 0]);
+  });
+
+  test('other-object seeds are salient locations the evidence does not reach', () => {
+    const evidence = Float32Array.from([1, 0.5, 0.01, 0.01]);
+    const saliency = Float32Array.from([1, 1, 1, 0.1]);
+    const { seeds, count } = otherObjectSeeds(evidence, saliency, p);
+    assert.equal(count, 1);
+    assert.deepEqual(Array.from(seeds), [0, 0, 1, 0]);
+  });
+
+  test('competition: no competitor keeps everything; otherwise the stronger label wins', () => {
+    assert.deepEqual(Array.from(competitionGate(Float32Array.from([0.1, 0.9]), null, p)), [1, 1]);
+    const gate = competitionGate(Float32Array.from([0.9, 0.1, 0.5]), Float32Array.from([0.1, 0.9, 0.5]), p);
+    assert.equal(gate[0], 1);
+    assert.equal(gate[1], 0);
+    assert.ok(Math.abs(gate[2] - 0.5) < 1e-3, 'a tie sits at the middle of the ramp');
+  });
+
+  test('whole-salient check: a distractor of another colour keeps the gate; one object keeps all', () => {
+    const n = 4;
+    // locations 0,1 orange (the object), 2,3 blue (a distractor); all salient
+    const rgb = Uint8Array.from([230, 120, 30, 230, 120, 30, 20, 40, 220, 20, 40, 220]);
+    const lab = srgbToLabPlanes(rgb, n);
+    const reference = labHistogram(lab, n, (i) => i < 2);
+    const saliency = Float32Array.from([1, 1, 1, 1]);
+    const gateOnObject = Float32Array.from([1, 1, 0, 0]);
+    assert.equal(wholeSalientAgreesBetter(lab, saliency, gateOnObject, reference, p).whole, false);
+    const orangeOnly = srgbToLabPlanes(Uint8Array.from([230, 120, 30, 230, 120, 30, 230, 120, 30, 230, 120, 30]), n);
+    assert.equal(wholeSalientAgreesBetter(orangeOnly, saliency, Float32Array.from([1, 0, 0, 0]), reference, p).whole, true);
+  });
+});
+
+describe('prompt geometry', () => {
+  test('mask coverage pools to the grid with the model stretch', () => {
+    // 4×2 image, left half set → on a 2×2 grid the left column is covered
+    const mask = Uint8Array.from([1, 1, 0, 0, 1, 1, 0, 0]);
+    assert.deepEqual(Array.from(maskCoverage(mask, 4, 2, 2)), [1, 0, 1, 0]);
+  });
+
+  test('points map to their grid cells; a scribble is sampled', () => {
+    assert.deepEqual(promptSeedCells({ kind: 'points', points: [[0, 0], [399, 299]] }, 400, 300, 4), [0, 15]);
+    const stroke = new Uint8Array(8 * 8);
+    for (let x = 0; x < 8; x++) stroke[3 * 8 + x] = 1;
+    const cells = promptSeedCells({ kind: 'scribble', mask: stroke }, 8, 8, 4);
+    assert.ok(cells.length >= 2 && cells.every((c) => c >= 4 && c < 8), `cells ${cells}`);
+  });
+});
