@@ -229,9 +229,12 @@ async function benchCommand(argv: string[]): Promise<number> {
       `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB`,
     );
   }
-  if (results.length === 2) {
-    const [a, b] = results;
-    process.stdout.write(`# time ratio ${a.method}/${b.method}: ${fmt(a.msPerTarget / b.msPerTarget, 2)} (whole run), ${fmt(a.msPerTargetSteady / b.msPerTargetSteady, 2)} (reference cached)\n`);
+  const icm = results.find((r) => r.method === 'icm');
+  const baseline = results.find((r) => r.method === 'isnet-alone');
+  if (icm && baseline) {
+    process.stdout.write(
+      `# time icm / isnet-alone: ${fmt(icm.msPerTarget / baseline.msPerTarget, 2)} (whole run, reference encodings included), ${fmt(icm.msPerTargetSteady / baseline.msPerTargetSteady, 2)} (reference cached)\n`,
+    );
   }
   // One summary line per method; the last line of the output is the last method's, unprefixed.
   summaries.forEach((line, i) => process.stdout.write(`${i < summaries.length - 1 ? '# ' : ''}${line}\n`));

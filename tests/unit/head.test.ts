@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, otherObjectSeeds, wholeSalientAgreesBetter } from '../../src/engine/pipeline/head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter } from '../../src/engine/pipeline/head';
 import { maskCoverage, promptSeedCells } from '../../src/engine/pipeline/prompt';
 import { buildTokens, COLOUR_CODE_SIZE, withPositionCode } from '../../src/engine/pipeline/tokens';
 
@@ -74,14 +74,6 @@ describe('head', () => {
   test('normaliseByMax scales to a peak of 1 and keeps zeros', () => {
     assert.deepEqual(Array.from(normaliseByMax(Float32Array.from([0, 2, 4]))), [0, 0.5, 1]);
     assert.deepEqual(Array.from(normaliseByMax(new Float32Array(3))), [0, 0, 0]);
-  });
-
-  test('other-object seeds are salient locations the evidence does not reach', () => {
-    const evidence = Float32Array.from([1, 0.5, 0.01, 0.01]);
-    const saliency = Float32Array.from([1, 1, 1, 0.1]);
-    const { seeds, count } = otherObjectSeeds(evidence, saliency, p);
-    assert.equal(count, 1);
-    assert.deepEqual(Array.from(seeds), [0, 0, 1, 0]);
   });
 
   test('competition: no competitor keeps everything; otherwise the stronger label wins', () => {

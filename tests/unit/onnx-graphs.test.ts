@@ -261,6 +261,20 @@ describe('similarity graphs vs plain-JS reference', () => {
     assert.ok(Math.max(...three.map((v, i) => Math.abs(v - one[i]))) > 1e-4, 'more steps change the result');
   });
 
+  test('competition diffusion = two k-step intra diffusions with the seeds taken in between', async () => {
+    const saliency = Float32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0.2 : 0.9));
+    const norm = (x: Float32Array) => { const m = Math.max(...x); return Array.from(x, (v) => v / m); };
+    const evidence = norm(await mod.intra(features, C, N, guidance, 0.5, { aggregation: 'pool', steps: 2 }));
+    const otherLevel = [...evidence].sort((a, b) => a - b)[Math.floor(N / 2)]; // half the locations below
+    const opts = { temperature: 0.5, steps: 2, salientThreshold: 0.5, otherLevel };
+    const got = await mod.diffuseWithCompetition(features, C, N, guidance, saliency, opts);
+    const seeds = Float32Array.from(evidence, (v, i) => (saliency[i] > 0.5 && v < otherLevel ? 1 : 0));
+    assert.ok(seeds.some((v) => v) && seeds.some((v) => !v), 'the case has both seeds and non-seeds');
+    assertClose(got.evidence, evidence, 'evidence');
+    assert.equal(got.seedCount, seeds.reduce((a, b) => a + b, 0));
+    assertClose(got.other, norm(await mod.intra(features, C, N, seeds, 0.5, { aggregation: 'pool', steps: 2 })), 'other');
+  });
+
   test('intra: softmax rows of the attention matrix sum to 1 (one-hot guidance)', async () => {
     // guidance = e_j picks row j of A: S' = A(j, ·), which must sum to 1 and match the reference row
     const A = refAttention(features, C, N, 0.3);

@@ -3,7 +3,8 @@
 //
 //   1. S′ (eq. 5, diffused) is the evidence that a location belongs to the referenced object.
 //   2. Salient locations with almost no evidence are seeds of "other objects"; their evidence is
-//      diffused over the same affinity, and every location goes to the stronger of the two
+//      diffused over the same affinity (both diffusions: similarity/graphs.ts
+//      buildCompetitionDiffusionGraph), and every location goes to the stronger of the two
 //      (a two-label competition, so a single-object photo, which has no such seeds, keeps all of
 //      its salient area, and each distractor is claimed by its own seeds).
 //   3. If the whole salient area agrees with the reference's colours at least as well as the
@@ -44,18 +45,6 @@ export function normaliseByMax(map: Float32Array): Float32Array {
   const out = new Float32Array(map.length);
   if (mx > 0) for (let i = 0; i < map.length; i++) out[i] = map[i] / mx;
   return out;
-}
-
-/** Seeds of the competing label: salient locations the referenced object's evidence does not reach. */
-export function otherObjectSeeds(evidence: Float32Array, saliency: Float32Array, p: HeadParams): { seeds: Float32Array; count: number } {
-  const seeds = new Float32Array(evidence.length);
-  let count = 0;
-  for (let i = 0; i < evidence.length; i++)
-    if (saliency[i] > p.salientThreshold && evidence[i] < p.otherSeedLevel) {
-      seeds[i] = 1;
-      count++;
-    }
-  return { seeds, count };
 }
 
 /** Soft two-label decision: share of the object's evidence, mapped through a narrow ramp at 0.5. */

@@ -4,7 +4,7 @@
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, otherObjectSeeds, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
 import { buildTokens, gatherQuery, labGrid, withPositionCode } from './tokens';
 
@@ -193,15 +193,19 @@ export class InContextMatter {
     // the sparse matches S over the object. Reduced as in the authors' code (A·S: every location
     // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
     const affinityTokens = withPositionCode(tokens, side, this.head.positionWeight);
-    const D = affinityTokens.length / n;
-    const diffuse = (seeds: Float32Array) => g.intra(affinityTokens, D, n, seeds, this.intraTemperature, { aggregation: 'pool', steps: this.head.diffusionSteps });
-    const evidence = normaliseByMax(await diffuse(S));
+    const saliencyOnGrid = await this.poolSaliency(enc, side);
+    const diffused = await g.diffuseWithCompetition(affinityTokens, affinityTokens.length / n, n, S, saliencyOnGrid, {
+      temperature: this.intraTemperature,
+      steps: this.head.diffusionSteps,
+      salientThreshold: this.head.salientThreshold,
+      otherLevel: this.head.otherSeedLevel,
+    });
+    const evidence = diffused.evidence;
     const t2 = performance.now();
 
-    // Head: two-label competition on the inter grid, colour sanity check, full-resolution alpha.
-    const saliencyOnGrid = await this.poolSaliency(enc, side);
-    const other = otherObjectSeeds(evidence, saliencyOnGrid, this.head);
-    let gate = competitionGate(evidence, other.count > 0 ? normaliseByMax(await diffuse(other.seeds)) : null, this.head);
+    // Head: two-label competition (a photo with no competing salient object keeps all of it),
+    // colour sanity check, full-resolution alpha.
+    let gate = competitionGate(evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
     const R = this.head.colourGrid;
     const check = wholeSalientAgreesBetter(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
     if (check.whole) gate = new Float32Array(n).fill(1);

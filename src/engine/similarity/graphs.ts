@@ -98,12 +98,7 @@ export function buildIntraSimilarityGraph(opts: { aggregation?: IntraAggregation
   const guidance = g.input('guidance', 'float32', ['N']);
   const invT = g.input('inv_temperature', 'float32', [1]);
 
-  const fn = l2Normalize(g, features, 0); // [C, N]
-  const fnT = g.op('Transpose', [fn], { perm: [1, 0] }); // [N, C]
-  // Scale the [N, C] operand instead of the [N, N] product: (F̂ᵀ/τ)·F̂ = (F̂ᵀF̂)/τ.
-  const fnTScaled = g.op('Mul', [fnT, invT]);
-  const logits = g.op('MatMul', [fnTScaled, fn]); // [N, N]
-  const A = g.op('Softmax', [logits], { axis: -1 }); // [N, N], rows sum to 1
+  const A = selfAffinity(g, features, invT);
   // eq. 5: weight the attention maps by the guidance and reduce to one map.
   // MatMul with a 1-D operand follows numpy semantics → [N].
   // `steps` > 1 repeats the propagation with the same A (a diffusion over the affinity graph), so
@@ -112,6 +107,50 @@ export function buildIntraSimilarityGraph(opts: { aggregation?: IntraAggregation
   for (let k = 0; k < steps; k++) sPrime = aggregation === 'maps' ? g.op('MatMul', [sPrime, A]) : g.op('MatMul', [A, sPrime]);
 
   g.output(sPrime, 'S_prime', 'float32', ['N']);
+  return g.toModel();
+}
+
+/** A = softmax_lastaxis(F̂ᵀF̂ / τ) ∈ [N, N]: the feature self-affinity standing in for attention. */
+function selfAffinity(g: GraphBuilder, features: string, invT: string): string {
+  const fn = l2Normalize(g, features, 0); // [C, N]
+  const fnT = g.op('Transpose', [fn], { perm: [1, 0] }); // [N, C]
+  // Scale the [N, C] operand instead of the [N, N] product: (F̂ᵀ/τ)·F̂ = (F̂ᵀF̂)/τ.
+  const fnTScaled = g.op('Mul', [fnT, invT]);
+  const logits = g.op('MatMul', [fnTScaled, fn]); // [N, N]
+  return g.op('Softmax', [logits], { axis: -1 }); // rows sum to 1
+}
+
+/**
+ * The head's two diffusions in one graph, so the [N, N] affinity is built once:
+ *   evidence = norm(A^k · guidance)                      (eq. 5, 'pool' form, k steps)
+ *   seeds    = [saliency > salient_threshold] ∧ [evidence < other_level]
+ *   other    = norm(A^k · seeds)
+ * norm(x) = x / max(max(x), ε). Outputs evidence [N], other [N], seed_count [] (float).
+ */
+export function buildCompetitionDiffusionGraph(steps: number): Uint8Array {
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  const g = new GraphBuilder(`competition_diffusion_${steps}`);
+  const features = g.input('features', 'float32', ['C', 'N']);
+  const guidance = g.input('guidance', 'float32', ['N']);
+  const saliency = g.input('saliency', 'float32', ['N']);
+  const invT = g.input('inv_temperature', 'float32', [1]);
+  const salientThreshold = g.input('salient_threshold', 'float32', [1]);
+  const otherLevel = g.input('other_level', 'float32', [1]);
+  const A = selfAffinity(g, features, invT);
+  const eps = g.constFloat([1e-12], []);
+  const diffuseNorm = (x: string) => {
+    let y = x;
+    for (let k = 0; k < steps; k++) y = g.op('MatMul', [A, y]);
+    const mx = g.op('Max', [g.op('ReduceMax', [y], { keepdims: 0 }), eps]);
+    return g.op('Div', [y, mx]);
+  };
+  const evidence = diffuseNorm(guidance);
+  const seedMask = g.op('And', [g.op('Greater', [saliency, salientThreshold]), g.op('Less', [evidence, otherLevel])]);
+  const seeds = g.op('Cast', [seedMask], { to: 1 });
+  const other = diffuseNorm(seeds);
+  g.output(evidence, 'evidence', 'float32', ['N']);
+  g.output(other, 'other', 'float32', ['N']);
+  g.output(g.op('ReduceSum', [seeds], { keepdims: 0 }), 'seed_count', 'float32', []);
   return g.toModel();
 }
 

@@ -5,6 +5,7 @@
 
 import * as ort from 'onnxruntime-node';
 import {
+  buildCompetitionDiffusionGraph,
   buildInterSimilarityGraph,
   buildIntraSimilarityGraph,
   buildPreprocessGraph,
@@ -103,6 +104,34 @@ export class SimilarityModule {
       inv_temperature: invTemperature(temperature),
     });
     return out.S_prime.data as Float32Array;
+  }
+
+  /**
+   * The head's diffusion with competition (see buildCompetitionDiffusionGraph): evidence of the
+   * referenced object and of the other salient objects, both max-normalised, on one affinity.
+   */
+  async diffuseWithCompetition(
+    features: Float32Array,
+    C: number,
+    N: number,
+    guidance: Float32Array,
+    saliency: Float32Array,
+    opts: { temperature: number; steps: number; salientThreshold: number; otherLevel: number },
+  ): Promise<{ evidence: Float32Array; other: Float32Array; seedCount: number }> {
+    checkDims({ C, N });
+    checkLength('features', features, C * N);
+    checkLength('guidance', guidance, N);
+    checkLength('saliency', saliency, N);
+    const s = await this.session(`competition_${opts.steps}`, () => buildCompetitionDiffusionGraph(opts.steps));
+    const out = await s.run({
+      features: new ort.Tensor('float32', features, [C, N]),
+      guidance: new ort.Tensor('float32', guidance, [N]),
+      saliency: new ort.Tensor('float32', saliency, [N]),
+      inv_temperature: invTemperature(opts.temperature),
+      salient_threshold: new ort.Tensor('float32', Float32Array.of(opts.salientThreshold), [1]),
+      other_level: new ort.Tensor('float32', Float32Array.of(opts.otherLevel), [1]),
+    });
+    return { evidence: out.evidence.data as Float32Array, other: out.other.data as Float32Array, seedCount: Number((out.seed_count.data as Float32Array)[0]) };
   }
 
   /**
