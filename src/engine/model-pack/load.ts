@@ -240,7 +240,7 @@ export function providerPrecheck(ep: Provider): string | null {
     const lib = providerLibrary(ep);
     if (lib && !existsSync(lib)) {
       return ep === 'cuda'
-        ? `CUDA execution-provider binaries are not installed (no ${path.basename(lib)}); reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install`
+        ? `CUDA execution-provider binaries are not installed (no ${path.basename(lib)}); install them with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`
         : `provider library ${path.basename(lib)} is not installed`;
     }
   }

@@ -140,9 +140,11 @@ export class InContextMatter {
     let roiTokens: Uint8Array; // RoI on the inter grid
     let roiRegion: Uint8Array; // RoI on the region grid
     if (prompt.kind === 'mask') {
-      roiTokens = threshold(maskCoverage(prompt.mask, image.width, image.height, side), 0.5);
+      const coverage = maskCoverage(prompt.mask, image.width, image.height, side);
+      roiTokens = threshold(coverage, 0.5);
+      // a mask thinner than a grid cell still selects the cells it touches
+      if (!roiTokens.some((v) => v)) roiTokens = threshold(coverage, 0);
       roiRegion = threshold(maskCoverage(prompt.mask, image.width, image.height, R), 0.5);
-      if (!roiTokens.some((v) => v)) roiTokens = threshold(maskCoverage(prompt.mask, image.width, image.height, side), 0);
     } else if (prompt.kind === 'box') {
       const boxMask = rasterBox(prompt.box, image.width, image.height);
       const inBoxR = threshold(maskCoverage(boxMask, image.width, image.height, R), 0.5);
