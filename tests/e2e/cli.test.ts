@@ -17,6 +17,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { mulberry32 } from '../helpers/rng';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(REPO, 'bin', 'icm.mjs');
@@ -162,16 +163,6 @@ async function coverage(alphaPath: string, n: 1 | 2): Promise<Coverage> {
 
 const fmtCov = (c: Coverage) => `object ${c.object.toFixed(3)} distractor ${c.distractor.toFixed(3)} background ${c.background.toFixed(4)}`;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function noTmpFiles(dir: string): Promise<void> {
   const left = (await fsp.readdir(dir)).filter((n) => n.includes('.tmp-'));

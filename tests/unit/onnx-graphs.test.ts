@@ -6,22 +6,13 @@ import { ProtoWriter, encodeAttribute } from '../../src/engine/onnx/protobuf';
 import { GraphBuilder, attr, tensorFloat } from '../../src/engine/onnx/graph-builder';
 import { buildIntraSimilarityGraph, buildPromptExtensionGraph } from '../../src/engine/similarity/graphs';
 import { SimilarityModule } from '../../src/engine/similarity/runner';
+import { mulberry32 as rng } from '../helpers/rng';
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
 
 /** mulberry32 — small seeded PRNG, uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randn(n: number, rand: () => number): Float32Array {
   const out = new Float32Array(n);
