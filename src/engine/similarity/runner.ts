@@ -20,6 +20,8 @@ export interface SimilarityModuleOptions {
   executionProviders?: ExecutionProvider[];
   /** Threads per operator (onnxruntime intraOpNumThreads). Default: onnxruntime's choice. */
   intraOpNumThreads?: number;
+  /** Complete session options (e.g. from model-pack sessionOptionsFor); overrides the two above. */
+  sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
 export interface InterResult {
@@ -44,11 +46,12 @@ export class SimilarityModule {
   private disposed = false;
 
   constructor(opts: SimilarityModuleOptions = {}) {
-    this.options = { executionProviders: opts.executionProviders ?? ['cpu'] };
-    if (opts.intraOpNumThreads !== undefined) this.options.intraOpNumThreads = opts.intraOpNumThreads;
+    this.options = opts.sessionOptions ?? { executionProviders: opts.executionProviders ?? ['cpu'] };
+    if (!opts.sessionOptions && opts.intraOpNumThreads !== undefined) this.options.intraOpNumThreads = opts.intraOpNumThreads;
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
+  /** The session of graph `key`, built by `build` on first use (subclasses add their own graphs). */
+  protected session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
     if (this.disposed) throw new Error('SimilarityModule: already disposed');
     let s = this.sessions.get(key);
     if (!s) {
