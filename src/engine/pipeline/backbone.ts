@@ -1,7 +1,7 @@
 // The feature extractor (section 3.3): one backbone pass per image gives the saliency prior and
 // the multi-scale features. The backbone is whatever model pack is loaded (ISNet by default).
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
+import { resizeRgb } from '../io/images';
 import { loadModelPack, type LoadedModelPack, type ProviderRequest } from '../model-pack/load';
 import type { FeatureOutput } from '../model-pack/manifest';
 import { GraphSessions } from './sessions';
@@ -55,11 +55,8 @@ export class Backbone {
   async encode(image: RgbImage, featureIds: string[]): Promise<EncodedImage> {
     const { input, outputs } = this.pack.manifest;
     const [H, W] = input.size;
-    const resized = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
-      .resize(W, H, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-    const x = await this.graphs.preprocess(new Uint8Array(resized), H, W, input.mean, input.std);
+    const resized = await resizeRgb(image, W, H, input.resize);
+    const x = await this.graphs.preprocess(resized, H, W, input.mean, input.std);
     const wanted = featureIds.map((id) => this.feature(id));
     const fetches = [outputs.saliency!.name, ...wanted.map((f) => f.name)];
     const result = await this.pack.session.run({ [input.name]: new ort.Tensor('float32', x, [1, 3, H, W]) }, fetches);

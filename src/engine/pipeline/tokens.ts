@@ -3,7 +3,7 @@
 // kind of surface" and "has the same colour" equally. The colour code is a soft assignment of the
 // location's Lab colour to a fixed lattice of Lab anchors (Gaussian RBF), whose dot product falls
 // off smoothly with the colour difference.
-import sharp from 'sharp';
+import { resizeRgb } from '../io/images';
 import type { FeatureMap, RgbImage } from './backbone';
 import { srgbToLabPlanes } from './colour';
 
@@ -14,11 +14,7 @@ export const COLOUR_CODE_SIZE = ANCHOR_L.length * ANCHOR_AB.length * ANCHOR_AB.l
 
 /** Lab planes [3, side²] of the image resampled to side×side (same stretch as the model input). */
 export async function labGrid(image: RgbImage, side: number): Promise<Float32Array> {
-  const small = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(side, side, { fit: 'fill', kernel: 'cubic' })
-    .raw()
-    .toBuffer();
-  return srgbToLabPlanes(new Uint8Array(small), side * side);
+  return srgbToLabPlanes(await resizeRgb(image, side, side, 'fill', 'cubic'), side * side);
 }
 
 /** [C + COLOUR_CODE_SIZE, n] token matrix for a feature map and the Lab planes of the same grid. */
