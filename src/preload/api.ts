@@ -1,14 +1,16 @@
-// The one place that defines what the renderer may ask of the main process: the IPC channel
-// names and the typed `window.icm` API the preload exposes. Main, preload and renderer all import
-// this file (the renderer for types only). Keep it narrow: every method is a deliberate capability.
+// What the preload exposes to the (sandboxed, context-isolated) renderer as `window.icmDesktop`:
+// the contract's API over ipcRenderer.invoke, service events, and the path of a dropped file.
+// Channel names are derived from the one method list in src/shared/contract.ts.
+import type { IcmApi, ServiceEvent } from '../shared/contract';
 
-export const ICM_CHANNELS = {
-  version: 'icm:version',
-} as const;
+export const ICM_EVENT_CHANNEL = 'icm:event';
 
-export type IcmChannel = (typeof ICM_CHANNELS)[keyof typeof ICM_CHANNELS];
+export function channelOf(method: string): string {
+  return `icm:${method}`;
+}
 
-export interface IcmApi {
-  /** Version of the app (package.json "version"). */
-  version(): Promise<string>;
+export interface DesktopBridge {
+  api: IcmApi;
+  onEvent(listener: (e: ServiceEvent) => void): () => void;
+  pathForFile(file: File): string | null;
 }

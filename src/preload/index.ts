@@ -1,10 +1,27 @@
-// Preload of the (sandboxed, context-isolated) main window: exposes `window.icm`, a frozen object
-// with exactly the methods of IcmApi. The renderer gets no ipcRenderer, no Node, no electron.
-import { contextBridge, ipcRenderer } from 'electron';
-import { ICM_CHANNELS, type IcmApi } from './api';
+// Preload of the main window: exposes `window.icmDesktop` (see api.ts), a frozen object with exactly
+// the contract's methods. The renderer gets no ipcRenderer, no Node, no electron.
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import { API_METHODS, type IcmApi, type ServiceEvent } from '../shared/contract';
+import { channelOf, ICM_EVENT_CHANNEL, type DesktopBridge } from './api';
 
-const api: IcmApi = {
-  version: () => ipcRenderer.invoke(ICM_CHANNELS.version) as Promise<string>,
+const api = Object.freeze(
+  Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => ipcRenderer.invoke(channelOf(m), ...args)])),
+) as unknown as IcmApi;
+
+const bridge: DesktopBridge = {
+  api,
+  onEvent(listener) {
+    const handler = (_e: IpcRendererEvent, payload: ServiceEvent): void => listener(payload);
+    ipcRenderer.on(ICM_EVENT_CHANNEL, handler);
+    return () => ipcRenderer.removeListener(ICM_EVENT_CHANNEL, handler);
+  },
+  pathForFile(file) {
+    try {
+      return webUtils.getPathForFile(file) || null;
+    } catch {
+      return null;
+    }
+  },
 };
 
-contextBridge.exposeInMainWorld('icm', Object.freeze(api));
+contextBridge.exposeInMainWorld('icmDesktop', Object.freeze(bridge));

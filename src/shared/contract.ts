@@ -1,0 +1,252 @@
+// The typed contract between the UI and the inference service: the one place that says what the
+// renderer may ask for and what it is told. Three transports carry it and all import this file:
+//   - Electron: preload (contextBridge → ipcRenderer.invoke) ↔ main (ipcMain.handle),
+//   - serve mode: the web bridge (HTTP POST /api/<method>, server-sent events, token-protected),
+//   - tests: the service object itself.
+// Every argument is validated by the receiving side (src/service/validate.ts) before use.
+// Plain data only (structured-clone / JSON safe): no classes, no functions, no typed arrays.
+
+export const CONTRACT_VERSION = 1;
+
+/** Every method of the API, in one list: the transports derive channels and routes from it. */
+export const API_METHODS = [
+  'getStatus',
+  'importPaths',
+  'removePhotos',
+  'listPhotos',
+  'setReferences',
+  'runTargets',
+  'previewTarget',
+  'setCorrection',
+  'cancelJob',
+  'exportShoot',
+  'newProject',
+  'saveProject',
+  'openProject',
+  'recentProjects',
+  'relinkFolder',
+  'pickPaths',
+] as const;
+
+export type ApiMethod = (typeof API_METHODS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Photos
+
+export type PhotoState = 'new' | 'queued' | 'running' | 'done' | 'failed' | 'missing';
+
+export interface PhotoInfo {
+  id: string;
+  /** File name shown to the user. */
+  name: string;
+  /** Absolute path on the machine running the service. */
+  path: string;
+  width: number;
+  height: number;
+  /** Bits per channel of the file (8 or 16). */
+  bitDepth: number;
+  state: PhotoState;
+  /** Why it failed or is missing (one line, names the file). */
+  error?: string;
+  /** The photo is one of the references (it is not matted as a target). */
+  isReference: boolean;
+  /** Bumps whenever the photo's result changes: asset URLs carry it so the UI never shows a stale matte. */
+  version: number;
+  /** Set when done: what the head kept and how long it took. */
+  result?: TargetResultInfo;
+  hasCorrection: boolean;
+}
+
+export interface TargetResultInfo {
+  selection: 'object' | 'whole-salient';
+  agreement: number;
+  /** Grid side of the heatmaps (S and S′). */
+  gridSize: number;
+  timings: { backboneMs: number; similarityMs: number; headMs: number; composeMs: number; totalMs: number };
+}
+
+export interface ImportFailure {
+  path: string;
+  reason: string;
+}
+
+export interface ImportSummary {
+  added: number;
+  skippedDuplicates: number;
+  failed: ImportFailure[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompts, kept as vectors in the image's pixel coordinates and rendered to a mask at the image's
+// resolution by the service. Shapes are applied in order: 'add' paints the object in, 'erase'
+// paints it out (so an eraser stroke after a brush stroke removes part of it).
+
+export type Point = [number, number];
+
+export type PromptShape =
+  | { kind: 'brush'; mode: 'add' | 'erase'; size: number; points: Point[] }
+  | { kind: 'lasso'; mode: 'add' | 'erase'; points: Point[] }
+  | { kind: 'box'; x0: number; y0: number; x1: number; y1: number }
+  | { kind: 'point'; x: number; y: number };
+
+export interface ReferencePrompt {
+  shapes: PromptShape[];
+  /**
+   * What painted strokes mean: 'mask' (the product painted in; default) or 'scribble' (a few
+   * strokes on it, grown by the prompt extension, paper §3.6). Boxes and points alone are used as
+   * box / points prompts.
+   */
+  brushMeans: 'mask' | 'scribble';
+}
+
+export interface ReferenceSpec {
+  photoId: string;
+  prompt: ReferencePrompt;
+}
+
+/** A per-target fix: strokes that add to or remove from that target's matte (target pixels). */
+export interface Correction {
+  strokes: Array<{ mode: 'add' | 'remove'; size: number; points: Point[] }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+export type JobKind = 'run' | 'export' | 'import';
+
+export interface JobProgress {
+  jobId: string;
+  kind: JobKind;
+  state: 'running' | 'done' | 'cancelled' | 'failed';
+  done: number;
+  total: number;
+  failed: number;
+  skipped: number;
+  /** Estimated time left, from the mean time per finished item (null until one finishes). */
+  etaMs: number | null;
+  /** The item being worked on (file name). */
+  current?: string;
+  /** Filled when the job ends. */
+  summary?: JobSummary;
+}
+
+export interface JobSummary {
+  written: string[];
+  skipped: string[];
+  failures: ImportFailure[];
+  elapsedMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+export type ExportFormat = 'alpha-png' | 'cutout-png' | 'cutout-tiff' | 'cutout-webp';
+
+export interface ExportOptions {
+  outDir: string;
+  format: ExportFormat;
+  bitDepth: 8 | 16;
+  /** Solid background behind the cutout ("#rrggbb"); absent = transparent. Ignored for alpha-png. */
+  background?: string;
+  /**
+   * File name without extension. Tokens: {name} (photo name without extension), {index}
+   * (1-based, zero-padded), {format}. Default "{name}".
+   */
+  nameTemplate: string;
+  /** Which photos (default: every target). */
+  photoIds?: string[];
+  /** Replace existing outputs (default false: a rerun skips finished outputs). */
+  overwrite?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status, projects
+
+export interface ServiceStatus {
+  contractVersion: number;
+  appVersion: string;
+  /** 'loading' until the model is ready in the engine host. */
+  engine: 'loading' | 'ready' | 'failed';
+  engineError?: string;
+  /** Execution provider that ran (cpu, cuda, dml) and how it was chosen. */
+  provider?: string;
+  providerNote?: string;
+  pack?: string;
+  /** Whether the host can show native file dialogs (Electron) or the UI must ask for a path. */
+  nativeDialogs: boolean;
+  /** Whether the browser may upload files (serve mode). */
+  uploads: boolean;
+  project: ProjectInfo;
+  references: ReferenceSpec[];
+  settings: ShootSettings;
+  activeJobs: JobProgress[];
+}
+
+export interface ShootSettings {
+  pack: 'medium' | 'small';
+  exportDefaults: Omit<ExportOptions, 'outDir' | 'photoIds'> & { outDir?: string };
+}
+
+export interface ProjectInfo {
+  /** Project file, or null for an unsaved shoot (autosaved to a recovery file). */
+  path: string | null;
+  name: string;
+  dirty: boolean;
+  savedAt?: string;
+}
+
+export interface RelinkSummary {
+  relinked: number;
+  stillMissing: number;
+}
+
+export type PickKind = 'images' | 'folder' | 'project-open' | 'project-save' | 'export-folder';
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+export interface IcmApi {
+  getStatus(): Promise<ServiceStatus>;
+  /** Files and/or folders (folders are scanned, not recursively); bad files are reported per file. */
+  importPaths(paths: string[]): Promise<ImportSummary>;
+  removePhotos(ids: string[]): Promise<void>;
+  listPhotos(): Promise<PhotoInfo[]>;
+  /** Sets the reference photo(s) and prompts; invalidates every target's result. */
+  setReferences(refs: ReferenceSpec[]): Promise<void>;
+  /** Queues the given targets (default: all not done) for matting; returns the job id. */
+  runTargets(ids?: string[]): Promise<string>;
+  /** Runs one target ahead of the queue (for the heatmap/matte view); resolves when it is done. */
+  previewTarget(id: string): Promise<PhotoInfo>;
+  /** Sets (or clears, with null) a target's correction and re-runs just that target. */
+  setCorrection(id: string, correction: Correction | null): Promise<PhotoInfo>;
+  cancelJob(jobId: string): Promise<void>;
+  exportShoot(options: ExportOptions): Promise<string>;
+  newProject(): Promise<void>;
+  saveProject(path?: string): Promise<ProjectInfo>;
+  openProject(path: string): Promise<ServiceStatus>;
+  recentProjects(): Promise<string[]>;
+  /** Looks for missing photos (by file name) in a folder. */
+  relinkFolder(folder: string): Promise<RelinkSummary>;
+  /** Native dialog (Electron only); null when cancelled. */
+  pickPaths(kind: PickKind): Promise<string[] | null>;
+}
+
+export type ServiceEvent =
+  | { type: 'photos'; photos: PhotoInfo[] } // changed photos only
+  | { type: 'photos-removed'; ids: string[] }
+  | { type: 'job'; job: JobProgress }
+  | { type: 'status'; status: ServiceStatus };
+
+/** Kinds of image the UI can fetch for a photo (see assetPath). */
+export type AssetKind = 'thumb' | 'preview' | 'alpha' | 'inter' | 'intra' | 'cutout';
+
+/** Path part of an asset URL; the transport prefixes it (http://127.0.0.1:port or icm-asset://app). */
+export function assetPath(kind: AssetKind, photoId: string, version: number): string {
+  return `/asset/${kind}/${encodeURIComponent(photoId)}?v=${version}`;
+}
+
+/** Error passed across the boundary: the message is for the user, code for the UI's logic. */
+export interface ApiErrorShape {
+  code: 'invalid-argument' | 'not-found' | 'busy' | 'engine' | 'io' | 'cancelled' | 'internal';
+  message: string;
+}
