@@ -1,0 +1,695 @@
+// Reference editor: the user marks the product on the reference photo with brush / eraser /
+// lasso / box / point. The prompt stays a list of VECTORS in photo pixel coordinates (the `prompt`
+// prop is the source of truth); the fabric canvas only displays it and captures new shapes.
+//
+// Scene coordinates of the fabric canvas are the preview image's pixels (the image sits at 0,0 at
+// its natural size); `scale` = preview width / photo width converts between scene and photo pixels.
+// Layers: the photo, a mask image (an offscreen canvas the brush/lasso shapes are rasterised into,
+// shown at 45%, so erase shapes really punch holes like in the service's mask), then markers for
+// boxes and points. Live feedback (brush stroke, lasso, box being dragged) is drawn on fabric's top
+// context.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Canvas, Circle, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, Rect, type TPointerEventInfo } from 'fabric';
+import type { Point, PromptShape, ReferencePrompt } from '../../shared/contract';
+import type { ReferenceEditorProps } from './props';
+import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
+import './views.css';
+
+type Tool = 'brush' | 'eraser' | 'lasso' | 'box' | 'point' | 'hand';
+
+const TOOLS: Array<{ id: Tool; label: string; key: string; title: string }> = [
+  { id: 'brush', label: 'Brush', key: 'b', title: 'Paint the product in (B)' },
+  { id: 'eraser', label: 'Eraser', key: 'e', title: 'Paint it out (E)' },
+  { id: 'lasso', label: 'Lasso', key: 'l', title: 'Drag a free outline, or click corners and double-click / Enter to close (L); hold Alt to cut out' },
+  { id: 'box', label: 'Box', key: 'x', title: 'Drag a box around the product (X)' },
+  { id: 'point', label: 'Point', key: 'p', title: 'Click on the product (P)' },
+  { id: 'hand', label: 'Hand', key: 'h', title: 'Pan (H; or hold Space, or drag with the middle/right button)' },
+];
+
+const MAX_HISTORY = 200;
+const MAX_ZOOM = 40;
+
+interface Stage {
+  canvas: Canvas;
+  photo: FabricImage | null;
+  mask: FabricImage | null;
+  maskEl: HTMLCanvasElement | null;
+  markers: FabricObject[];
+  /** Preview pixels per photo pixel. */
+  scale: number;
+  fitZoom: number;
+}
+
+interface LassoDraft {
+  points: Point[]; // scene coordinates
+  down: boolean;
+  freehand: boolean;
+  cut: boolean;
+}
+
+export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEditorProps) {
+  const [tool, setTool] = useState<Tool>('brush');
+  const [size, setSize] = useState(() => defaultBrushSize(photo.width, photo.height));
+  const [loadState, setLoadState] = useState<{ ok: boolean; error?: string; id?: string }>({ ok: false });
+  const [zoomPct, setZoomPct] = useState(100);
+  const [, setHistoryTick] = useState(0);
+
+  const hostRef = useRef<HTMLDivElement>(null);
+  const cursorRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<Stage | null>(null);
+
+  // Latest values for the fabric/DOM handlers, which are registered once.
+  const live = useRef({ prompt, onChange, photo, tool, size });
+  live.current.onChange = onChange;
+  live.current.photo = photo;
+  live.current.tool = tool;
+  live.current.size = size;
+  // The prompt ref is also advanced by edit() so two edits before a re-render don't lose one.
+  const lastPropPrompt = useRef(prompt);
+  if (lastPropPrompt.current !== prompt) {
+    lastPropPrompt.current = prompt;
+    live.current.prompt = prompt;
+  }
+
+  const past = useRef<ReferencePrompt[]>([]);
+  const future = useRef<ReferencePrompt[]>([]);
+  const fitted = useRef(true); // follow container resizes until the user zooms/pans
+  const spaceDown = useRef(false);
+  const lasso = useRef<LassoDraft | null>(null);
+  const boxStart = useRef<FPoint | null>(null);
+
+  // ---- history ---------------------------------------------------------------------------
+
+  const edit = useCallback((next: ReferencePrompt) => {
+    past.current.push(live.current.prompt);
+    if (past.current.length > MAX_HISTORY) past.current.shift();
+    future.current = [];
+    live.current.prompt = next;
+    setHistoryTick((t) => t + 1);
+    live.current.onChange(next);
+  }, []);
+
+  const addShape = useCallback(
+    (shape: PromptShape) => edit({ ...live.current.prompt, shapes: [...live.current.prompt.shapes, shape] }),
+    [edit],
+  );
+
+  const undo = useCallback(() => {
+    const prev = past.current.pop();
+    if (!prev) return;
+    future.current.push(live.current.prompt);
+    live.current.prompt = prev;
+    setHistoryTick((t) => t + 1);
+    live.current.onChange(prev);
+  }, []);
+
+  const redo = useCallback(() => {
+    const next = future.current.pop();
+    if (!next) return;
+    past.current.push(live.current.prompt);
+    live.current.prompt = next;
+    setHistoryTick((t) => t + 1);
+    live.current.onChange(next);
+  }, []);
+
+  const clear = useCallback(() => {
+    if (live.current.prompt.shapes.length === 0) return;
+    edit({ ...live.current.prompt, shapes: [] });
+  }, [edit]);
+
+  // A different photo: its own history.
+  useEffect(() => {
+    past.current = [];
+    future.current = [];
+    setHistoryTick((t) => t + 1);
+  }, [photo.id]);
+
+  // ---- view transform --------------------------------------------------------------------
+
+  const renderMarkers = useCallback(() => {
+    const st = stageRef.current;
+    if (!st) return;
+    const { canvas, scale } = st;
+    for (const m of st.markers) canvas.remove(m);
+    st.markers = [];
+    if (!st.photo) return;
+    const z = canvas.getZoom();
+    for (const s of live.current.prompt.shapes) {
+      if (s.kind === 'box') {
+        st.markers.push(
+          new Rect({
+            left: Math.min(s.x0, s.x1) * scale,
+            top: Math.min(s.y0, s.y1) * scale,
+            width: Math.abs(s.x1 - s.x0) * scale,
+            height: Math.abs(s.y1 - s.y0) * scale,
+            originX: 'left',
+            originY: 'top',
+            fill: 'transparent',
+            stroke: '#ffd400',
+            strokeWidth: 2 / z,
+            strokeDashArray: [8 / z, 5 / z],
+            selectable: false,
+            evented: false,
+            objectCaching: false,
+          }),
+        );
+      } else if (s.kind === 'point') {
+        st.markers.push(
+          new Circle({
+            left: s.x * scale,
+            top: s.y * scale,
+            originX: 'center',
+            originY: 'center',
+            radius: 6 / z,
+            fill: `rgb(${ADD_RGB})`,
+            stroke: 'white',
+            strokeWidth: 2 / z,
+            selectable: false,
+            evented: false,
+            objectCaching: false,
+          }),
+        );
+      }
+    }
+    if (st.markers.length) canvas.add(...st.markers);
+    canvas.requestRenderAll();
+  }, []);
+
+  const afterViewChange = useCallback(() => {
+    const st = stageRef.current;
+    if (!st) return;
+    setZoomPct(Math.round(st.canvas.getZoom() * 100));
+    renderMarkers(); // marker strokes keep a constant on-screen width
+  }, [renderMarkers]);
+
+  const fit = useCallback(() => {
+    const st = stageRef.current;
+    if (!st?.photo) return;
+    const { canvas } = st;
+    const w = canvas.getWidth();
+    const h = canvas.getHeight();
+    const iw = st.photo.width;
+    const ih = st.photo.height;
+    if (!w || !h || !iw || !ih) return;
+    const z = Math.min(w / iw, h / ih) * 0.98;
+    st.fitZoom = z;
+    canvas.setViewportTransform([z, 0, 0, z, (w - iw * z) / 2, (h - ih * z) / 2]);
+    fitted.current = true;
+    canvas.requestRenderAll();
+    afterViewChange();
+  }, [afterViewChange]);
+
+  const zoomBy = useCallback(
+    (factor: number, at?: FPoint) => {
+      const st = stageRef.current;
+      if (!st?.photo) return;
+      const { canvas } = st;
+      const z = Math.min(Math.max(canvas.getZoom() * factor, st.fitZoom / 4), MAX_ZOOM);
+      canvas.zoomToPoint(at ?? new FPoint(canvas.getWidth() / 2, canvas.getHeight() / 2), z);
+      fitted.current = false;
+      canvas.requestRenderAll();
+      afterViewChange();
+    },
+    [afterViewChange],
+  );
+
+  // ---- live feedback on the top context ----------------------------------------------------
+
+  const drawTop = useCallback((draw: ((ctx: CanvasRenderingContext2D, zoom: number) => void) | null) => {
+    const st = stageRef.current;
+    if (!st) return;
+    const { canvas } = st;
+    const ctx = canvas.contextTop;
+    canvas.clearContext(ctx);
+    if (!draw) return;
+    const v = canvas.viewportTransform;
+    ctx.save();
+    ctx.transform(v[0], v[1], v[2], v[3], v[4], v[5]);
+    draw(ctx, canvas.getZoom());
+    ctx.restore();
+  }, []);
+
+  const drawLasso = useCallback(
+    (cursor: FPoint | null) => {
+      const d = lasso.current;
+      drawTop(
+        d &&
+          ((ctx, z) => {
+            const pts = cursor && !d.freehand ? [...d.points, [cursor.x, cursor.y] as Point] : d.points;
+            const rgb = d.cut ? ERASE_RGB : ADD_RGB;
+            ctx.beginPath();
+            ctx.moveTo(pts[0][0], pts[0][1]);
+            for (const [x, y] of pts.slice(1)) ctx.lineTo(x, y);
+            ctx.closePath();
+            ctx.fillStyle = `rgba(${rgb}, 0.25)`;
+            ctx.fill();
+            ctx.lineWidth = 2 / z;
+            ctx.setLineDash([6 / z, 4 / z]);
+            ctx.strokeStyle = `rgb(${rgb})`;
+            ctx.stroke();
+            ctx.setLineDash([]);
+            ctx.fillStyle = 'white';
+            for (const [x, y] of d.freehand ? [] : d.points) ctx.fillRect(x - 3 / z, y - 3 / z, 6 / z, 6 / z);
+          }),
+      );
+    },
+    [drawTop],
+  );
+
+  const finishLasso = useCallback(() => {
+    const d = lasso.current;
+    lasso.current = null;
+    drawTop(null);
+    const st = stageRef.current;
+    if (!d || !st) return;
+    const { width, height } = live.current.photo;
+    const pts = thinPoints(
+      d.points.map(([x, y]) => toPhotoPoint(x / st.scale, y / st.scale, width, height)),
+      0.5,
+    );
+    if (pts.length >= 3) addShape({ kind: 'lasso', mode: d.cut ? 'erase' : 'add', points: pts });
+  }, [addShape, drawTop]);
+
+  const cancelDrafts = useCallback(() => {
+    lasso.current = null;
+    boxStart.current = null;
+    drawTop(null);
+  }, [drawTop]);
+
+  // ---- the fabric canvas (created once) ---------------------------------------------------
+
+  useEffect(() => {
+    const host = hostRef.current!;
+    const el = document.createElement('canvas');
+    host.prepend(el);
+    const canvas = new Canvas(el, {
+      width: host.clientWidth || 300,
+      height: host.clientHeight || 300,
+      selection: false,
+      skipTargetFind: true,
+      renderOnAddRemove: false,
+      backgroundColor: '#2a2a2e',
+      defaultCursor: 'crosshair',
+      freeDrawingCursor: 'crosshair',
+    });
+    const st: Stage = { canvas, photo: null, mask: null, maskEl: null, markers: [], scale: 1, fitZoom: 1 };
+    stageRef.current = st;
+
+    const toPhoto = (p: FPoint): Point => {
+      const { width, height } = live.current.photo;
+      return toPhotoPoint(p.x / st.scale, p.y / st.scale, width, height);
+    };
+
+    // Brush / eraser strokes arrive as fabric paths in scene coordinates: keep their points only.
+    canvas.on('path:created', ({ path }) => {
+      canvas.remove(path);
+      const pts: Point[] = [];
+      for (const cmd of (path as Path).path) {
+        const nums = cmd.slice(1) as number[];
+        // M/L: end point; Q: the pencil brush's control point is the raw mouse sample, keep both;
+        // C: end point.
+        const pairs = cmd[0] === 'C' ? [nums.slice(4)] : Array.from({ length: nums.length / 2 }, (_, i) => nums.slice(i * 2, i * 2 + 2));
+        for (const [x, y] of pairs) pts.push(toPhoto(new FPoint(x, y)));
+      }
+      if (!pts.length) return;
+      const t = live.current.tool;
+      addShape({ kind: 'brush', mode: t === 'eraser' ? 'erase' : 'add', size: live.current.size, points: thinPoints(pts, 0.5) });
+    });
+
+    canvas.on('mouse:down', (opt: TPointerEventInfo) => {
+      const t = live.current.tool;
+      const p = opt.scenePoint;
+      if (!st.photo) return;
+      if (t === 'point') {
+        const [x, y] = toPhoto(p);
+        addShape({ kind: 'point', x, y });
+      } else if (t === 'box') {
+        boxStart.current = p;
+      } else if (t === 'lasso') {
+        const d = lasso.current;
+        if (!d) {
+          lasso.current = { points: [[p.x, p.y]], down: true, freehand: false, cut: (opt.e as MouseEvent).altKey };
+        } else {
+          // Click mode: a click near the first corner closes the outline.
+          const [fx, fy] = d.points[0];
+          const near = Math.hypot(p.x - fx, p.y - fy) * canvas.getZoom() < 8;
+          if (near && d.points.length >= 3) return finishLasso();
+          d.points.push([p.x, p.y]);
+          d.down = true;
+        }
+        drawLasso(null);
+      }
+    });
+
+    canvas.on('mouse:move', (opt: TPointerEventInfo) => {
+      const p = opt.scenePoint;
+      const t = live.current.tool;
+      if (t === 'box' && boxStart.current) {
+        const b = boxStart.current;
+        drawTop((ctx, z) => {
+          ctx.fillStyle = 'rgba(255, 212, 0, 0.12)';
+          ctx.fillRect(b.x, b.y, p.x - b.x, p.y - b.y);
+          ctx.lineWidth = 2 / z;
+          ctx.setLineDash([8 / z, 5 / z]);
+          ctx.strokeStyle = '#ffd400';
+          ctx.strokeRect(b.x, b.y, p.x - b.x, p.y - b.y);
+        });
+      } else if (t === 'lasso' && lasso.current) {
+        const d = lasso.current;
+        if (d.down) {
+          const [lx, ly] = d.points[d.points.length - 1];
+          const dist = Math.hypot(p.x - lx, p.y - ly) * canvas.getZoom();
+          // A drag (not a click) on the first corner makes it a freehand lasso.
+          if (d.points.length === 1 && dist > 4) d.freehand = true;
+          if (d.freehand && dist > 1.5) d.points.push([p.x, p.y]);
+        }
+        drawLasso(p);
+      }
+    });
+
+    canvas.on('mouse:up', (opt: TPointerEventInfo) => {
+      const t = live.current.tool;
+      if (t === 'box' && boxStart.current) {
+        const b = boxStart.current;
+        boxStart.current = null;
+        drawTop(null);
+        const [x0, y0] = toPhoto(new FPoint(Math.min(b.x, opt.scenePoint.x), Math.min(b.y, opt.scenePoint.y)));
+        const [x1, y1] = toPhoto(new FPoint(Math.max(b.x, opt.scenePoint.x), Math.max(b.y, opt.scenePoint.y)));
+        if (x1 - x0 >= 2 && y1 - y0 >= 2) addShape({ kind: 'box', x0, y0, x1, y1 });
+      } else if (t === 'lasso' && lasso.current) {
+        lasso.current.down = false;
+        if (lasso.current.freehand) finishLasso();
+      }
+    });
+
+    canvas.on('mouse:dblclick', () => {
+      if (live.current.tool === 'lasso' && lasso.current) finishLasso();
+    });
+
+    canvas.on('mouse:wheel', (opt: TPointerEventInfo<WheelEvent>) => {
+      const e = opt.e;
+      e.preventDefault();
+      e.stopPropagation();
+      // Trackpads send small deltas, mouse wheels ~100 per notch: exponential keeps both smooth.
+      zoomBy(Math.pow(0.998, e.deltaY), opt.viewportPoint);
+    });
+
+    // Pan: hand tool, Space held, or the middle/right button. Caught in the capture phase so the
+    // fabric canvas (and its brush) never sees these presses.
+    const onPanDown = (e: MouseEvent): void => {
+      if (!(e.button === 1 || e.button === 2 || spaceDown.current || live.current.tool === 'hand')) return;
+      e.preventDefault();
+      e.stopPropagation();
+      let last = { x: e.clientX, y: e.clientY };
+      host.classList.add('icm-panning');
+      const move = (ev: MouseEvent): void => {
+        canvas.relativePan(new FPoint(ev.clientX - last.x, ev.clientY - last.y));
+        last = { x: ev.clientX, y: ev.clientY };
+        fitted.current = false;
+        canvas.requestRenderAll();
+      };
+      const up = (): void => {
+        host.classList.remove('icm-panning');
+        window.removeEventListener('mousemove', move);
+        window.removeEventListener('mouseup', up);
+      };
+      window.addEventListener('mousemove', move);
+      window.addEventListener('mouseup', up);
+    };
+    const noMenu = (e: Event): void => e.preventDefault();
+    // The brush-size ring follows the mouse (DOM, not React state: no re-render per move).
+    const onHover = (e: MouseEvent): void => {
+      const ring = cursorRef.current;
+      if (!ring) return;
+      const t = live.current.tool;
+      if ((t !== 'brush' && t !== 'eraser') || spaceDown.current) {
+        ring.style.display = 'none';
+        return;
+      }
+      const r = host.getBoundingClientRect();
+      const d = live.current.size * st.scale * canvas.getZoom();
+      ring.style.display = 'block';
+      ring.style.width = ring.style.height = `${d}px`;
+      ring.style.transform = `translate(${e.clientX - r.left - d / 2}px, ${e.clientY - r.top - d / 2}px)`;
+      ring.dataset.mode = t;
+    };
+    const onLeave = (): void => {
+      if (cursorRef.current) cursorRef.current.style.display = 'none';
+    };
+    host.addEventListener('mousedown', onPanDown, true);
+    host.addEventListener('contextmenu', noMenu);
+    host.addEventListener('mousemove', onHover);
+    host.addEventListener('mouseleave', onLeave);
+
+    const ro = new ResizeObserver(() => {
+      const w = host.clientWidth;
+      const h = host.clientHeight;
+      if (!w || !h || (w === canvas.getWidth() && h === canvas.getHeight())) return;
+      canvas.setDimensions({ width: w, height: h });
+      if (fitted.current) fit();
+      else canvas.requestRenderAll();
+    });
+    ro.observe(host);
+
+    return () => {
+      ro.disconnect();
+      host.removeEventListener('mousedown', onPanDown, true);
+      host.removeEventListener('contextmenu', noMenu);
+      host.removeEventListener('mousemove', onHover);
+      host.removeEventListener('mouseleave', onLeave);
+      stageRef.current = null;
+      const wrapper = canvas.wrapperEl;
+      void canvas.dispose().then(() => {
+        wrapper.remove();
+        el.remove();
+      });
+    };
+    // Created once; handlers read `live`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // ---- the photo ---------------------------------------------------------------------------
+
+  const previewUrl = bridge.assetUrl('preview', photo.id, photo.version);
+  const loadStateIdRef = useRef<string | null>(null); // photo currently on the canvas
+  useEffect(() => {
+    let cancelled = false;
+    const img = new Image();
+    img.decoding = 'async';
+    img.src = previewUrl;
+    setLoadState((s) => ({ ok: s.ok && s.id === photo.id, id: photo.id }));
+    img
+      .decode()
+      .then(() => {
+        const st = stageRef.current;
+        if (cancelled || !st) return;
+        const { canvas } = st;
+        const samePhoto = st.photo !== null && loadStateIdRef.current === photo.id;
+        if (st.photo) canvas.remove(st.photo);
+        if (st.mask) canvas.remove(st.mask);
+        const w = img.naturalWidth;
+        const h = img.naturalHeight;
+        st.scale = w / photo.width;
+        st.photo = new FabricImage(img, { left: 0, top: 0, originX: 'left', originY: 'top', selectable: false, evented: false });
+        st.maskEl = document.createElement('canvas');
+        st.maskEl.width = w;
+        st.maskEl.height = h;
+        st.mask = new FabricImage(st.maskEl, {
+          left: 0,
+          top: 0,
+          originX: 'left',
+          originY: 'top',
+          opacity: 0.45,
+          selectable: false,
+          evented: false,
+          objectCaching: false, // its pixels change on every edit
+        });
+        canvas.insertAt(0, st.photo, st.mask);
+        loadStateIdRef.current = photo.id;
+        if (!samePhoto) fit();
+        setLoadState({ ok: true, id: photo.id });
+      })
+      .catch(() => {
+        if (!cancelled) setLoadState({ ok: false, id: photo.id, error: `Could not load the preview of ${photo.name}.` });
+      });
+    return () => {
+      cancelled = true;
+    };
+    // photo.width is part of the photo's identity (same id ⇒ same size).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [previewUrl, photo.id]);
+
+  // ---- render the prompt from props ------------------------------------------------------------
+
+  useEffect(() => {
+    const st = stageRef.current;
+    if (!st?.maskEl || !loadState.ok) return;
+    const ctx = st.maskEl.getContext('2d')!;
+    renderPromptMask(ctx, prompt.shapes, st.scale);
+    st.mask!.dirty = true;
+    renderMarkers();
+  }, [prompt, loadState, renderMarkers]);
+
+  // ---- tools ------------------------------------------------------------------------------
+
+  useEffect(() => {
+    const st = stageRef.current;
+    if (!st) return;
+    const { canvas } = st;
+    cancelDrafts();
+    const drawing = tool === 'brush' || tool === 'eraser';
+    canvas.isDrawingMode = drawing;
+    if (drawing) {
+      const brush = new PencilBrush(canvas);
+      brush.width = Math.max(size * st.scale, 0.5);
+      // Live stroke colour only; the committed stroke is re-rendered through the mask layer.
+      brush.color = tool === 'brush' ? `rgba(${ADD_RGB}, 0.45)` : `rgba(${ERASE_RGB}, 0.55)`;
+      brush.decimate = 1;
+      canvas.freeDrawingBrush = brush;
+    }
+    canvas.defaultCursor = tool === 'hand' ? 'grab' : 'crosshair';
+    canvas.setCursor(canvas.defaultCursor);
+  }, [tool, size, loadState, cancelDrafts]);
+
+  // ---- keyboard ---------------------------------------------------------------------------
+
+  useEffect(() => {
+    const typing = (t: EventTarget | null): boolean =>
+      t instanceof HTMLElement && (t.isContentEditable || (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement);
+    const down = (e: KeyboardEvent): void => {
+      if (typing(e.target)) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      if (mod && k === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) redo();
+        else undo();
+      } else if (mod && k === 'y') {
+        e.preventDefault();
+        redo();
+      } else if (e.key === ' ') {
+        e.preventDefault(); // no page scroll
+        if (!spaceDown.current) {
+          spaceDown.current = true;
+          hostRef.current?.classList.add('icm-space');
+          if (cursorRef.current) cursorRef.current.style.display = 'none';
+        }
+      } else if (e.key === 'Escape') {
+        cancelDrafts();
+      } else if (e.key === 'Enter' && lasso.current) {
+        finishLasso();
+      } else if (!mod && !e.altKey) {
+        const t = TOOLS.find((x) => x.key === k);
+        if (t) setTool(t.id);
+        else if (k === '[') setSize((s) => Math.max(1, Math.round(s / 1.25)));
+        else if (k === ']') setSize((s) => Math.round(s * 1.25) + 1);
+      }
+    };
+    const up = (e: KeyboardEvent): void => {
+      if (e.key === ' ') {
+        spaceDown.current = false;
+        hostRef.current?.classList.remove('icm-space');
+      }
+    };
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+    };
+  }, [undo, redo, cancelDrafts, finishLasso]);
+
+  const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
+  const counts = countShapes(prompt.shapes);
+
+  return (
+    <div className="icm-view icm-ref-editor">
+      <div className="icm-toolbar" role="toolbar" aria-label="Reference tools">
+        <div className="icm-group" role="radiogroup" aria-label="Tool">
+          {TOOLS.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              role="radio"
+              aria-checked={tool === t.id}
+              className={tool === t.id ? 'icm-on' : undefined}
+              data-testid={`tool-${t.id}`}
+              title={t.title}
+              onClick={() => setTool(t.id)}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        <label className="icm-group" title="Brush size in photo pixels ([ and ])">
+          Size
+          <input
+            type="range"
+            data-testid="brush-size"
+            min={1}
+            max={maxSize}
+            value={Math.min(size, maxSize)}
+            onChange={(e) => setSize(Number(e.target.value))}
+          />
+          <span className="icm-num">{size}px</span>
+        </label>
+        <div className="icm-group" role="radiogroup" aria-label="Strokes mean" title="Mask: the product is painted in completely. Scribble: a few strokes on it, grown to the whole object.">
+          Strokes mean
+          {(['mask', 'scribble'] as const).map((m) => (
+            <button
+              key={m}
+              type="button"
+              role="radio"
+              aria-checked={prompt.brushMeans === m}
+              className={prompt.brushMeans === m ? 'icm-on' : undefined}
+              data-testid={`brush-means-${m}`}
+              onClick={() => prompt.brushMeans !== m && edit({ ...live.current.prompt, brushMeans: m })}
+            >
+              {m}
+            </button>
+          ))}
+        </div>
+        <div className="icm-group">
+          <button type="button" data-testid="undo" title="Undo (Ctrl+Z)" disabled={past.current.length === 0} onClick={undo}>
+            Undo
+          </button>
+          <button type="button" data-testid="redo" title="Redo (Ctrl+Shift+Z / Ctrl+Y)" disabled={future.current.length === 0} onClick={redo}>
+            Redo
+          </button>
+          <button type="button" data-testid="clear-prompt" title="Remove every shape" disabled={prompt.shapes.length === 0} onClick={clear}>
+            Clear
+          </button>
+        </div>
+        <div className="icm-group">
+          <button type="button" data-testid="zoom-out" title="Zoom out" onClick={() => zoomBy(1 / 1.25)}>
+            −
+          </button>
+          <span className="icm-num" aria-label="Zoom">{zoomPct}%</span>
+          <button type="button" data-testid="zoom-in" title="Zoom in" onClick={() => zoomBy(1.25)}>
+            +
+          </button>
+          <button type="button" data-testid="zoom-fit" title="Fit the photo in the view" onClick={fit}>
+            Fit
+          </button>
+        </div>
+      </div>
+      <div className="icm-stage" data-testid="reference-canvas" ref={hostRef}>
+        <div className="icm-brush-ring" ref={cursorRef} aria-hidden="true" />
+        {!loadState.ok && <div className="icm-overlay-msg">{loadState.error ?? 'Loading photo…'}</div>}
+      </div>
+      <div className="icm-statusbar">
+        {counts || 'Nothing marked yet: paint the product with the brush, or draw a lasso / box around it.'}
+        {tool === 'lasso' && ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
+      </div>
+    </div>
+  );
+}
+
+function countShapes(shapes: PromptShape[]): string {
+  const n = { stroke: 0, lasso: 0, box: 0, point: 0 };
+  for (const s of shapes) n[s.kind === 'brush' ? 'stroke' : s.kind]++;
+  return Object.entries(n)
+    .filter(([, c]) => c > 0)
+    .map(([k, c]) => `${c} ${k}${c > 1 ? (k === 'box' ? 'es' : 's') : ''}`)
+    .join(', ');
+}
