@@ -1,10 +1,5 @@
-import type { IcmApi } from '../preload/api';
-
-declare global {
-  interface Window {
-    /** Exposed by src/preload/index.ts; absent when the page is opened outside the app. */
-    readonly icm?: IcmApi;
-  }
-}
+// Ambient types for the renderer: Vite's client types (CSS imports, import.meta.env).
+// window.icmDesktop (the Electron preload) is declared in ./bridge.
+/// <reference types="vite/client" />
 
 export {};

@@ -1,0 +1,260 @@
+// Export: options (defaults from the shoot settings), then the job's progress, then its summary.
+import { useId, useMemo, useState } from 'react';
+import type { ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
+import { useActions, useAppState } from '../state/context';
+import { formatDuration, plural } from './format';
+import { Modal } from './Modal';
+
+const FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
+  { value: 'alpha-png', label: 'Alpha matte (PNG, greyscale)', ext: 'png' },
+  { value: 'cutout-png', label: 'Cutout, RGBA PNG', ext: 'png' },
+  { value: 'cutout-tiff', label: 'Cutout, RGBA TIFF', ext: 'tif' },
+  { value: 'cutout-webp', label: 'Cutout, RGBA WebP', ext: 'webp' },
+];
+
+/** The output name of one photo, as the service builds it (see ExportOptions.nameTemplate). */
+export function exampleName(template: string, photoName: string, index: number, total: number, format: ExportFormat): string {
+  const stem = photoName.replace(/\.[^.]+$/, '');
+  const width = String(Math.max(1, total)).length;
+  const ext = FORMATS.find((f) => f.value === format)!.ext;
+  const base = (template || '{name}')
+    .replaceAll('{name}', stem)
+    .replaceAll('{index}', String(index).padStart(width, '0'))
+    .replaceAll('{format}', format);
+  return `${base}.${ext}`;
+}
+
+export function ExportDialog(props: { onClose(): void }) {
+  const actions = useActions();
+  const defaults = useAppState((s) => s.status?.settings.exportDefaults);
+  const nativeDialogs = useAppState((s) => s.status?.nativeDialogs ?? false);
+  const photos = useAppState((s) => s.photos);
+  const order = useAppState((s) => s.order);
+  const jobs = useAppState((s) => s.jobs);
+  const ids = useId();
+
+  const [outDir, setOutDir] = useState(defaults?.outDir ?? '');
+  const [format, setFormat] = useState<ExportFormat>(defaults?.format ?? 'cutout-png');
+  const [bitDepth, setBitDepth] = useState<8 | 16>(defaults?.bitDepth ?? 8);
+  const [useBackground, setUseBackground] = useState(!!defaults?.background);
+  const [background, setBackground] = useState(defaults?.background ?? '#ffffff');
+  const [nameTemplate, setNameTemplate] = useState(defaults?.nameTemplate ?? '{name}');
+  const [overwrite, setOverwrite] = useState(defaults?.overwrite ?? false);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+
+  const targets = useMemo(() => order.filter((id) => !photos.get(id)?.isReference), [order, photos]);
+  const done = useMemo(() => targets.filter((id) => photos.get(id)?.state === 'done').length, [targets, photos]);
+  const first = targets.length > 0 ? photos.get(targets[0]) : undefined;
+  const effectiveDepth = format === 'cutout-webp' ? 8 : bitDepth;
+  const job = jobId ? jobs.get(jobId) : undefined;
+
+  const start = async () => {
+    const options: ExportOptions = {
+      outDir: outDir.trim(),
+      format,
+      bitDepth: effectiveDepth,
+      nameTemplate: nameTemplate.trim() || '{name}',
+      overwrite,
+    };
+    if (useBackground && format !== 'alpha-png') options.background = background;
+    setStarting(true);
+    const id = await actions.exportShoot(options);
+    setStarting(false);
+    if (id) setJobId(id);
+  };
+
+  if (jobId) {
+    const running = !job || job.state === 'running';
+    return (
+      <Modal title="Export" onClose={props.onClose} testId="export-dialog">
+        {running ? (
+          <div className="export-progress" data-testid="export-progress">
+            <progress max={Math.max(1, job?.total ?? 1)} value={job?.done ?? 0} aria-label="Export progress" />
+            <p>
+              {job ? `${job.done}/${job.total}` : 'Starting…'}
+              {job && job.failed > 0 && <span className="text-failed"> · {job.failed} failed</span>}
+              {job && job.skipped > 0 && <> · {job.skipped} skipped</>}
+              {job?.etaMs != null && <> · about {formatDuration(job.etaMs)} left</>}
+            </p>
+            {job?.current && <p className="muted ellipsis">{job.current}</p>}
+            <div className="form-actions">
+              <button type="button" onClick={props.onClose} title="The export goes on; its progress stays in the status bar">
+                Hide
+              </button>
+              <button type="button" className="danger" data-testid="export-cancel" onClick={() => void actions.cancelJob(jobId)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : (
+          <ExportSummary job={job!} outDir={outDir} onClose={props.onClose} />
+        )}
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal title="Export mattes" onClose={props.onClose} testId="export-dialog" wide>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (outDir.trim()) void start();
+        }}
+      >
+        <label htmlFor={`${ids}-out`}>Output folder{nativeDialogs ? '' : ' (a path on the server)'}</label>
+        <div className="row">
+          <input
+            id={`${ids}-out`}
+            type="text"
+            value={outDir}
+            onChange={(e) => setOutDir(e.target.value)}
+            placeholder="/exports/shoot-01"
+            spellCheck={false}
+            autoComplete="off"
+            required
+            data-testid="export-outdir"
+          />
+          {nativeDialogs && (
+            <button
+              type="button"
+              onClick={async () => {
+                const p = await actions.pick('export-folder');
+                if (p) setOutDir(p[0]);
+              }}
+            >
+              Choose…
+            </button>
+          )}
+        </div>
+
+        <div className="form-grid">
+          <label htmlFor={`${ids}-format`}>Format</label>
+          <select id={`${ids}-format`} value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid="export-format">
+            {FORMATS.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+
+          <label htmlFor={`${ids}-depth`}>Bit depth</label>
+          <select
+            id={`${ids}-depth`}
+            value={effectiveDepth}
+            onChange={(e) => setBitDepth(Number(e.target.value) === 16 ? 16 : 8)}
+            data-testid="export-bitdepth"
+          >
+            <option value="8">8 bit</option>
+            <option value="16" disabled={format === 'cutout-webp'}>
+              16 bit{format === 'cutout-webp' ? ' (not for WebP)' : ''}
+            </option>
+          </select>
+
+          <span className="label">Background</span>
+          <div className="row">
+            <input
+              id={`${ids}-bg`}
+              type="checkbox"
+              checked={useBackground && format !== 'alpha-png'}
+              disabled={format === 'alpha-png'}
+              onChange={(e) => setUseBackground(e.target.checked)}
+              data-testid="export-background-enabled"
+            />
+            <label htmlFor={`${ids}-bg`}>{format === 'alpha-png' ? 'Not used for an alpha matte' : 'Solid colour instead of transparency'}</label>
+            <input
+              type="color"
+              value={background}
+              aria-label="Background colour"
+              disabled={!useBackground || format === 'alpha-png'}
+              onChange={(e) => setBackground(e.target.value)}
+              data-testid="export-background"
+            />
+          </div>
+
+          <label htmlFor={`${ids}-name`}>File name</label>
+          <div>
+            <input
+              id={`${ids}-name`}
+              type="text"
+              value={nameTemplate}
+              onChange={(e) => setNameTemplate(e.target.value)}
+              spellCheck={false}
+              autoComplete="off"
+              data-testid="export-template"
+            />
+            <div className="hint">
+              {'{name}'} photo name, {'{index}'} number, {'{format}'} format.{' '}
+              {first && (
+                <>
+                  First file: <code data-testid="export-example">{exampleName(nameTemplate, first.name, 1, targets.length, format)}</code>
+                </>
+              )}
+            </div>
+          </div>
+
+          <span className="label">Existing files</span>
+          <div className="row">
+            <input id={`${ids}-ow`} type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="export-overwrite" />
+            <label htmlFor={`${ids}-ow`}>Overwrite (off: a rerun skips finished files)</label>
+          </div>
+        </div>
+
+        <p className="muted">
+          {plural(targets.length, 'photo')} to export, {done} matted so far
+          {done < targets.length ? ' (the others are matted first)' : ''}.
+        </p>
+        <div className="form-actions">
+          <button type="button" onClick={props.onClose}>
+            Close
+          </button>
+          <button type="submit" className="primary" disabled={!outDir.trim() || starting || targets.length === 0} data-testid="export-start">
+            {starting ? 'Starting…' : 'Export'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: string; onClose(): void }) {
+  const s = job.summary;
+  const failures = s?.failures ?? [];
+  return (
+    <div className="export-summary" data-testid="export-summary" data-state={job.state}>
+      <p>
+        {job.state === 'cancelled' ? 'Export cancelled. ' : job.state === 'failed' ? 'Export failed. ' : 'Export finished. '}
+        <strong data-testid="export-written" data-count={s?.written.length ?? job.done}>
+          {plural(s?.written.length ?? job.done, 'file')} written
+        </strong>
+        {' · '}
+        <span data-testid="export-skipped" data-count={s?.skipped.length ?? job.skipped}>
+          {s?.skipped.length ?? job.skipped} skipped (already exported)
+        </span>
+        {failures.length > 0 && <span className="text-failed"> · {failures.length} failed</span>}
+        {s && <span className="muted"> · {formatDuration(s.elapsedMs)}</span>}
+      </p>
+      <p className="muted ellipsis" title={outDir}>
+        to {outDir}
+      </p>
+      {failures.length > 0 && (
+        <ul className="failures">
+          {failures.map((f, i) => (
+            <li key={i} data-testid="export-failure">
+              <span className="failure-path" title={f.path}>
+                {f.path}
+              </span>
+              <span className="failure-reason">{f.reason}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="form-actions">
+        <button type="button" className="primary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}

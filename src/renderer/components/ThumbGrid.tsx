@@ -1,0 +1,224 @@
+// The shoot's photos as a virtualised grid: fixed tile size, only the visible rows (plus a few
+// rows of overscan) are in the DOM, so 2,000 photos scroll as smoothly as 20. Tiles subscribe to
+// their own photo, so a state change re-renders one tile, not the grid.
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
+import { useActions, useAppState } from '../state/context';
+
+const TILE_W = 156;
+const TILE_H = 178;
+const GAP = 8;
+const PAD = 10;
+const OVERSCAN_ROWS = 3;
+
+interface ContextMenuState {
+  id: string;
+  x: number;
+  y: number;
+}
+
+export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
+  const actions = useActions();
+  const order = useAppState((s) => s.order);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState({ width: 0, height: 0 });
+  const [scrollTop, setScrollTop] = useState(0);
+  const [menu, setMenu] = useState<ContextMenuState | null>(null);
+  const scrollFrame = useRef(0);
+
+  useLayoutEffect(() => {
+    const el = scroller.current!;
+    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
+    ro.observe(el);
+    setSize({ width: el.clientWidth, height: el.clientHeight });
+    return () => ro.disconnect();
+  }, []);
+
+  const columns = Math.max(1, Math.floor((size.width - 2 * PAD + GAP) / (TILE_W + GAP)));
+  const rows = Math.ceil(order.length / columns);
+  const rowH = TILE_H + GAP;
+  const firstRow = Math.max(0, Math.floor((scrollTop - PAD) / rowH) - OVERSCAN_ROWS);
+  const lastRow = Math.min(rows - 1, Math.ceil((scrollTop + size.height) / rowH) + OVERSCAN_ROWS);
+  // Centre the columns in the available width.
+  const left = Math.max(PAD, Math.floor((size.width - (columns * (TILE_W + GAP) - GAP)) / 2));
+
+  const onScroll = () => {
+    // One state update per frame however fast the wheel scrolls.
+    if (scrollFrame.current) return;
+    scrollFrame.current = requestAnimationFrame(() => {
+      scrollFrame.current = 0;
+      if (scroller.current) setScrollTop(scroller.current.scrollTop);
+    });
+  };
+
+  /** Scrolls so the tile at `index` is visible, then focuses it (after it is rendered). */
+  const reveal = useCallback(
+    (index: number, id: string) => {
+      const el = scroller.current;
+      if (!el) return;
+      const top = PAD + Math.floor(index / columns) * rowH;
+      if (top < el.scrollTop) el.scrollTop = top - PAD;
+      else if (top + TILE_H > el.scrollTop + el.clientHeight) el.scrollTop = top + TILE_H + PAD - el.clientHeight;
+      setScrollTop(el.scrollTop);
+      requestAnimationFrame(() => el.querySelector<HTMLElement>(`[data-photo-id="${CSS.escape(id)}"]`)?.focus({ preventScroll: true }));
+    },
+    [columns, rowH],
+  );
+
+  // Arrow keys move the selection; Delete removes the selected photos. Only when the grid (or
+  // nothing in particular) has focus, so text fields and the editors keep their keys.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      const inGrid = scroller.current?.contains(target) ?? false;
+      if (!inGrid && target !== document.body) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      const s = actions.store.getState();
+      const { focus, ids } = s.selection;
+      if (e.key === 'Delete' || e.key === 'Backspace') {
+        if (ids.size > 0) {
+          e.preventDefault();
+          props.onRemove([...ids]);
+        }
+        return;
+      }
+      const step: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns, ArrowDown: columns };
+      let index: number;
+      const current = focus ? s.order.indexOf(focus) : -1;
+      if (e.key in step) index = current < 0 ? 0 : current + step[e.key];
+      else if (e.key === 'Home') index = 0;
+      else if (e.key === 'End') index = s.order.length - 1;
+      else return;
+      e.preventDefault();
+      if (s.order.length === 0) return;
+      index = Math.min(s.order.length - 1, Math.max(0, index));
+      const id = s.order[index];
+      actions.select(id, { range: e.shiftKey });
+      reveal(index, id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actions, columns, props, reveal]);
+
+  const openMenu = useCallback(
+    (id: string, e: ReactMouseEvent) => {
+      e.preventDefault();
+      if (!actions.store.getState().selection.ids.has(id)) actions.select(id);
+      setMenu({ id, x: e.clientX, y: e.clientY });
+    },
+    [actions],
+  );
+
+  const tiles = [];
+  for (let r = firstRow; r <= lastRow; r++) {
+    for (let c = 0; c < columns; c++) {
+      const i = r * columns + c;
+      if (i >= order.length) break;
+      tiles.push(<Tile key={order[i]} id={order[i]} x={left + c * (TILE_W + GAP)} y={PAD + r * rowH} onContextMenu={openMenu} />);
+    }
+  }
+
+  return (
+    <div className="grid-scroller" ref={scroller} onScroll={onScroll} data-testid="grid" aria-label="Photos of the shoot" role="region">
+      <div className="grid-inner" style={{ height: rows * rowH + 2 * PAD }}>
+        {tiles}
+      </div>
+      {order.length === 0 && (
+        <div className="grid-empty">
+          <p>Drop photos or a folder here, or use Import.</p>
+          <p className="muted">JPEG, PNG, TIFF or WebP.</p>
+        </div>
+      )}
+      {menu && <TileMenu menu={menu} onClose={() => setMenu(null)} onRemove={props.onRemove} />}
+    </div>
+  );
+}
+
+const Tile = memo(function Tile(props: { id: string; x: number; y: number; onContextMenu(id: string, e: ReactMouseEvent): void }) {
+  const actions = useActions();
+  const photo = useAppState((s) => s.photos.get(props.id));
+  const selected = useAppState((s) => s.selection.ids.has(props.id));
+  const focused = useAppState((s) => s.selection.focus === props.id);
+  const [broken, setBroken] = useState<string | null>(null);
+  if (!photo) return null;
+  const src = actions.bridge.assetUrl('thumb', photo.id, photo.version);
+  const cls = ['tile', `tile-${photo.state}`, selected ? 'selected' : '', focused ? 'focused' : ''].join(' ');
+  return (
+    <button
+      type="button"
+      className={cls}
+      style={{ transform: `translate(${props.x}px, ${props.y}px)`, width: TILE_W, height: TILE_H }}
+      data-testid="tile"
+      data-photo-id={photo.id}
+      data-state={photo.state}
+      data-reference={photo.isReference ? 'true' : undefined}
+      aria-pressed={selected}
+      title={photo.error ? `${photo.name}: ${photo.error}` : photo.path}
+      onClick={(e) => actions.select(photo.id, { toggle: e.metaKey || e.ctrlKey, range: e.shiftKey })}
+      onContextMenu={(e) => props.onContextMenu(photo.id, e)}
+    >
+      <span className="thumb">
+        {broken === src ? (
+          <span className="thumb-missing" aria-hidden="true">
+            ?
+          </span>
+        ) : (
+          <img loading="lazy" decoding="async" src={src} alt="" draggable={false} onError={() => setBroken(src)} />
+        )}
+        {photo.isReference && (
+          <span className="ref-marker" title="Reference photo">
+            REF
+          </span>
+        )}
+        {photo.hasCorrection && (
+          <span className="corr-marker" title="Has a correction">
+            ✎
+          </span>
+        )}
+      </span>
+      <span className="tile-meta">
+        <span className="tile-name">{photo.name}</span>
+        <span className={`state state-${photo.state}`}>{photo.state}</span>
+      </span>
+      {photo.error && (photo.state === 'failed' || photo.state === 'missing') && <span className="tile-error">{photo.error}</span>}
+    </button>
+  );
+});
+
+function TileMenu(props: { menu: ContextMenuState; onClose(): void; onRemove(ids: string[]): void }) {
+  const actions = useActions();
+  const ids = useAppState((s) => s.selection.ids);
+  const photo = useAppState((s) => s.photos.get(props.menu.id));
+  const ref = useRef<HTMLDivElement>(null);
+  const { onClose } = props;
+
+  useEffect(() => {
+    ref.current?.querySelector('button')?.focus();
+    const onDown = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && onClose();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('mousedown', onDown);
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('blur', onClose);
+    return () => {
+      window.removeEventListener('mousedown', onDown);
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('blur', onClose);
+    };
+  }, [onClose]);
+
+  if (!photo) return null;
+  const x = Math.min(props.menu.x, window.innerWidth - 220);
+  const y = Math.min(props.menu.y, window.innerHeight - 130);
+  const item = (label: string, testId: string, run: () => void) => (
+    <button type="button" role="menuitem" data-testid={testId} onClick={() => (onClose(), run())}>
+      {label}
+    </button>
+  );
+  return (
+    <div className="menu context-menu" role="menu" ref={ref} style={{ left: x, top: y }}>
+      {!photo.isReference && item('Use as reference', 'ctx-use-as-reference', () => void actions.useAsReference(photo.id))}
+      {!photo.isReference && item('Add as reference', 'ctx-add-as-reference', () => void actions.addAsReference(photo.id))}
+      {photo.isReference && item('Stop using as reference', 'ctx-remove-reference', () => void actions.removeReference(photo.id))}
+      {item(ids.size > 1 ? `Remove ${ids.size} photos from shoot` : 'Remove from shoot', 'ctx-remove', () => props.onRemove(ids.size > 0 ? [...ids] : [photo.id]))}
+    </div>
+  );
+}

@@ -1,0 +1,350 @@
+// Everything the UI asks of the service goes through here: each call catches its error and shows
+// it in a toast (never an unhandled rejection), and service answers are folded into the store.
+import type {
+  Correction,
+  ExportOptions,
+  ImportFailure,
+  ImportSummary,
+  PhotoInfo,
+  PickKind,
+  ReferencePrompt,
+  ReferenceSpec,
+} from '../../shared/contract';
+import type { Bridge } from '../bridge';
+import { EMPTY_PROMPT, Store, type MainMode } from './store';
+
+/** Image types the service imports. */
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp'];
+
+export function isImageName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Wait after the last prompt edit before the references are sent (each send re-runs a preview). */
+const REFERENCE_DEBOUNCE_MS = 400;
+
+export class Actions {
+  private referenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly previewsInFlight = new Map<string, Promise<PhotoInfo | undefined>>();
+  private statusPoll: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    readonly bridge: Bridge,
+    readonly store: Store,
+  ) {}
+
+  /** Runs an API call; on failure shows a toast and resolves to undefined. */
+  async call<T>(what: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await what();
+    } catch (e) {
+      this.store.toast('error', errorMessage(e));
+      return undefined;
+    }
+  }
+
+  /** Subscribes to service events, then loads the status and the photo list. */
+  start(): () => void {
+    // Subscribe first: events that arrive while listPhotos runs are queued and applied on top of
+    // the snapshot (each carries the whole photo, so replaying them in order converges).
+    const unsubscribe = this.bridge.subscribe(this.store.enqueue);
+    void this.resync();
+    return () => {
+      unsubscribe();
+      if (this.statusPoll) clearInterval(this.statusPoll);
+    };
+  }
+
+  async resync(): Promise<void> {
+    const status = await this.call(() => this.bridge.api.getStatus());
+    if (status) {
+      this.store.setStatus(status);
+      this.pollWhileLoading(status.engine === 'loading');
+    }
+    const photos = await this.call(() => this.bridge.api.listPhotos());
+    if (photos) this.store.resetPhotos(photos);
+  }
+
+  /** The engine loads in the background; poll its status in case no status event is sent. */
+  private pollWhileLoading(loading: boolean): void {
+    if (loading && !this.statusPoll) {
+      this.statusPoll = setInterval(() => {
+        this.bridge.api.getStatus().then(
+          (s) => {
+            this.store.setStatus(s);
+            if (s.engine !== 'loading') this.pollWhileLoading(false);
+          },
+          () => undefined, // transient: the next poll retries
+        );
+      }, 2000);
+    } else if (!loading && this.statusPoll) {
+      clearInterval(this.statusPoll);
+      this.statusPoll = null;
+    }
+  }
+
+  private mergePhoto(p: PhotoInfo | undefined): void {
+    if (p) this.store.enqueue({ type: 'photos', photos: [p] });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Selection and modes
+
+  select(id: string, opts: { toggle?: boolean; range?: boolean } = {}): void {
+    const s = this.store.getState();
+    const sel = s.selection;
+    let ids: Set<string>;
+    let anchor = sel.anchor;
+    if (opts.range && sel.anchor) {
+      const a = s.order.indexOf(sel.anchor);
+      const b = s.order.indexOf(id);
+      ids = new Set(s.order.slice(Math.min(a, b), Math.max(a, b) + 1));
+    } else if (opts.toggle) {
+      ids = new Set(sel.ids);
+      if (ids.has(id)) ids.delete(id);
+      else ids.add(id);
+      anchor = id;
+    } else {
+      ids = new Set([id]);
+      anchor = id;
+    }
+    const photo = s.photos.get(id);
+    const patch: Partial<ReturnType<Store['getState']>> = { selection: { ids, focus: id, anchor } };
+    // A reference opens in its editor; a target in the view last used for targets.
+    if (photo?.isReference) patch.mode = 'reference';
+    else if (photo && s.mode === 'reference' && s.references.length > 0) patch.mode = 'heatmaps';
+    this.store.update(patch);
+  }
+
+  setMode(mode: MainMode): void {
+    this.store.update({ mode });
+  }
+
+  setActiveReference(id: string): void {
+    this.store.update({ activeReferenceId: id });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Import
+
+  async importPaths(paths: string[], uploadFailures: ImportFailure[] = []): Promise<void> {
+    if (paths.length === 0) {
+      if (uploadFailures.length) this.store.update({ importSummary: { added: 0, skippedDuplicates: 0, failed: uploadFailures } });
+      return;
+    }
+    this.store.update({ importProgress: `Importing ${paths.length === 1 ? paths[0] : `${paths.length} items`}…` });
+    const summary = await this.call(() => this.bridge.api.importPaths(paths));
+    this.store.update({ importProgress: null });
+    if (summary || uploadFailures.length) {
+      const merged: ImportSummary = summary
+        ? { ...summary, failed: [...uploadFailures, ...summary.failed] }
+        : { added: 0, skippedDuplicates: 0, failed: uploadFailures };
+      this.store.update({ importSummary: merged });
+    }
+  }
+
+  /** Dropped or chosen files: their paths (desktop) or uploads (web), then one import. */
+  async importFiles(files: File[]): Promise<void> {
+    const failures: ImportFailure[] = [];
+    const paths: string[] = [];
+    if (this.bridge.mode === 'desktop' && this.bridge.pathOfDroppedFile) {
+      // Desktop: folders are passed as paths too (the service scans them).
+      for (const f of files) {
+        const p = this.bridge.pathOfDroppedFile(f);
+        if (p) paths.push(p);
+        else failures.push({ path: f.name, reason: 'the file has no path on disk' });
+      }
+      return this.importPaths(paths, failures);
+    }
+    const upload = this.bridge.upload;
+    if (!upload) {
+      this.store.toast('error', 'This window cannot upload files; import from a path instead.');
+      return;
+    }
+    const images = files.filter((f) => {
+      if (isImageName(f.name)) return true;
+      failures.push({ path: f.name, reason: `not a supported image type (${IMAGE_EXTENSIONS.join(' ')})` });
+      return false;
+    });
+    // Sequential: one upload at a time keeps memory flat and the progress honest.
+    for (let i = 0; i < images.length; i++) {
+      const f = images[i];
+      this.store.update({ importProgress: `Uploading ${i + 1}/${images.length}: ${f.name}` });
+      try {
+        paths.push(await upload(f));
+      } catch (e) {
+        failures.push({ path: f.name, reason: errorMessage(e) });
+      }
+    }
+    this.store.update({ importProgress: null });
+    return this.importPaths(paths, failures);
+  }
+
+  async pick(kind: PickKind): Promise<string[] | null> {
+    const paths = await this.call(() => this.bridge.api.pickPaths(kind));
+    return paths && paths.length > 0 ? paths : null;
+  }
+
+  dismissImportSummary(): void {
+    this.store.update({ importSummary: null });
+  }
+
+  async removePhotos(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    // Removing a reference also drops it from the references.
+    const refs = this.store.getState().references;
+    if (refs.some((r) => ids.includes(r.photoId))) {
+      await this.pushReferences(refs.filter((r) => !ids.includes(r.photoId)));
+    }
+    await this.call(() => this.bridge.api.removePhotos(ids));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // References
+
+  promptOf(photoId: string): ReferencePrompt {
+    return this.store.getState().references.find((r) => r.photoId === photoId)?.prompt ?? EMPTY_PROMPT;
+  }
+
+  async useAsReference(id: string): Promise<void> {
+    await this.pushReferences([{ photoId: id, prompt: this.promptOf(id) }]);
+    this.store.update({ mode: 'reference', activeReferenceId: id });
+  }
+
+  async addAsReference(id: string): Promise<void> {
+    const refs = this.store.getState().references;
+    if (!refs.some((r) => r.photoId === id)) await this.pushReferences([...refs, { photoId: id, prompt: EMPTY_PROMPT }]);
+    this.store.update({ mode: 'reference', activeReferenceId: id });
+  }
+
+  async removeReference(id: string): Promise<void> {
+    await this.pushReferences(this.store.getState().references.filter((r) => r.photoId !== id));
+  }
+
+  /** An edit in the reference editor: kept locally at once, sent to the service debounced. */
+  setPrompt(photoId: string, prompt: ReferencePrompt): void {
+    const refs = this.store.getState().references.map((r) => (r.photoId === photoId ? { ...r, prompt } : r));
+    if (!refs.some((r) => r.photoId === photoId)) refs.push({ photoId, prompt });
+    if (!this.referenceTimer) this.store.referencesPending++;
+    else clearTimeout(this.referenceTimer);
+    this.store.update({ references: refs });
+    this.referenceTimer = setTimeout(() => {
+      this.referenceTimer = null;
+      this.store.referencesPending--;
+      void this.pushReferences(this.store.getState().references, true);
+    }, REFERENCE_DEBOUNCE_MS);
+  }
+
+  private async pushReferences(refs: readonly ReferenceSpec[], thenPreview = false): Promise<void> {
+    this.store.referencesPending++;
+    this.store.update({ references: refs });
+    try {
+      await this.bridge.api.setReferences([...refs]);
+    } catch (e) {
+      this.store.toast('error', errorMessage(e));
+      return;
+    } finally {
+      this.store.referencesPending--;
+    }
+    // The results of every target are now stale: refresh the one being looked at.
+    const s = this.store.getState();
+    const focus = s.selection.focus ? s.photos.get(s.selection.focus) : undefined;
+    if (thenPreview && focus && !focus.isReference && refs.some((r) => r.prompt.shapes.length > 0)) void this.preview(focus.id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Targets
+
+  /** Runs one target ahead of the queue; its progress and error are kept in store.previews. */
+  preview(id: string): Promise<PhotoInfo | undefined> {
+    const running = this.previewsInFlight.get(id);
+    if (running) return running;
+    const version = this.store.getState().photos.get(id)?.version ?? 0;
+    this.store.setPreview(id, { version, state: 'running' });
+    const p = this.bridge.api.previewTarget(id).then(
+      (photo) => {
+        this.store.setPreview(id, null);
+        this.mergePhoto(photo);
+        return photo;
+      },
+      (e: unknown) => {
+        this.store.setPreview(id, { version, state: 'error', message: errorMessage(e) });
+        return undefined;
+      },
+    );
+    const tracked = p.finally(() => this.previewsInFlight.delete(id));
+    this.previewsInFlight.set(id, tracked);
+    return tracked;
+  }
+
+  async setCorrection(id: string, correction: Correction | null): Promise<void> {
+    this.store.update((s) => {
+      const corrections = new Map(s.corrections);
+      corrections.set(id, correction);
+      return { corrections };
+    });
+    this.mergePhoto(await this.call(() => this.bridge.api.setCorrection(id, correction)));
+  }
+
+  async runAll(): Promise<void> {
+    await this.call(() => this.bridge.api.runTargets());
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    await this.call(() => this.bridge.api.cancelJob(jobId));
+  }
+
+  exportShoot(options: ExportOptions): Promise<string | undefined> {
+    return this.call(() => this.bridge.api.exportShoot(options));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Projects
+
+  /** After the service switched projects: photos, references, corrections all start over. */
+  private async afterProjectChange(): Promise<void> {
+    this.store.update({
+      selection: { ids: new Set(), focus: null, anchor: null },
+      corrections: new Map(),
+      previews: new Map(),
+      activeReferenceId: null,
+      mode: 'reference',
+    });
+    await this.resync();
+  }
+
+  async newProject(): Promise<void> {
+    const ok = await this.call(() => this.bridge.api.newProject().then(() => true));
+    if (ok) await this.afterProjectChange();
+  }
+
+  async openProject(path: string): Promise<void> {
+    const status = await this.call(() => this.bridge.api.openProject(path));
+    if (!status) return;
+    this.store.setStatus(status);
+    await this.afterProjectChange();
+  }
+
+  async saveProject(path?: string): Promise<boolean> {
+    const project = await this.call(() => this.bridge.api.saveProject(path));
+    if (!project) return false;
+    this.store.update((s) => (s.status ? { status: { ...s.status, project } } : {}));
+    this.store.toast('info', `Saved ${project.path ?? project.name}`);
+    return true;
+  }
+
+  recentProjects(): Promise<string[] | undefined> {
+    return this.call(() => this.bridge.api.recentProjects());
+  }
+
+  async relinkFolder(folder: string): Promise<void> {
+    const r = await this.call(() => this.bridge.api.relinkFolder(folder));
+    if (r) this.store.toast('info', `Relinked ${r.relinked} photo${r.relinked === 1 ? '' : 's'}; ${r.stillMissing} still missing.`);
+  }
+}
