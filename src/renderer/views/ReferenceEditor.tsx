@@ -645,7 +645,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
               data-testid={`brush-means-${m}`}
               onClick={() => prompt.brushMeans !== m && edit({ ...live.current.prompt, brushMeans: m })}
             >
-              {m}
+              {m === 'mask' ? 'Mask' : 'Scribble'}
             </button>
           ))}
         </div>

@@ -1,0 +1,119 @@
+// Heatmap view: a target photo with the similarity map of its result laid over it.
+//   S  (asset 'inter') — how well each spot of this photo matches the reference's marked features
+//   S′ (asset 'intra') — S spread over the object through the photo's self-similarity.
+// Both are small turbo-coloured PNGs on the model grid (e.g. 64×64) covering the whole photo; the
+// browser's smooth (bilinear) scaling stretches them over the photo.
+import { useEffect, useState } from 'react';
+import type { HeatmapViewProps } from './props';
+import { stateMessage } from './canvas/photoState';
+import { useZoomPan } from './canvas/useZoomPan';
+import './views.css';
+
+type Which = 'inter' | 'intra';
+
+export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
+  const [which, setWhich] = useState<Which>('inter');
+  const [opacity, setOpacity] = useState(0.6);
+  const [failed, setFailed] = useState<string | null>(null);
+  const zp = useZoomPan(photo.width, photo.height, true);
+
+  const done = photo.state === 'done';
+  const photoUrl = bridge.assetUrl('preview', photo.id, photo.version);
+  const heatUrl = bridge.assetUrl(which, photo.id, photo.version);
+  useEffect(() => setFailed(null), [photoUrl, heatUrl]);
+
+  return (
+    <div className="icm-view icm-heatmap" data-testid="heatmap-view">
+      <div className="icm-toolbar" role="toolbar" aria-label="Heatmap">
+        <div className="icm-group" role="radiogroup" aria-label="Similarity map">
+          <button
+            type="button"
+            role="radio"
+            aria-checked={which === 'inter'}
+            className={which === 'inter' ? 'icm-on' : undefined}
+            data-testid="heatmap-toggle-inter"
+            title="Inter-similarity S: the reference's marked features matched in this photo"
+            onClick={() => setWhich('inter')}
+          >
+            S (inter)
+          </button>
+          <button
+            type="button"
+            role="radio"
+            aria-checked={which === 'intra'}
+            className={which === 'intra' ? 'icm-on' : undefined}
+            data-testid="heatmap-toggle-intra"
+            title="Intra-similarity S′: S spread over the object by the photo's self-similarity"
+            onClick={() => setWhich('intra')}
+          >
+            S′ (intra)
+          </button>
+        </div>
+        <label className="icm-group" title="Heatmap opacity">
+          Opacity
+          <input
+            type="range"
+            data-testid="heatmap-opacity"
+            min={0}
+            max={1}
+            step={0.05}
+            value={opacity}
+            onChange={(e) => setOpacity(Number(e.target.value))}
+          />
+          <span className="icm-num">{Math.round(opacity * 100)}%</span>
+        </label>
+        <div className="icm-group">
+          <button type="button" title="Zoom out" onClick={() => zp.zoomBy(1 / 1.25)}>
+            −
+          </button>
+          <span className="icm-num">{zp.zoomPct}%</span>
+          <button type="button" title="Zoom in" onClick={() => zp.zoomBy(1.25)}>
+            +
+          </button>
+          <button type="button" title="Fit the photo in the view" onClick={zp.fit}>
+            Fit
+          </button>
+        </div>
+      </div>
+
+      <div className="icm-stage" ref={zp.stageRef}>
+        {done && (
+          <div className="icm-frame" style={zp.frameStyle}>
+            <img src={photoUrl} alt={photo.name} draggable={false} onError={() => setFailed(`Could not load ${photo.name}.`)} />
+            <img
+              key={heatUrl}
+              data-testid="heatmap-image"
+              src={heatUrl}
+              alt={which === 'inter' ? 'S (inter-similarity)' : 'S′ (intra-similarity)'}
+              draggable={false}
+              style={{ opacity }}
+              onError={() => setFailed(`Could not load the ${which === 'inter' ? 'S' : 'S′'} map of ${photo.name}.`)}
+            />
+          </div>
+        )}
+        {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
+        {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
+      </div>
+
+      <div className="icm-legend" data-testid="heatmap-legend">
+        <span>low</span>
+        <div className="icm-legend-bar" role="img" aria-label="turbo colour scale, blue = low, red = high" />
+        <span>high similarity</span>
+        <div className="icm-legend-text">
+          <b>S</b> — where the reference's marked features match this photo (eq. 4).
+          <br />
+          <b>S′</b> — S spread over the object by the photo's self-similarity (eq. 5).
+          {done && photo.result && (
+            <>
+              <br />
+              <span className="icm-muted">
+                {photo.result.gridSize}×{photo.result.gridSize} grid · kept: {photo.result.selection === 'object' ? 'the matched object' : 'the whole salient region'} · agreement {photo.result.agreement.toFixed(2)} ·{' '}
+                {(photo.result.timings.totalMs / 1000).toFixed(1)} s
+              </span>
+            </>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

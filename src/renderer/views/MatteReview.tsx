@@ -1,0 +1,254 @@
+// Matte review: a target's result as alpha, cutout over a checkerboard or a colour, or a
+// before/after split; plus a corrective scribble (add / remove brush) the user applies to re-run
+// just this photo. Strokes are kept in photo pixel coordinates; the pending ones live here until
+// "Apply" hands them to the shell (onCorrection), which owns the applied correction (`correction`).
+import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import type { Correction, Point } from '../../shared/contract';
+import type { MatteReviewProps } from './props';
+import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderCorrection, strokePolyline, thinPoints, toPhotoPoint } from './canvas/raster';
+import { stateMessage } from './canvas/photoState';
+import { useZoomPan } from './canvas/useZoomPan';
+import './views.css';
+
+type Mode = 'alpha' | 'checker' | 'colour' | 'split';
+type Stroke = Correction['strokes'][number];
+
+const MODES: Array<{ id: Mode; label: string }> = [
+  { id: 'checker', label: 'Cutout (transparent)' },
+  { id: 'colour', label: 'Cutout on colour' },
+  { id: 'alpha', label: 'Alpha matte' },
+  { id: 'split', label: 'Before / after' },
+];
+
+/** The correction overlay's resolution: the photo, at most this many pixels on its long side. */
+const OVERLAY_MAX = 2048;
+
+export function MatteReview({ bridge, photo, correction, onCorrection }: MatteReviewProps) {
+  const [mode, setMode] = useState<Mode>('checker');
+  const [colour, setColour] = useState('#ffffff');
+  const [split, setSplit] = useState(0.5);
+  const [tool, setTool] = useState<'add' | 'remove' | null>(null);
+  const [size, setSize] = useState(() => defaultBrushSize(photo.width, photo.height));
+  const [strokes, setStrokes] = useState<Stroke[]>(() => correction?.strokes ?? []);
+  const [failed, setFailed] = useState<string | null>(null);
+  const zp = useZoomPan(photo.width, photo.height, tool === null);
+
+  // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft.
+  useEffect(() => setStrokes(correction?.strokes ?? []), [correction, photo.id]);
+
+  const done = photo.state === 'done';
+  const url = (kind: 'preview' | 'alpha' | 'cutout'): string => bridge.assetUrl(kind, photo.id, photo.version);
+  useEffect(() => setFailed(null), [photo.id, photo.version, mode]);
+
+  // ---- correction overlay ------------------------------------------------------------------
+
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const k = Math.min(1, OVERLAY_MAX / Math.max(photo.width, photo.height)); // canvas px per photo px
+  const cw = Math.max(1, Math.round(photo.width * k));
+  const ch = Math.max(1, Math.round(photo.height * k));
+
+  useEffect(() => {
+    const ctx = canvasRef.current?.getContext('2d');
+    if (ctx) renderCorrection(ctx, strokes, k);
+  }, [strokes, k, cw, ch, done]);
+
+  const draft = useRef<Stroke | null>(null);
+
+  const toPhoto = (e: ReactPointerEvent<HTMLCanvasElement>): Point => {
+    // The bounding rect includes the zoom/pan transform.
+    const r = e.currentTarget.getBoundingClientRect();
+    return toPhotoPoint(((e.clientX - r.left) / r.width) * photo.width, ((e.clientY - r.top) / r.height) * photo.height, photo.width, photo.height);
+  };
+
+  const onDown = (e: ReactPointerEvent<HTMLCanvasElement>): void => {
+    if (!tool || e.button !== 0) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    draft.current = { mode: tool, size, points: [toPhoto(e)] };
+    const ctx = e.currentTarget.getContext('2d')!;
+    ctx.fillStyle = ctx.strokeStyle = `rgb(${tool === 'add' ? ADD_RGB : ERASE_RGB})`;
+    strokePolyline(ctx, draft.current.points, size, k);
+  };
+
+  const onMove = (e: ReactPointerEvent<HTMLCanvasElement>): void => {
+    const d = draft.current;
+    if (!d) return;
+    const p = toPhoto(e);
+    const last = d.points[d.points.length - 1];
+    if (Math.hypot(p[0] - last[0], p[1] - last[1]) < 0.5) return;
+    d.points.push(p);
+    // Only the new segment: a full redraw per move would be wasteful.
+    strokePolyline(e.currentTarget.getContext('2d')!, [last, p], d.size, k);
+  };
+
+  const onUp = (): void => {
+    const d = draft.current;
+    draft.current = null;
+    if (d) setStrokes((s) => [...s, { ...d, points: thinPoints(d.points, 0.5) }]);
+  };
+
+  const applied = correction?.strokes ?? [];
+  const dirty = strokes !== applied && JSON.stringify(strokes) !== JSON.stringify(applied);
+  const apply = useCallback(() => onCorrection(strokes.length ? { strokes } : null), [onCorrection, strokes]);
+  const clearCorrection = (): void => {
+    setStrokes([]);
+    onCorrection(null);
+  };
+
+  // ---- split handle ---------------------------------------------------------------------------
+
+  const frameRef = useRef<HTMLDivElement>(null);
+  const onSplitDown = (e: ReactPointerEvent<HTMLElement>): void => {
+    e.preventDefault();
+    e.stopPropagation();
+    e.currentTarget.setPointerCapture(e.pointerId);
+    const move = (ev: PointerEvent | ReactPointerEvent<HTMLElement>): void => {
+      const r = frameRef.current?.getBoundingClientRect();
+      if (r && r.width) setSplit(Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)));
+    };
+    move(e);
+    const target = e.currentTarget;
+    const up = (): void => {
+      target.removeEventListener('pointermove', move);
+      target.removeEventListener('pointerup', up);
+      target.removeEventListener('pointercancel', up);
+    };
+    target.addEventListener('pointermove', move);
+    target.addEventListener('pointerup', up);
+    target.addEventListener('pointercancel', up);
+  };
+
+  const onImgError = (what: string) => () => setFailed(`Could not load the ${what} of ${photo.name}.`);
+  const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
+
+  return (
+    <div className="icm-view icm-matte" data-testid="matte-view">
+      <div className="icm-toolbar" role="toolbar" aria-label="Matte review">
+        <label className="icm-group">
+          Show
+          <select data-testid="matte-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
+            {MODES.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+          {mode === 'colour' && (
+            <input type="color" className="icm-swatch" data-testid="matte-colour" aria-label="Background colour" value={colour} onChange={(e) => setColour(e.target.value)} />
+          )}
+        </label>
+        <div className="icm-group" role="radiogroup" aria-label="Correction brush" title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply">
+          Fix
+          <button
+            type="button"
+            role="radio"
+            aria-checked={tool === 'add'}
+            className={tool === 'add' ? 'icm-on' : undefined}
+            data-testid="correction-add"
+            onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}
+          >
+            Add
+          </button>
+          <button
+            type="button"
+            role="radio"
+            aria-checked={tool === 'remove'}
+            className={tool === 'remove' ? 'icm-on' : undefined}
+            data-testid="correction-remove"
+            onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}
+          >
+            Remove
+          </button>
+          <input
+            type="range"
+            data-testid="correction-size"
+            aria-label="Correction brush size (photo pixels)"
+            min={1}
+            max={maxSize}
+            value={Math.min(size, maxSize)}
+            onChange={(e) => setSize(Number(e.target.value))}
+          />
+          <span className="icm-num">{size}px</span>
+        </div>
+        <div className="icm-group">
+          <button type="button" data-testid="correction-undo" disabled={strokes.length === 0} onClick={() => setStrokes((s) => s.slice(0, -1))}>
+            Undo stroke
+          </button>
+          <button type="button" data-testid="correction-apply" disabled={!dirty || !done} onClick={apply}>
+            Apply
+          </button>
+          <button type="button" data-testid="correction-clear" disabled={!correction && strokes.length === 0} onClick={clearCorrection}>
+            Clear correction
+          </button>
+        </div>
+        <div className="icm-group">
+          <button type="button" title="Zoom out" onClick={() => zp.zoomBy(1 / 1.25)}>
+            −
+          </button>
+          <span className="icm-num">{zp.zoomPct}%</span>
+          <button type="button" title="Zoom in" onClick={() => zp.zoomBy(1.25)}>
+            +
+          </button>
+          <button type="button" title="Fit the photo in the view" onClick={zp.fit}>
+            Fit
+          </button>
+        </div>
+      </div>
+
+      <div className="icm-stage" ref={zp.stageRef}>
+        {done && (
+          <div className="icm-frame" style={zp.frameStyle} ref={frameRef}>
+            {mode === 'alpha' && <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />}
+            {(mode === 'checker' || mode === 'colour') && (
+              <div className={`icm-layer${mode === 'checker' ? ' icm-checker' : ''}`} style={mode === 'colour' ? { background: colour } : undefined}>
+                <img src={url('cutout')} alt={`cutout of ${photo.name}`} draggable={false} onError={onImgError('cutout')} />
+              </div>
+            )}
+            {mode === 'split' && (
+              <>
+                <img src={url('preview')} alt={`${photo.name} (before)`} draggable={false} onError={onImgError('photo')} />
+                <div className="icm-layer icm-checker" style={{ clipPath: `inset(0 0 0 ${split * 100}%)` }}>
+                  <img src={url('cutout')} alt={`cutout of ${photo.name} (after)`} draggable={false} onError={onImgError('cutout')} />
+                </div>
+                <div className="icm-split-handle" data-no-pan style={{ left: `${split * 100}%` }} data-testid="matte-split-handle">
+                  <span onPointerDown={onSplitDown} title="Drag to compare">
+                    ⇔
+                  </span>
+                </div>
+              </>
+            )}
+            <canvas
+              ref={canvasRef}
+              width={cw}
+              height={ch}
+              className="icm-correction"
+              data-testid="correction-canvas"
+              style={{ pointerEvents: tool ? 'auto' : 'none', cursor: tool ? 'crosshair' : undefined }}
+              onPointerDown={onDown}
+              onPointerMove={onMove}
+              onPointerUp={onUp}
+              onPointerCancel={onUp}
+            />
+          </div>
+        )}
+        {mode === 'split' && done && (
+          <div className="icm-split-labels">
+            <span>Before</span>
+            <span>After</span>
+          </div>
+        )}
+        {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
+        {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
+      </div>
+
+      <div className="icm-statusbar">
+        {dirty
+          ? `${strokes.length} correction stroke${strokes.length === 1 ? '' : 's'} not applied yet — Apply re-runs this photo with them.`
+          : applied.length
+            ? `Correction applied (${applied.length} stroke${applied.length === 1 ? '' : 's'}).`
+            : tool
+              ? `Paint where the matte should ${tool === 'add' ? 'include more' : 'exclude'}; then Apply.`
+              : 'Wheel to zoom, drag to pan. Fix with Add / Remove strokes.'}
+      </div>
+    </div>
+  );
+}
