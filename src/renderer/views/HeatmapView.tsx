@@ -17,7 +17,9 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
   const [failed, setFailed] = useState<string | null>(null);
   const zp = useZoomPan(photo.width, photo.height, true);
 
-  const done = photo.state === 'done';
+  // A result is shown while it is being redone (e.g. after a correction); its URL carries the version.
+  const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
+  const updating = done && photo.state !== 'done';
   const photoUrl = bridge.assetUrl('preview', photo.id, photo.version);
   const heatUrl = bridge.assetUrl(which, photo.id, photo.version);
   useEffect(() => setFailed(null), [photoUrl, heatUrl]);
@@ -93,6 +95,7 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
         )}
         {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
+        {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>
 
       <div className="icm-legend" data-testid="heatmap-legend">

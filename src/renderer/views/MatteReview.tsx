@@ -36,7 +36,9 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft.
   useEffect(() => setStrokes(correction?.strokes ?? []), [correction, photo.id]);
 
-  const done = photo.state === 'done';
+  // A result is shown while it is being redone (e.g. after a correction); its URL carries the version.
+  const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
+  const updating = done && photo.state !== 'done';
   const url = (kind: 'preview' | 'alpha' | 'cutout'): string => bridge.assetUrl(kind, photo.id, photo.version);
   useEffect(() => setFailed(null), [photo.id, photo.version, mode]);
 
@@ -238,6 +240,7 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
         )}
         {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
+        {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>
 
       <div className="icm-statusbar">
