@@ -18,7 +18,8 @@ const USAGE = `usage:
             [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]
             [--provider auto|cpu|cuda|dml] TARGET...
   icm bench DIR [--prompt mask|points] [--method icm|isnet-alone] [--out DIR] [--pack medium|small] [--limit N]
-  icm prepare-models [--pack medium|small] [--quiet]`;
+  icm prepare-models [--pack medium|small] [--quiet]
+  icm serve [--port N] [--root DIR]... [--state-dir DIR] [--pack medium|small] [--provider ...] [--build]`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return await benchCommand(rest);
       case 'prepare-models':
         return await prepareCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -245,5 +248,42 @@ async function prepareCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, new Set(['pack']), new Set(['quiet']));
   const packs = p.flags.filter((f) => f.name === 'pack').map((f) => packId(String(f.value)));
   await prepareModels({ packs: packs.length ? packs : ['isnet-medium'], quiet: has(p, 'quiet') });
+  return 0;
+}
+
+async function serveCommand(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, new Set(['port', 'root', 'state-dir', 'pack', 'provider', 'threads']), new Set(['build']));
+  if (p.positional.length) throw new UsageError(`serve takes no positional arguments (got ${p.positional[0]})`);
+  const port = last(p, 'port');
+  if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError('--port must be a number');
+  const roots = p.flags.filter((f) => f.name === 'root').map((f) => resolve(String(f.value)));
+  for (const r of roots) {
+    const st = await fsp.stat(r).catch(() => null);
+    if (!st?.isDirectory()) throw new UsageError(`--root ${r}: not a folder`);
+  }
+  const pack = last(p, 'pack');
+  if (pack !== undefined && pack !== 'medium' && pack !== 'small') throw new UsageError('--pack must be medium or small');
+  const provider = last(p, 'provider');
+  if (provider !== undefined && !['auto', 'cpu', 'cuda', 'dml'].includes(provider)) throw new UsageError('--provider must be auto, cpu, cuda or dml');
+  const threads = last(p, 'threads');
+  const { serve } = await import('../server/serve-command');
+  const running = await serve({
+    port: port === undefined ? undefined : Number(port),
+    roots,
+    stateDir: last(p, 'state-dir'),
+    pack: pack as 'medium' | 'small' | undefined,
+    provider: provider as 'auto' | 'cpu' | 'cuda' | 'dml' | undefined,
+    threads: threads === undefined ? undefined : Number(threads),
+    build: has(p, 'build'),
+  });
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   return 0;
 }

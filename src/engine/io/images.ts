@@ -574,12 +574,21 @@ export async function writePngAtomic(
     throw new ImageOutputError(path, `PNG encoding failed (${sharpDetail(err)})`, { cause: err });
   }
 
+  await writeFileAtomic(path, png, options);
+}
+
+/**
+ * Writes bytes to `path` through a temp file in the same directory + fsync + rename, so a crash
+ * or a cancel never leaves a half-written file under the final name; refuses protected paths.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
+  await assertNotProtected(path, options.protect);
   const abs = resolve(path);
   const tmp = join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   let fh: Awaited<ReturnType<typeof fsp.open>> | undefined;
   try {
     fh = await fsp.open(tmp, 'wx', 0o644);
-    await fh.writeFile(png);
+    await fh.writeFile(bytes);
     await fh.sync();
     await fh.close();
     fh = undefined;

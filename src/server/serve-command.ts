@@ -1,0 +1,64 @@
+// `icm serve`: hosts the inference service and the renderer on 127.0.0.1 with a per-launch token,
+// so the real UI runs in a browser against the real engine (also on a studio's GPU box, reached
+// through an SSH tunnel). Prints one line `ICM_SERVE_URL=<url with token>` for scripts and tests.
+import { promises as fsp } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PathPolicy } from '../service/paths';
+import { ShootService } from '../service/shoot-service';
+import { startServer } from './http-server';
+
+export interface ServeCommandOptions {
+  port?: number;
+  /** Folders the browser may import from / export to (default: the current folder). */
+  roots: string[];
+  stateDir?: string;
+  pack?: 'medium' | 'small';
+  provider?: 'auto' | 'cpu' | 'cuda' | 'dml';
+  threads?: number;
+  /** Rebuild the renderer before serving (also done when it was never built). */
+  build?: boolean;
+  log?: (line: string) => void;
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const RENDERER_DIR = join(repoRoot, 'out', 'renderer');
+
+/** Builds src/renderer → out/renderer with vite (vite.config.ts). */
+export async function buildRenderer(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+export function defaultStateDir(): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'in-context-matting');
+}
+
+export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<void>; launchUrl: string }> {
+  const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const built = await fsp.stat(join(RENDERER_DIR, 'index.html')).catch(() => null);
+  if (o.build || !built) {
+    log('building the renderer (vite)…');
+    await buildRenderer();
+  }
+  const stateDir = resolve(o.stateDir ?? defaultStateDir());
+  const uploadDir = join(stateDir, 'uploads');
+  const paths = new PathPolicy(o.roots.length ? o.roots : [process.cwd()]);
+  paths.allow(uploadDir);
+  paths.allow(stateDir);
+  const { version } = JSON.parse(await fsp.readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const service = new ShootService({ stateDir, appVersion: version, paths, pack: o.pack, provider: o.provider, threads: o.threads, nativeDialogs: false, uploads: true });
+  void service.start();
+  const server = await startServer({ service, staticDir: RENDERER_DIR, uploadDir, port: o.port });
+  log(`ICM_SERVE_URL=${server.launchUrl}`);
+  log(`serving on ${server.url} (loopback only); open the URL above, it carries this launch's token. Ctrl+C stops.`);
+  return {
+    launchUrl: server.launchUrl,
+    async close() {
+      await server.close();
+      await service.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Engine host: runs inside a worker thread. Loads the model once, keeps the reference features
+// cached (InContextMatter caches per image+prompt), and mattes one target per request, writing the
+// alpha and the S / S′ heatmaps to the service's result cache.
+import { parentPort } from 'node:worker_threads';
+import { ImageInputError, readImage, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
+import { InContextMatter } from '../engine/pipeline/matter';
+import { applyCorrection } from '../engine/pipeline/corrections';
+import type { EngineMatteReply, EngineReadyInfo, EngineReply, EngineRequest } from './engine-protocol';
+
+if (!parentPort) throw new Error('engine-worker must run in a worker thread');
+const port = parentPort;
+let matter: InContextMatter | null = null;
+
+/** Heatmaps are written at a fixed small size: the UI stretches them over the photo. */
+const HEATMAP_SIDE = 256;
+
+async function handle(req: EngineRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'init': {
+      if (matter) await matter.dispose();
+      matter = await InContextMatter.create({ pack: req.init.pack, provider: req.init.provider, threads: req.init.threads });
+      const info: EngineReadyInfo = { provider: matter.provider, providerNote: matter.providerNote, pack: matter.backbone.pack.manifest.id };
+      return info;
+    }
+    case 'setReferences': {
+      if (!matter) throw new Error('engine not initialised');
+      const refs = [];
+      for (const r of req.refs) refs.push({ image: await readImage(r.path), prompt: r.prompt, cacheKey: r.cacheKey });
+      await matter.setReferences(refs);
+      return null;
+    }
+    case 'matte': {
+      if (!matter) throw new Error('engine not initialised');
+      const target = await readImage(req.path);
+      const r = await matter.matte(target);
+      const alpha = req.correction ? applyCorrection(r.alpha, r.width, r.height, req.correction) : r.alpha;
+      const protect = new Set(req.protect);
+      await writePngAtomic(`${req.outStem}.alpha.png`, alpha, r.width, r.height, 1, { protect });
+      await writeHeatmapPng(`${req.outStem}.inter.png`, r.inter, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
+      await writeHeatmapPng(`${req.outStem}.intra.png`, r.intra, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
+      const reply: EngineMatteReply = { width: r.width, height: r.height, gridSize: r.gridSize, selection: r.selection, agreement: r.agreement, timings: r.timings };
+      return reply;
+    }
+  }
+}
+
+// One request at a time, in order: the engine is single-stream (onnxruntime uses the cores).
+let chain = Promise.resolve();
+port.on('message', (req: EngineRequest) => {
+  chain = chain.then(async () => {
+    let reply: EngineReply;
+    try {
+      reply = { id: req.id, ok: true, result: await handle(req) };
+    } catch (e) {
+      const msg = (e as Error)?.message ?? String(e);
+      reply = { id: req.id, ok: false, error: msg.split('\n')[0], code: e instanceof ImageInputError ? 'input' : 'engine' };
+    }
+    port.postMessage(reply);
+  });
+});

@@ -1,0 +1,84 @@
+// Writes one export file for a target: the alpha as a grey PNG, or the photo cut out (RGBA, or on a
+// solid background) as PNG / TIFF / WebP, 8 or 16 bits. The original is read, never written; the
+// file lands atomically (temp + rename) so a cancel or a crash leaves no half-written output.
+import { extname } from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../engine/io/images';
+import type { ExportFormat, ExportOptions } from '../shared/contract';
+
+export const FORMAT_EXTENSION: Record<ExportFormat, string> = {
+  'alpha-png': '.png',
+  'cutout-png': '.png',
+  'cutout-tiff': '.tif',
+  'cutout-webp': '.webp',
+};
+
+/** File name (without folder) for the photo at `index` (0-based) of `count`. */
+export function exportFileName(template: string, photoName: string, index: number, count: number, format: ExportFormat): string {
+  const stem = photoName.slice(0, photoName.length - extname(photoName).length);
+  const width = Math.max(3, String(count).length);
+  const name = template
+    .replaceAll('{name}', stem)
+    .replaceAll('{index}', String(index + 1).padStart(width, '0'))
+    .replaceAll('{format}', format);
+  // Photo names come from the file system: keep the result a plain file name.
+  const safe = name.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim() || `photo-${index + 1}`;
+  return safe + FORMAT_EXTENSION[format];
+}
+
+/** Encodes the export for one photo; `alphaPng` is the engine's 8-bit alpha (photo-sized). */
+export async function encodeExport(originalPath: string, alphaPng: Buffer, opts: Pick<ExportOptions, 'format' | 'bitDepth' | 'background'>): Promise<Buffer> {
+  const sixteen = opts.bitDepth === 16;
+  const a = await sharp(alphaPng).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = a.info;
+  const n = width * height;
+  if (opts.format === 'alpha-png') {
+    if (!sixteen) return sharp(a.data, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 6 }).toBuffer();
+    const a16 = new Uint16Array(n);
+    for (let i = 0; i < n; i++) a16[i] = a.data[i] * 257; // 8 → 16 bit: 255 ↦ 65535 exactly
+    return sharp(a16, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: 6 }).toBuffer();
+  }
+  // Colour from the original at its own depth (a 16-bit source keeps its precision in 16-bit
+  // output), EXIF orientation applied so it lines up with the alpha (computed on the oriented photo).
+  const c = await sharp(originalPath, { failOn: 'error' })
+    .rotate()
+    .flatten({ background: '#ffffff' })
+    .toColourspace(sixteen ? 'rgb16' : 'srgb')
+    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (c.info.width !== width || c.info.height !== height || c.info.channels !== 3)
+    throw new Error(`the photo (${c.info.width}×${c.info.height}) no longer matches its matte (${width}×${height}); run it again`);
+  let rgba: Uint8Array | Uint16Array;
+  if (sixteen) {
+    const src = new Uint16Array(c.data.buffer, c.data.byteOffset, n * 3);
+    rgba = new Uint16Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      rgba[4 * i] = src[3 * i];
+      rgba[4 * i + 1] = src[3 * i + 1];
+      rgba[4 * i + 2] = src[3 * i + 2];
+      rgba[4 * i + 3] = a.data[i] * 257;
+    }
+  } else {
+    rgba = new Uint8Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      rgba[4 * i] = c.data[3 * i];
+      rgba[4 * i + 1] = c.data[3 * i + 1];
+      rgba[4 * i + 2] = c.data[3 * i + 2];
+      rgba[4 * i + 3] = a.data[i];
+    }
+  }
+  let img = sharp(rgba, { raw: { width, height, channels: 4 } }).toColourspace(sixteen ? 'rgb16' : 'srgb');
+  if (opts.background) img = img.flatten({ background: opts.background });
+  switch (opts.format) {
+    case 'cutout-png':
+      return img.png({ compressionLevel: 6 }).toBuffer();
+    case 'cutout-tiff':
+      return img.tiff({ compression: 'lzw' }).toBuffer();
+    case 'cutout-webp':
+      return img.webp({ lossless: true }).toBuffer();
+  }
+}
+
+export async function writeExport(outPath: string, bytes: Buffer, protect: ReadonlySet<string>): Promise<void> {
+  await writeFileAtomic(outPath, bytes, { protect });
+}

@@ -1,0 +1,59 @@
+// Path checks for everything the UI sends: the service runs with the user's rights, so a path from
+// the renderer (or from a browser in serve mode) is only used after it is made absolute, normalised,
+// checked against the allowed roots and checked for what it must be (file, folder, image type).
+import { promises as fsp } from 'node:fs';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
+
+export class PathRejected extends Error {}
+
+export class PathPolicy {
+  private readonly roots: string[];
+
+  /** roots: folders inside which paths are allowed; empty = any absolute path (desktop app). */
+  constructor(roots: string[] = []) {
+    this.roots = roots.map((r) => resolve(r));
+  }
+
+  get restricted(): boolean {
+    return this.roots.length > 0;
+  }
+
+  /** Adds a root (e.g. the serve mode's upload folder). */
+  allow(root: string): void {
+    this.roots.push(resolve(root));
+  }
+
+  /** An absolute, normalised path inside the allowed roots (after resolving symlinks where it exists). */
+  async check(p: unknown, what: string): Promise<string> {
+    if (typeof p !== 'string' || p.length === 0) throw new PathRejected(`${what}: a path is required`);
+    if (p.includes('\0')) throw new PathRejected(`${what}: invalid path`);
+    if (!isAbsolute(p)) throw new PathRejected(`${what}: "${p}" is not an absolute path`);
+    const abs = resolve(p);
+    let real = abs;
+    try {
+      real = await fsp.realpath(abs);
+    } catch {
+      // Not there (yet): check the folder it would be created in.
+      try {
+        const parent = await fsp.realpath(resolve(abs, '..'));
+        real = resolve(parent, abs.slice(abs.lastIndexOf(sep) + 1));
+      } catch {
+        /* the caller reports the missing path */
+      }
+    }
+    if (this.roots.length && !this.roots.some((r) => inside(real, r) || inside(abs, r)))
+      throw new PathRejected(`${what}: "${p}" is outside the folders this server may use (${this.roots.join(', ')})`);
+    return abs;
+  }
+}
+
+function inside(p: string, root: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export function isImagePath(p: string): boolean {
+  return IMAGE_EXTENSIONS.has(extname(p).toLowerCase());
+}

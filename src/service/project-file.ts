@@ -1,0 +1,83 @@
+// The project file (.icmproj, JSON): the shoot's photos by path relative to the project file (so a
+// shoot folder can move with its project), the reference prompts as vectors, per-target
+// corrections and settings. Results are not stored: they are recomputed (or found in the cache).
+import { promises as fsp } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../engine/io/images';
+import type { Correction, ReferencePrompt, ShootSettings } from '../shared/contract';
+import { correction as checkCorrection, referencePrompt, InvalidArgument } from './validate';
+
+export const PROJECT_FORMAT = 'in-context-matting-project';
+export const PROJECT_VERSION = 1;
+
+export interface ProjectPhoto {
+  /** Absolute path (in memory); stored relative to the project file when below its folder. */
+  path: string;
+  correction: Correction | null;
+}
+
+export interface ProjectData {
+  photos: ProjectPhoto[];
+  references: Array<{ photo: number; prompt: ReferencePrompt }>;
+  settings: ShootSettings;
+}
+
+export class ProjectFileError extends Error {}
+
+function toStored(projectPath: string, p: string): string {
+  const rel = relative(dirname(projectPath), p);
+  // Relative when it does not climb more than a few levels; always with forward slashes.
+  if (!isAbsolute(rel) && !rel.startsWith(`..${sep}..${sep}..${sep}`)) return rel.split(sep).join('/');
+  return p;
+}
+
+export async function writeProjectFile(projectPath: string, data: ProjectData): Promise<string> {
+  const savedAt = new Date().toISOString();
+  const doc = {
+    format: PROJECT_FORMAT,
+    version: PROJECT_VERSION,
+    savedAt,
+    photos: data.photos.map((p) => ({ path: toStored(projectPath, p.path), correction: p.correction })),
+    references: data.references,
+    settings: data.settings,
+  };
+  await writeFileAtomic(projectPath, Buffer.from(JSON.stringify(doc, null, 1) + '\n'));
+  return savedAt;
+}
+
+export async function readProjectFile(projectPath: string, defaults: ShootSettings): Promise<ProjectData> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await fsp.readFile(projectPath, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ProjectFileError(`cannot open project "${projectPath}": ${code === 'ENOENT' ? 'file not found' : e instanceof SyntaxError ? 'not a project file (invalid JSON)' : (e as Error).message}`);
+  }
+  const o = doc as Record<string, unknown>;
+  if (!o || o.format !== PROJECT_FORMAT) throw new ProjectFileError(`cannot open project "${projectPath}": not an In-Context Matting project`);
+  if (typeof o.version !== 'number' || o.version > PROJECT_VERSION) throw new ProjectFileError(`cannot open project "${projectPath}": made by a newer version (format ${String(o.version)})`);
+  try {
+    if (!Array.isArray(o.photos)) throw new InvalidArgument('photos: must be a list');
+    const base = dirname(projectPath);
+    const photos = o.photos.map((p: unknown, i: number) => {
+      const po = p as Record<string, unknown>;
+      if (!po || typeof po.path !== 'string') throw new InvalidArgument(`photos[${i}].path: must be a string`);
+      return { path: resolve(base, po.path), correction: po.correction == null ? null : checkCorrection(po.correction, `photos[${i}].correction`) };
+    });
+    const refs = Array.isArray(o.references) ? o.references : [];
+    const references = refs.map((r: unknown, i: number) => {
+      const ro = r as Record<string, unknown>;
+      if (!ro || typeof ro.photo !== 'number' || !Number.isInteger(ro.photo) || ro.photo < 0 || ro.photo >= photos.length)
+        throw new InvalidArgument(`references[${i}].photo: must be a photo index`);
+      return { photo: ro.photo, prompt: referencePrompt(ro.prompt, `references[${i}].prompt`) };
+    });
+    const s = (o.settings ?? {}) as Partial<ShootSettings>;
+    const settings: ShootSettings = {
+      pack: s.pack === 'small' ? 'small' : defaults.pack,
+      exportDefaults: { ...defaults.exportDefaults, ...(s.exportDefaults ?? {}) },
+    };
+    return { photos, references, settings };
+  } catch (e) {
+    throw new ProjectFileError(`cannot open project "${projectPath}": ${(e as Error).message}`);
+  }
+}

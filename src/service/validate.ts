@@ -1,0 +1,136 @@
+// Shape checks for every argument that crosses the boundary (IPC or HTTP). Paths get the extra
+// PathPolicy check where they are used. A failed check is an InvalidArgument naming the field.
+import type { Correction, ExportOptions, PickKind, Point, PromptShape, ReferencePrompt, ReferenceSpec } from '../shared/contract';
+
+export class InvalidArgument extends Error {}
+
+const MAX_SHAPES = 5000;
+const MAX_POINTS = 100_000;
+const MAX_COORD = 1e6;
+
+function fail(field: string, why: string): never {
+  throw new InvalidArgument(`${field}: ${why}`);
+}
+
+export function str(v: unknown, field: string, max = 4096): string {
+  if (typeof v !== 'string') fail(field, 'must be a string');
+  if (v.length > max) fail(field, `longer than ${max} characters`);
+  return v;
+}
+
+export function strArray(v: unknown, field: string, maxItems = 100_000): string[] {
+  if (!Array.isArray(v)) fail(field, 'must be a list');
+  if (v.length > maxItems) fail(field, `more than ${maxItems} items`);
+  return v.map((x, i) => str(x, `${field}[${i}]`));
+}
+
+function num(v: unknown, field: string, lo = -MAX_COORD, hi = MAX_COORD): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(field, 'must be a finite number');
+  if (v < lo || v > hi) fail(field, `must be within [${lo}, ${hi}]`);
+  return v;
+}
+
+function obj(v: unknown, field: string): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(field, 'must be an object');
+  return v as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(v: unknown, field: string, options: readonly T[]): T {
+  if (typeof v !== 'string' || !options.includes(v as T)) fail(field, `must be one of ${options.join(', ')}`);
+  return v as T;
+}
+
+function points(v: unknown, field: string): Point[] {
+  if (!Array.isArray(v) || v.length === 0) fail(field, 'must be a non-empty list of [x, y]');
+  if (v.length > MAX_POINTS) fail(field, `more than ${MAX_POINTS} points`);
+  return v.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) fail(`${field}[${i}]`, 'must be [x, y]');
+    return [num(p[0], `${field}[${i}][0]`), num(p[1], `${field}[${i}][1]`)] as Point;
+  });
+}
+
+function shape(v: unknown, field: string): PromptShape {
+  const o = obj(v, field);
+  const kind = oneOf(o.kind, `${field}.kind`, ['brush', 'lasso', 'box', 'point'] as const);
+  switch (kind) {
+    case 'brush':
+      return { kind, mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const), size: num(o.size, `${field}.size`, 0.5, 10_000), points: points(o.points, `${field}.points`) };
+    case 'lasso':
+      return { kind, mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const), points: points(o.points, `${field}.points`) };
+    case 'box':
+      return { kind, x0: num(o.x0, `${field}.x0`), y0: num(o.y0, `${field}.y0`), x1: num(o.x1, `${field}.x1`), y1: num(o.y1, `${field}.y1`) };
+    case 'point':
+      return { kind, x: num(o.x, `${field}.x`), y: num(o.y, `${field}.y`) };
+  }
+}
+
+export function referencePrompt(v: unknown, field: string): ReferencePrompt {
+  const o = obj(v, field);
+  if (!Array.isArray(o.shapes)) fail(`${field}.shapes`, 'must be a list');
+  if (o.shapes.length > MAX_SHAPES) fail(`${field}.shapes`, `more than ${MAX_SHAPES} shapes`);
+  return {
+    shapes: o.shapes.map((s, i) => shape(s, `${field}.shapes[${i}]`)),
+    brushMeans: o.brushMeans === undefined ? 'mask' : oneOf(o.brushMeans, `${field}.brushMeans`, ['mask', 'scribble'] as const),
+  };
+}
+
+export function referenceSpecs(v: unknown, field = 'references'): ReferenceSpec[] {
+  if (!Array.isArray(v)) fail(field, 'must be a list');
+  if (v.length > 32) fail(field, 'at most 32 references');
+  return v.map((r, i) => {
+    const o = obj(r, `${field}[${i}]`);
+    return { photoId: str(o.photoId, `${field}[${i}].photoId`, 200), prompt: referencePrompt(o.prompt, `${field}[${i}].prompt`) };
+  });
+}
+
+export function correction(v: unknown, field = 'correction'): Correction | null {
+  if (v === null) return null;
+  const o = obj(v, field);
+  if (!Array.isArray(o.strokes)) fail(`${field}.strokes`, 'must be a list');
+  if (o.strokes.length > MAX_SHAPES) fail(`${field}.strokes`, `more than ${MAX_SHAPES} strokes`);
+  return {
+    strokes: o.strokes.map((s, i) => {
+      const so = obj(s, `${field}.strokes[${i}]`);
+      return {
+        mode: oneOf(so.mode, `${field}.strokes[${i}].mode`, ['add', 'remove'] as const),
+        size: num(so.size, `${field}.strokes[${i}].size`, 0.5, 10_000),
+        points: points(so.points, `${field}.strokes[${i}].points`),
+      };
+    }),
+  };
+}
+
+const HEX = /^#[0-9a-fA-F]{6}$/;
+// A file-name template may use only these tokens and characters that are safe in file names.
+const TEMPLATE = /^(?:[A-Za-z0-9 _.,()+@=-]|\{name\}|\{index\}|\{format\})+$/;
+
+export function exportOptions(v: unknown, field = 'options'): ExportOptions {
+  const o = obj(v, field);
+  const format = oneOf(o.format, `${field}.format`, ['alpha-png', 'cutout-png', 'cutout-tiff', 'cutout-webp'] as const);
+  const bitDepth = o.bitDepth === undefined ? 8 : (num(o.bitDepth, `${field}.bitDepth`) as 8 | 16);
+  if (bitDepth !== 8 && bitDepth !== 16) fail(`${field}.bitDepth`, 'must be 8 or 16');
+  if (format === 'cutout-webp' && bitDepth === 16) fail(`${field}.bitDepth`, 'WebP has no 16-bit mode; choose PNG or TIFF');
+  const nameTemplate = o.nameTemplate === undefined ? '{name}' : str(o.nameTemplate, `${field}.nameTemplate`, 200);
+  if (!TEMPLATE.test(nameTemplate) || nameTemplate.startsWith('.'))
+    fail(`${field}.nameTemplate`, 'may contain letters, digits, spaces, _ . , ( ) + @ = - and the tokens {name} {index} {format}');
+  if (!nameTemplate.includes('{name}') && !nameTemplate.includes('{index}'))
+    fail(`${field}.nameTemplate`, 'must contain {name} or {index}, or every photo would get the same file name');
+  let background: string | undefined;
+  if (o.background !== undefined && o.background !== null) {
+    background = str(o.background, `${field}.background`, 7);
+    if (!HEX.test(background)) fail(`${field}.background`, 'must be a colour like #ffffff');
+  }
+  return {
+    outDir: str(o.outDir, `${field}.outDir`),
+    format,
+    bitDepth,
+    background,
+    nameTemplate,
+    photoIds: o.photoIds === undefined ? undefined : strArray(o.photoIds, `${field}.photoIds`),
+    overwrite: o.overwrite === undefined ? false : o.overwrite === true,
+  };
+}
+
+export function pickKind(v: unknown): PickKind {
+  return oneOf(v, 'kind', ['images', 'folder', 'project-open', 'project-save', 'export-folder'] as const);
+}
