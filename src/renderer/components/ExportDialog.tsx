@@ -12,16 +12,26 @@ const FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
   { value: 'cutout-webp', label: 'Cutout, RGBA WebP', ext: 'webp' },
 ];
 
-/** The output name of one photo, as the service builds it (see ExportOptions.nameTemplate). */
+/** The output name of one photo (`index` 1-based), as the service builds it (ExportOptions.nameTemplate). */
 export function exampleName(template: string, photoName: string, index: number, total: number, format: ExportFormat): string {
   const stem = photoName.replace(/\.[^.]+$/, '');
-  const width = String(Math.max(1, total)).length;
-  const ext = FORMATS.find((f) => f.value === format)!.ext;
+  const width = Math.max(3, String(total).length);
+  const ext = FORMAT_EXT[format];
   const base = (template || '{name}')
     .replaceAll('{name}', stem)
     .replaceAll('{index}', String(index).padStart(width, '0'))
     .replaceAll('{format}', format);
-  return `${base}.${ext}`;
+  return `${base.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim() || `photo-${index}`}.${ext}`;
+}
+
+const FORMAT_EXT: Record<ExportFormat, string> = Object.fromEntries(FORMATS.map((f) => [f.value, f.ext])) as Record<ExportFormat, string>;
+
+/** Why a template would be refused (the service checks the same), or null. */
+function templateProblem(t: string): string | null {
+  if (!t.includes('{name}') && !t.includes('{index}')) return 'Use {name} or {index}, or every photo gets the same name.';
+  if (!/^(?:[A-Za-z0-9 _.,()+@=-]|\{name\}|\{index\}|\{format\})+$/.test(t) || t.startsWith('.'))
+    return 'Only letters, digits, spaces, _ . , ( ) + @ = - and the tokens.';
+  return null;
 }
 
 export function ExportDialog(props: { onClose(): void }) {
@@ -184,6 +194,11 @@ export function ExportDialog(props: { onClose(): void }) {
               autoComplete="off"
               data-testid="export-template"
             />
+            {templateProblem(nameTemplate.trim() || '{name}') && (
+              <div className="hint text-failed" role="alert">
+                {templateProblem(nameTemplate.trim() || '{name}')}
+              </div>
+            )}
             <div className="hint">
               {'{name}'} photo name, {'{index}'} number, {'{format}'} format.{' '}
               {first && (
@@ -209,7 +224,7 @@ export function ExportDialog(props: { onClose(): void }) {
           <button type="button" onClick={props.onClose}>
             Close
           </button>
-          <button type="submit" className="primary" disabled={!outDir.trim() || starting || targets.length === 0} data-testid="export-start">
+          <button type="submit" className="primary" disabled={!outDir.trim() || starting || targets.length === 0 || !!templateProblem(nameTemplate.trim() || '{name}')} data-testid="export-start">
             {starting ? 'Starting…' : 'Export'}
           </button>
         </div>

@@ -42,7 +42,7 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
           <span className="muted">
             {photo.width}×{photo.height} · {photo.bitDepth}-bit
           </span>
-          <span className={`state state-${photo.state}`}>{photo.state}</span>
+          {!(photo.isReference && photo.state === 'new') && <span className={`state state-${photo.state}`}>{photo.state}</span>}
           {photo.isReference && <span className="ref-marker inline">REF</span>}
         </div>
         <div className="tabs" role="tablist" aria-label="View">

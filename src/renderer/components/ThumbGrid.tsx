@@ -5,7 +5,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type M
 import { useActions, useAppState } from '../state/context';
 
 const TILE_W = 156;
-const TILE_H = 178;
+const TILE_H = 166;
 const GAP = 8;
 const PAD = 10;
 const OVERSCAN_ROWS = 3;
@@ -177,7 +177,8 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; onCon
       </span>
       <span className="tile-meta">
         <span className="tile-name">{photo.name}</span>
-        <span className={`state state-${photo.state}`}>{photo.state}</span>
+        {/* A reference is not matted: its 'new' state means nothing to the user. */}
+        {!(photo.isReference && photo.state === 'new') && <span className={`state state-${photo.state}`}>{photo.state}</span>}
       </span>
       {photo.error && (photo.state === 'failed' || photo.state === 'missing') && <span className="tile-error">{photo.error}</span>}
     </button>
