@@ -1,9 +1,6 @@
-// electron-vite configuration for the desktop app (next milestone: `npm start` / `npm run build`).
-// electron-vite, vite and the Electron binary are not installed yet; this file is not part of the
-// root tsconfig.json (see tsconfig.app.json) and nothing in `npm test` loads it.
-//
-// Outputs (electron-vite defaults): out/main/index.js (ESM, package.json "main"),
-// out/preload/index.cjs, out/renderer/index.html.
+// electron-vite configuration of the desktop app (`npm start` = electron-vite dev, `npm run build`).
+// Outputs: out/main/index.js (ESM, package.json "main") + out/main/engine-worker.js (the engine
+// host, a worker thread), out/preload/index.cjs, out/renderer/index.html.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'electron-vite';
 
@@ -11,10 +8,13 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
   main: {
-    // Dependencies (onnxruntime-node, sharp, ...) stay external and are loaded from node_modules;
-    // the engine (src/engine, plain TypeScript) is bundled into out/main.
+    // Dependencies (onnxruntime-node, sharp, ...) stay external and load from node_modules; the
+    // engine and the service (plain TypeScript) are bundled.
     build: {
-      lib: { entry: here('./src/main/index.ts') },
+      rollupOptions: {
+        input: { index: here('./src/main/index.ts'), 'engine-worker': here('./src/service/engine-worker.ts') },
+        output: { entryFileNames: '[name].js' },
+      },
     },
   },
   preload: {
@@ -22,11 +22,12 @@ export default defineConfig({
     // requires 'electron': so CJS, everything bundled, no code splitting.
     build: {
       lib: { entry: here('./src/preload/index.ts'), formats: ['cjs'] },
-      externalizeDeps: false,
+      rollupOptions: { output: { entryFileNames: 'index.cjs' } },
     },
   },
   renderer: {
     root: here('./src/renderer'),
+    esbuild: { jsx: 'automatic' },
     build: {
       rollupOptions: { input: here('./src/renderer/index.html') },
     },

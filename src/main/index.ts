@@ -1,14 +1,20 @@
-// Electron main process. For now: one secure window (context isolation, no Node in the renderer,
-// sandbox) that loads the renderer and answers the IcmApi calls of the preload. The engine will
-// run here as an inference service off the UI thread in the next milestone.
+// Electron main process: one secure window (context isolation, no Node in the renderer, sandbox),
+// the inference service (src/service, the same one `icm serve` hosts; the engine itself runs in a
+// worker thread), the contract's IPC handlers, native dialogs and the icm-asset:// protocol for
+// images. Everything the renderer sends is validated here (by the service) before use.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { ICM_CHANNELS } from '../preload/api';
+import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
+import { API_METHODS, type ApiMethod, type AssetKind, type PickKind } from '../shared/contract';
+import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
+import { ShootService, toApiError } from '../service/shoot-service';
+import { pickKind } from '../service/validate';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main after electron-vite build
 const PRELOAD = path.join(here, '../preload/index.cjs');
 const RENDERER_HTML = path.join(here, '../renderer/index.html');
+const ASSET_KINDS: readonly AssetKind[] = ['thumb', 'preview', 'alpha', 'inter', 'intra', 'cutout'];
 
 // Packaged app: electron-builder copies resources/models to <resources>/models (extraResources);
 // the engine finds its model packs through ICM_MODELS_DIR.
@@ -16,14 +22,17 @@ if (app.isPackaged && !process.env.ICM_MODELS_DIR) {
   process.env.ICM_MODELS_DIR = path.join(process.resourcesPath, 'models');
 }
 
+protocol.registerSchemesAsPrivileged([{ scheme: 'icm-asset', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
 let mainWindow: BrowserWindow | null = null;
+let service: ShootService | null = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 800,
-    minHeight: 600,
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 640,
     show: false,
     title: 'In-Context Matting',
     webPreferences: {
@@ -41,7 +50,6 @@ function createWindow(): BrowserWindow {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
-
   const devUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
   if (!app.isPackaged && devUrl) void win.loadURL(devUrl);
   else void win.loadFile(RENDERER_HTML);
@@ -50,13 +58,57 @@ function createWindow(): BrowserWindow {
 
 /** Only our own window may call the API. */
 function fromMainWindow(event: IpcMainInvokeEvent): boolean {
-  return mainWindow !== null && event.sender === mainWindow.webContents;
+  return mainWindow !== null && event.sender === mainWindow.webContents && !event.sender.isDestroyed();
 }
 
-function registerIpc(): void {
-  ipcMain.handle(ICM_CHANNELS.version, (event) => {
-    if (!fromMainWindow(event)) throw new Error('unexpected sender');
-    return app.getVersion();
+const DIALOGS: Record<PickKind, OpenDialogOptions | 'save'> = {
+  images: { title: 'Import photos', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp'] }] },
+  folder: { title: 'Import a folder of photos', properties: ['openDirectory'] },
+  'project-open': { title: 'Open project', properties: ['openFile'], filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] },
+  'export-folder': { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] },
+  'project-save': 'save',
+};
+
+async function pickPaths(kind: PickKind): Promise<string[] | null> {
+  if (!mainWindow) return null;
+  const d = DIALOGS[kind];
+  if (d === 'save') {
+    const r = await dialog.showSaveDialog(mainWindow, { title: 'Save project', filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] });
+    return r.canceled || !r.filePath ? null : [r.filePath];
+  }
+  const r = await dialog.showOpenDialog(mainWindow, d);
+  return r.canceled ? null : r.filePaths;
+}
+
+function registerIpc(svc: ShootService): void {
+  for (const method of API_METHODS) {
+    ipcMain.handle(channelOf(method), async (event, ...args: unknown[]) => {
+      if (!fromMainWindow(event)) throw new Error('unexpected sender');
+      try {
+        if (method === 'pickPaths') return await pickPaths(pickKind(args[0]));
+        const fn = (svc as unknown as Record<ApiMethod, (...a: unknown[]) => Promise<unknown>>)[method];
+        return await fn.apply(svc, args.slice(0, 4));
+      } catch (e) {
+        // Electron passes only the message across; keep the contract's code in front of it.
+        const err = toApiError(e);
+        throw new Error(`[${err.code}] ${err.message}`);
+      }
+    });
+  }
+  svc.on((e) => {
+    if (mainWindow && !mainWindow.webContents.isDestroyed()) mainWindow.webContents.send(ICM_EVENT_CHANNEL, e);
+  });
+  // icm-asset://app/asset/<kind>/<id>?v=N — images for <img> and fabric, served from the service.
+  protocol.handle('icm-asset', async (request) => {
+    const url = new URL(request.url);
+    const [, , kind, rawId] = url.pathname.split('/');
+    if (url.host !== 'app' || !ASSET_KINDS.includes(kind as AssetKind)) return new Response('not found', { status: 404 });
+    try {
+      const asset = await svc.getAsset(kind as AssetKind, decodeURIComponent(rawId ?? ''));
+      return new Response(new Uint8Array(asset.body), { headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' } });
+    } catch (e) {
+      return new Response(toApiError(e).message, { status: 404 });
+    }
   });
 }
 
@@ -72,8 +124,22 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  void app.whenReady().then(() => {
-    registerIpc();
+  app.on('before-quit', () => {
+    void service?.close();
+  });
+  void app.whenReady().then(async () => {
+    const stateDir = path.join(app.getPath('userData'), 'state');
+    await fsp.mkdir(stateDir, { recursive: true });
+    // The engine host is bundled next to this file by electron-vite (see electron.vite.config.ts).
+    service = new ShootService({
+      stateDir,
+      appVersion: app.getVersion(),
+      nativeDialogs: true,
+      uploads: false,
+      workerEntry: { url: new URL('./engine-worker.js', import.meta.url) },
+    });
+    registerIpc(service);
+    void service.start();
     mainWindow = createWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();

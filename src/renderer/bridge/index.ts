@@ -33,10 +33,24 @@ export function connect(): Bridge {
   return webBridge();
 }
 
+/** Electron rejects with "Error invoking remote method 'icm:x': Error: [code] message": unwrap it. */
+function desktopApi(raw: IcmApi): IcmApi {
+  const wrap = (m: string) => async (...args: unknown[]) => {
+    try {
+      return await (raw as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[m](...args);
+    } catch (e) {
+      const text = (e as Error)?.message ?? String(e);
+      const m2 = /\[(invalid-argument|not-found|busy|engine|io|cancelled|internal)\] (.*)$/s.exec(text);
+      throw m2 ? new ApiError(m2[1] as ApiErrorShape['code'], m2[2]) : new ApiError('internal', text);
+    }
+  };
+  return Object.fromEntries(API_METHODS.map((m) => [m, wrap(m)])) as unknown as IcmApi;
+}
+
 function desktopBridge(d: DesktopBridge): Bridge {
   return {
     mode: 'desktop',
-    api: d.api,
+    api: desktopApi(d.api),
     subscribe: (l) => d.onEvent(l),
     assetUrl: (kind, id, v) => `icm-asset://app${assetPath(kind, id, v)}`,
     pathOfDroppedFile: (f) => d.pathForFile(f),
