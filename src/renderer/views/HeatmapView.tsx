@@ -106,15 +106,6 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
           <b>S</b> — where the reference's marked features match this photo (eq. 4).
           <br />
           <b>S′</b> — S spread over the object by the photo's self-similarity (eq. 5).
-          {done && photo.result && (
-            <>
-              <br />
-              <span className="icm-muted">
-                {photo.result.gridSize}×{photo.result.gridSize} grid · kept: {photo.result.selection === 'object' ? 'the matched object' : 'the whole salient region'} · agreement {photo.result.agreement.toFixed(2)} ·{' '}
-                {(photo.result.timings.totalMs / 1000).toFixed(1)} s
-              </span>
-            </>
-          )}
         </div>
       </div>
     </div>

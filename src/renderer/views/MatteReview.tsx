@@ -31,6 +31,7 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const [size, setSize] = useState(() => defaultBrushSize(photo.width, photo.height));
   const [strokes, setStrokes] = useState<Stroke[]>(() => correction?.strokes ?? []);
   const [failed, setFailed] = useState<string | null>(null);
+  const [showStrokes, setShowStrokes] = useState(true);
   const zp = useZoomPan(photo.width, photo.height, tool === null);
 
   // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft.
@@ -172,6 +173,9 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
           <span className="icm-num">{size}px</span>
         </div>
         <div className="icm-group">
+          <label title="Show the correction strokes over the result">
+            <input type="checkbox" data-testid="correction-show" checked={showStrokes || tool !== null} disabled={tool !== null} onChange={(e) => setShowStrokes(e.target.checked)} /> Strokes
+          </label>
           <button type="button" data-testid="correction-undo" disabled={strokes.length === 0} onClick={() => setStrokes((s) => s.slice(0, -1))}>
             Undo stroke
           </button>
@@ -224,7 +228,7 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
               height={ch}
               className="icm-correction"
               data-testid="correction-canvas"
-              style={{ pointerEvents: tool ? 'auto' : 'none', cursor: tool ? 'crosshair' : undefined }}
+              style={{ pointerEvents: tool ? 'auto' : 'none', cursor: tool ? 'crosshair' : undefined, visibility: showStrokes || tool ? 'visible' : 'hidden' }}
               onPointerDown={onDown}
               onPointerMove={onMove}
               onPointerUp={onUp}

@@ -54,6 +54,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
   const [zoomPct, setZoomPct] = useState(100);
   const [, setHistoryTick] = useState(0);
 
+  const rootRef = useRef<HTMLDivElement>(null);
   const hostRef = useRef<HTMLDivElement>(null);
   const cursorRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Stage | null>(null);
@@ -465,7 +466,6 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       });
     };
     // Created once; handlers read `live`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // ---- the photo ---------------------------------------------------------------------------
@@ -516,7 +516,6 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       cancelled = true;
     };
     // photo.width is part of the photo's identity (same id ⇒ same size).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [previewUrl, photo.id]);
 
   // ---- render the prompt from props ------------------------------------------------------------
@@ -568,6 +567,12 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
         e.preventDefault();
         redo();
       } else if (e.key === ' ') {
+        // Space-to-pan only when the page or this editor has the focus: elsewhere Space keeps
+        // activating buttons. A focused button of the editor is blurred so Space doesn't click it.
+        const t = e.target;
+        const inEditor = t instanceof Node && !!rootRef.current?.contains(t);
+        if (!(t === document.body || inEditor)) return;
+        if (inEditor && t instanceof HTMLElement) t.blur();
         e.preventDefault(); // no page scroll
         if (!spaceDown.current) {
           spaceDown.current = true;
@@ -603,7 +608,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
   const counts = countShapes(prompt.shapes);
 
   return (
-    <div className="icm-view icm-ref-editor">
+    <div className="icm-view icm-ref-editor" ref={rootRef}>
       <div className="icm-toolbar" role="toolbar" aria-label="Reference tools">
         <div className="icm-group" role="radiogroup" aria-label="Tool">
           {TOOLS.map((t) => (
