@@ -15,12 +15,13 @@ import type { ReferenceEditorProps } from './props';
 import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
 import './views.css';
 
-type Tool = 'brush' | 'eraser' | 'lasso' | 'box' | 'point' | 'hand';
+type Tool = 'brush' | 'eraser' | 'lasso' | 'lasso-cut' | 'box' | 'point' | 'hand';
 
 const TOOLS: Array<{ id: Tool; label: string; key: string; title: string }> = [
   { id: 'brush', label: 'Brush', key: 'b', title: 'Paint the product in (B)' },
   { id: 'eraser', label: 'Eraser', key: 'e', title: 'Paint it out (E)' },
   { id: 'lasso', label: 'Lasso', key: 'l', title: 'Drag a free outline, or click corners and double-click / Enter to close (L); hold Alt to cut out' },
+  { id: 'lasso-cut', label: 'Lasso cut', key: 'k', title: 'Cut an outline out of the marked area (K)' },
   { id: 'box', label: 'Box', key: 'x', title: 'Drag a box around the product (X)' },
   { id: 'point', label: 'Point', key: 'p', title: 'Click on the product (P)' },
   { id: 'hand', label: 'Hand', key: 'h', title: 'Pan (H; or hold Space, or drag with the middle/right button)' },
@@ -326,10 +327,10 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
         addShape({ kind: 'point', x, y });
       } else if (t === 'box') {
         boxStart.current = p;
-      } else if (t === 'lasso') {
+      } else if (t === 'lasso' || t === 'lasso-cut') {
         const d = lasso.current;
         if (!d) {
-          lasso.current = { points: [[p.x, p.y]], down: true, freehand: false, cut: (opt.e as MouseEvent).altKey };
+          lasso.current = { points: [[p.x, p.y]], down: true, freehand: false, cut: t === 'lasso-cut' || (opt.e as MouseEvent).altKey };
         } else {
           // Click mode: a click near the first corner closes the outline.
           const [fx, fy] = d.points[0];
@@ -355,7 +356,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
           ctx.strokeStyle = '#ffd400';
           ctx.strokeRect(b.x, b.y, p.x - b.x, p.y - b.y);
         });
-      } else if (t === 'lasso' && lasso.current) {
+      } else if ((t === 'lasso' || t === 'lasso-cut') && lasso.current) {
         const d = lasso.current;
         if (d.down) {
           const [lx, ly] = d.points[d.points.length - 1];
@@ -377,14 +378,14 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
         const [x0, y0] = toPhoto(new FPoint(Math.min(b.x, opt.scenePoint.x), Math.min(b.y, opt.scenePoint.y)));
         const [x1, y1] = toPhoto(new FPoint(Math.max(b.x, opt.scenePoint.x), Math.max(b.y, opt.scenePoint.y)));
         if (x1 - x0 >= 2 && y1 - y0 >= 2) addShape({ kind: 'box', x0, y0, x1, y1 });
-      } else if (t === 'lasso' && lasso.current) {
+      } else if ((t === 'lasso' || t === 'lasso-cut') && lasso.current) {
         lasso.current.down = false;
         if (lasso.current.freehand) finishLasso();
       }
     });
 
     canvas.on('mouse:dblclick', () => {
-      if (live.current.tool === 'lasso' && lasso.current) finishLasso();
+      if (lasso.current) finishLasso();
     });
 
     canvas.on('mouse:wheel', (opt: TPointerEventInfo<WheelEvent>) => {
@@ -684,7 +685,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       </div>
       <div className="icm-statusbar">
         {counts || 'Nothing marked yet: paint the product with the brush, or draw a lasso / box around it.'}
-        {tool === 'lasso' && ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
+        {(tool === 'lasso' || tool === 'lasso-cut') && ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
       </div>
     </div>
   );
