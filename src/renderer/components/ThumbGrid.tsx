@@ -4,7 +4,8 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import { useActions, useAppState } from '../state/context';
 
-const TILE_W = 156;
+/** Tiles are at least this wide and stretch to fill the columns; their height is fixed. */
+const MIN_TILE_W = 140;
 const TILE_H = 166;
 const GAP = 8;
 const PAD = 10;
@@ -17,6 +18,7 @@ interface ContextMenuState {
 }
 
 export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
+  const { onRemove } = props;
   const actions = useActions();
   const order = useAppState((s) => s.order);
   const scroller = useRef<HTMLDivElement>(null);
@@ -33,13 +35,12 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
     return () => ro.disconnect();
   }, []);
 
-  const columns = Math.max(1, Math.floor((size.width - 2 * PAD + GAP) / (TILE_W + GAP)));
+  const columns = Math.max(1, Math.floor((size.width - 2 * PAD + GAP) / (MIN_TILE_W + GAP)));
+  const tileW = Math.max(MIN_TILE_W, Math.floor((size.width - 2 * PAD - (columns - 1) * GAP) / columns));
   const rows = Math.ceil(order.length / columns);
   const rowH = TILE_H + GAP;
   const firstRow = Math.max(0, Math.floor((scrollTop - PAD) / rowH) - OVERSCAN_ROWS);
   const lastRow = Math.min(rows - 1, Math.ceil((scrollTop + size.height) / rowH) + OVERSCAN_ROWS);
-  // Centre the columns in the available width.
-  const left = Math.max(PAD, Math.floor((size.width - (columns * (TILE_W + GAP) - GAP)) / 2));
 
   const onScroll = () => {
     // One state update per frame however fast the wheel scrolls.
@@ -77,7 +78,7 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
       if (e.key === 'Delete' || e.key === 'Backspace') {
         if (ids.size > 0) {
           e.preventDefault();
-          props.onRemove([...ids]);
+          onRemove([...ids]);
         }
         return;
       }
@@ -97,7 +98,7 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [actions, columns, props, reveal]);
+  }, [actions, columns, onRemove, reveal]);
 
   const openMenu = useCallback(
     (id: string, e: ReactMouseEvent) => {
@@ -113,7 +114,7 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
     for (let c = 0; c < columns; c++) {
       const i = r * columns + c;
       if (i >= order.length) break;
-      tiles.push(<Tile key={order[i]} id={order[i]} x={left + c * (TILE_W + GAP)} y={PAD + r * rowH} onContextMenu={openMenu} />);
+      tiles.push(<Tile key={order[i]} id={order[i]} x={PAD + c * (tileW + GAP)} y={PAD + r * rowH} width={tileW} onContextMenu={openMenu} />);
     }
   }
 
@@ -128,12 +129,12 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
           <p className="muted">JPEG, PNG, TIFF or WebP.</p>
         </div>
       )}
-      {menu && <TileMenu menu={menu} onClose={() => setMenu(null)} onRemove={props.onRemove} />}
+      {menu && <TileMenu menu={menu} onClose={() => setMenu(null)} onRemove={onRemove} />}
     </div>
   );
 }
 
-const Tile = memo(function Tile(props: { id: string; x: number; y: number; onContextMenu(id: string, e: ReactMouseEvent): void }) {
+const Tile = memo(function Tile(props: { id: string; x: number; y: number; width: number; onContextMenu(id: string, e: ReactMouseEvent): void }) {
   const actions = useActions();
   const photo = useAppState((s) => s.photos.get(props.id));
   const selected = useAppState((s) => s.selection.ids.has(props.id));
@@ -146,7 +147,7 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; onCon
     <button
       type="button"
       className={cls}
-      style={{ transform: `translate(${props.x}px, ${props.y}px)`, width: TILE_W, height: TILE_H }}
+      style={{ transform: `translate(${props.x}px, ${props.y}px)`, width: props.width, height: TILE_H }}
       data-testid="tile"
       data-photo-id={photo.id}
       data-state={photo.state}

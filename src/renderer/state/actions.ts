@@ -315,6 +315,7 @@ export class Actions {
       previews: new Map(),
       activeReferenceId: null,
       mode: 'reference',
+      importSummary: null,
     });
     await this.resync();
   }
