@@ -1,0 +1,266 @@
+// End-to-end test of the real UI in Debian's Chromium (playwright-core), served by `icm serve`'s
+// server in this process, against the real service and the real ISNet engine: import fixture
+// photos (with bad files among them), draw the reference mask with the mouse, see both heatmaps in
+// the right place, export, and check the written files against the engine's own output.
+//
+// Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Without it the suite
+// is skipped with a message.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { readImage, TURBO_LUT } from '../../src/engine/io/images';
+import { InContextMatter } from '../../src/engine/pipeline/matter';
+import { toEnginePrompt } from '../../src/service/prompt-raster';
+import { serve } from '../../src/server/serve-command';
+import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const FIXTURES = join(REPO, 'tests', 'fixtures');
+const CHROMIUM = process.env.ICM_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
+const T = { timeout: 600_000 };
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
+
+let tmp: string;
+let shoot: string;
+let server: Awaited<ReturnType<typeof serve>>;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const originals = new Map<string, string>();
+
+async function sha(p: string): Promise<string> {
+  return createHash('sha256').update(await fsp.readFile(p)).digest('hex');
+}
+
+/** Calls the API from inside the page, through the same token the UI uses. */
+async function api<T>(method: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(
+    async ([m, a]) => {
+      const token = sessionStorage.getItem('icm-token') ?? '';
+      const res = await fetch(`/api/${m}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-icm-token': token }, body: JSON.stringify(a) });
+      const body = await res.json();
+      if (body.error) throw new Error(body.error.message);
+      return body.result;
+    },
+    [method, args] as const,
+  ) as Promise<T>;
+}
+
+async function photoByName(name: string): Promise<PhotoInfo> {
+  const photos = await api<PhotoInfo[]>('listPhotos');
+  const p = photos.find((x) => x.name === name);
+  assert.ok(p, `${name} is in the shoot`);
+  return p;
+}
+
+async function shot(name: string): Promise<void> {
+  await fsp.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Bounding box of mask > 127 in image pixels. */
+async function maskBox(path: string): Promise<{ x0: number; y0: number; x1: number; y1: number; w: number; h: number }> {
+  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  let x0 = info.width, y0 = info.height, x1 = -1, y1 = -1;
+  for (let y = 0; y < info.height; y++)
+    for (let x = 0; x < info.width; x++)
+      if (data[y * info.width + x] > 127) {
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      }
+  return { x0, y0, x1, y1, w: info.width, h: info.height };
+}
+
+/** Mean of a heatmap PNG (any size, stretched over the photo) inside vs outside a ground-truth alpha. */
+async function heatInsideOutside(heatPng: Buffer, alphaPath: string): Promise<{ inside: number; outside: number }> {
+  const gt = await sharp(alphaPath).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  // Back from colours to values: the nearest entry of the Turbo colormap the heatmaps are drawn with.
+  const heat = await sharp(heatPng).resize(gt.info.width, gt.info.height, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  const valueOf = new Map<number, number>();
+  const value = (r: number, g: number, b: number): number => {
+    const key = (r << 16) | (g << 8) | b;
+    let v = valueOf.get(key);
+    if (v === undefined) {
+      let best = Infinity;
+      for (let k = 0; k < 256; k++) {
+        const d = (TURBO_LUT[3 * k] - r) ** 2 + (TURBO_LUT[3 * k + 1] - g) ** 2 + (TURBO_LUT[3 * k + 2] - b) ** 2;
+        if (d < best) { best = d; v = k; }
+      }
+      valueOf.set(key, v!);
+    }
+    return v!;
+  };
+  let si = 0, ni = 0, so = 0, no = 0;
+  for (let i = 0; i < gt.data.length; i++) {
+    const v = value(heat[3 * i], heat[3 * i + 1], heat[3 * i + 2]);
+    if (gt.data[i] > 127) { si += v; ni++; } else { so += v; no++; }
+  }
+  return { inside: si / ni, outside: so / no };
+}
+
+describe('desktop UI in Chromium against the real service', { skip, concurrency: false }, () => {
+  before(async () => {
+    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-app-e2e-'));
+    shoot = join(tmp, 'shoot');
+    await fsp.mkdir(shoot);
+    for (const f of ['ref.jpg', 'target-1.jpg', 'target-2.jpg']) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
+    // Bad files among the photos: random bytes named .jpg, an empty .png, a text file.
+    await fsp.writeFile(join(shoot, 'corrupt.jpg'), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) & 255)));
+    await fsp.writeFile(join(shoot, 'empty.png'), Buffer.alloc(0));
+    await fsp.writeFile(join(shoot, 'notes.txt'), 'not a photo');
+    for (const f of await fsp.readdir(shoot)) originals.set(f, await sha(join(shoot, f)));
+    server = await serve({ port: 0, roots: [tmp], stateDir: join(tmp, 'state'), build: true, log: () => undefined });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.launchUrl);
+  }, T);
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('loads the app, drops the token from the address bar, shows the execution provider', T, async () => {
+    await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 120_000 });
+    assert.ok(!page.url().includes('token='), 'the token is not left in the address bar');
+    // The API refuses a call without the token.
+    const status = await page.evaluate(async () => (await fetch('/api/getStatus', { method: 'POST', body: '[]' })).status);
+    assert.equal(status, 401);
+  });
+
+  it('imports a folder: good photos become tiles, bad files get a per-file reason and do not stop the rest', T, async () => {
+    await page.getByTestId('import-path-input').fill(shoot);
+    await page.getByTestId('import-path-submit').click();
+    const summary = page.getByTestId('import-summary');
+    await summary.waitFor();
+    await page.getByTestId('tile').nth(2).waitFor();
+    assert.equal(await page.getByTestId('tile').count(), 3, 'three good photos');
+    const text = await summary.innerText();
+    assert.match(text, /corrupt\.jpg/);
+    assert.match(text, /empty\.png/);
+    assert.match(text, /empty \(0 bytes\)/);
+    await shot('01-import');
+  });
+
+  it('draws the reference mask with the mouse; both heatmaps render where the product is', T, async () => {
+    const ref = await photoByName('ref.jpg');
+    await page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`).click();
+    await page.getByTestId('use-as-reference').click();
+    await page.getByTestId('mode-reference').click();
+    const canvas = page.getByTestId('reference-canvas');
+    await canvas.waitFor();
+    await page.getByTestId('tool-brush').click();
+    // Paint over the product: horizontal strokes across the middle 70% of its bounding box.
+    const box = await maskBox(join(FIXTURES, 'ref-mask.png'));
+    const cb = await canvas.boundingBox();
+    assert.ok(cb);
+    // The editor fits the photo inside the canvas: map photo pixels to screen pixels.
+    const scale = Math.min(cb.width / box.w, cb.height / box.h);
+    const ox = cb.x + (cb.width - box.w * scale) / 2;
+    const oy = cb.y + (cb.height - box.h * scale) / 2;
+    const size = Math.max(8, Math.round(((box.y1 - box.y0) / 6)));
+    await page.getByTestId('brush-size').fill(String(size));
+    const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+    for (let k = 0; k < 5; k++) {
+      const y = box.y0 + bh * (0.2 + 0.15 * k);
+      await page.mouse.move(ox + (box.x0 + bw * 0.15) * scale, oy + y * scale);
+      await page.mouse.down();
+      for (let s = 1; s <= 10; s++) await page.mouse.move(ox + (box.x0 + bw * (0.15 + 0.07 * s)) * scale, oy + y * scale);
+      await page.mouse.up();
+    }
+    // The prompt reached the service as vectors (after the editor's debounce).
+    let status: ServiceStatus | null = null;
+    for (let i = 0; i < 50; i++) {
+      status = await api<ServiceStatus>('getStatus');
+      if (status.references.length && status.references[0].prompt.shapes.length >= 5) break;
+      await page.waitForTimeout(200);
+    }
+    assert.ok(status && status.references.length === 1 && status.references[0].photoId === ref.id, 'reference set');
+    const shapes = status.references[0].prompt.shapes;
+    assert.ok(shapes.length >= 5 && shapes.every((s) => s.kind === 'brush'), 'five brush strokes');
+    await shot('02-reference');
+
+    const target = await photoByName('target-1.jpg');
+    await page.locator(`[data-testid="tile"][data-photo-id="${target.id}"]`).click();
+    await page.getByTestId('mode-heatmaps').click();
+    for (const which of ['intra', 'inter'] as const) {
+      await page.getByTestId(`heatmap-toggle-${which}`).click();
+      const img = page.getByTestId('heatmap-image');
+      await img.waitFor({ timeout: 180_000 });
+      // Wait for the image to have loaded with real pixels.
+      await page.waitForFunction(
+        (w) => {
+          const el = document.querySelector('[data-testid="heatmap-image"]') as HTMLImageElement | null;
+          return !!el && el.complete && el.naturalWidth > 0 && el.src.includes(`/asset/${w}/`);
+        },
+        which,
+        { timeout: 180_000 },
+      );
+      const src = await img.getAttribute('src');
+      assert.ok(src);
+      const body = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())), src);
+      const { inside, outside } = await heatInsideOutside(Buffer.from(body), join(FIXTURES, 'target-1-alpha.png'));
+      assert.ok(inside > 2 * outside + 10, `${which}: heat inside the product (${inside.toFixed(0)}/255) clearly above outside (${outside.toFixed(0)}/255)`);
+      await shot(`03-heatmap-${which}`);
+    }
+    await page.getByTestId('heatmap-legend').waitFor();
+  });
+
+  it('exports the shoot; files match the engine run independently on the same prompt; originals untouched', T, async () => {
+    const out = join(tmp, 'export');
+    await page.getByTestId('export-button').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await page.getByTestId('export-outdir').fill(out);
+    await page.getByTestId('export-format').selectOption('alpha-png');
+    await page.getByTestId('export-start').click();
+    await page.getByTestId('export-summary').waitFor({ timeout: 300_000 });
+    await shot('04-export');
+    const files = (await fsp.readdir(out)).sort();
+    assert.deepEqual(files, ['target-1.png', 'target-2.png'], 'one alpha per target, nothing else (no temp files)');
+
+    // The engine, on its own, with the prompt the UI sent (rasterised the same way).
+    const status = await api<ServiceStatus>('getStatus');
+    const ref = await readImage(join(shoot, 'ref.jpg'));
+    const matter = await InContextMatter.create({ provider: 'cpu' });
+    try {
+      await matter.setReferences([{ image: ref, prompt: await toEnginePrompt(status.references[0].prompt, ref.width, ref.height) }]);
+      for (const name of ['target-1', 'target-2']) {
+        const target = await readImage(join(shoot, `${name}.jpg`));
+        const expected = await matter.matte(target);
+        const got = await sharp(join(out, `${name}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+        assert.equal(got.info.width, target.width);
+        assert.equal(got.info.height, target.height);
+        let diff = 0;
+        for (let i = 0; i < expected.alpha.length; i++) diff = Math.max(diff, Math.abs(expected.alpha[i] - got.data[i]));
+        assert.ok(diff <= 1, `${name}: exported alpha equals the engine's (max diff ${diff})`);
+      }
+    } finally {
+      await matter.dispose();
+    }
+    for (const [f, h] of originals) assert.equal(await sha(join(shoot, f)), h, `${f} unchanged`);
+  });
+
+  it('a rerun of the export skips finished files', T, async () => {
+    await page.keyboard.press('Escape');
+    await page.getByTestId('export-button').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await page.getByTestId('export-outdir').fill(join(tmp, 'export'));
+    await page.getByTestId('export-start').click();
+    const summary = page.getByTestId('export-summary');
+    await summary.waitFor({ timeout: 120_000 });
+    assert.match(await summary.innerText(), /skipped/i);
+  });
+
+  it('no uncaught errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
