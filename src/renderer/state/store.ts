@@ -203,7 +203,8 @@ function applyEvents(s: AppState, events: ServiceEvent[], keepLocalReferences: b
     }
   }
   if (photos) {
-    let o = order ?? [...s.order];
+    // Keep the same array when no photo was added or removed: the grid re-renders only on `order`.
+    let o: readonly string[] = order ?? s.order;
     // Drop removed ids and duplicates (a photo removed and re-added within one frame).
     if (removed || order) {
       const seen = new Set<string>();
