@@ -2,7 +2,7 @@
 // the renderer (or from a browser in serve mode) is only used after it is made absolute, normalised,
 // checked against the allowed roots and checked for what it must be (file, folder, image type).
 import { promises as fsp } from 'node:fs';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
 
@@ -31,21 +31,28 @@ export class PathPolicy {
     if (p.includes('\0')) throw new PathRejected(`${what}: invalid path`);
     if (!isAbsolute(p)) throw new PathRejected(`${what}: "${p}" is not an absolute path`);
     const abs = resolve(p);
-    let real = abs;
-    try {
-      real = await fsp.realpath(abs);
-    } catch {
-      // Not there (yet): check the folder it would be created in.
-      try {
-        const parent = await fsp.realpath(resolve(abs, '..'));
-        real = resolve(parent, abs.slice(abs.lastIndexOf(sep) + 1));
-      } catch {
-        /* the caller reports the missing path */
-      }
+    // Where it really is: a symlink inside a root that points outside must not count as inside
+    // (so only the real path is compared, with each root both as given and resolved).
+    const real = await realpathOfNearest(abs);
+    if (this.roots.length) {
+      let ok = false;
+      for (const r of this.roots) if (inside(real, r) || inside(real, await realpathOfNearest(r))) ok = true;
+      if (!ok) throw new PathRejected(`${what}: "${p}" is outside the folders this server may use (${this.roots.join(', ')})`);
     }
-    if (this.roots.length && !this.roots.some((r) => inside(real, r) || inside(abs, r)))
-      throw new PathRejected(`${what}: "${p}" is outside the folders this server may use (${this.roots.join(', ')})`);
     return abs;
+  }
+}
+
+/** The real path of `abs`; for a path that does not exist (yet), that of its nearest existing ancestor + the rest. */
+async function realpathOfNearest(abs: string): Promise<string> {
+  const rest: string[] = [];
+  for (let head = abs; ; head = dirname(head)) {
+    try {
+      return join(await fsp.realpath(head), ...rest);
+    } catch {
+      if (dirname(head) === head) return abs;
+      rest.unshift(basename(head));
+    }
   }
 }
 
