@@ -40,22 +40,27 @@ export async function encodeExport(originalPath: string, alphaPng: Buffer, opts:
   }
   // Colour from the original at its own depth (a 16-bit source keeps its precision in 16-bit
   // output), EXIF orientation applied so it lines up with the alpha (computed on the oriented photo).
+  // An 8-bit source in a 16-bit export is promoted here ×257 like the alpha (libvips' sRGB → RGB16
+  // is not: it maps 1 ↦ 511, 2 ↦ 512, 254 ↦ 65024, so half the levels came back off by one).
+  const meta = await sharp(originalPath, { failOn: 'error' }).metadata();
+  const read16 = sixteen && (meta.depth === 'ushort' || meta.depth === 'short');
   const c = await sharp(originalPath, { failOn: 'error' })
     .rotate()
     .flatten({ background: '#ffffff' })
-    .toColourspace(sixteen ? 'rgb16' : 'srgb')
-    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toColourspace(read16 ? 'rgb16' : 'srgb')
+    .raw({ depth: read16 ? 'ushort' : 'uchar' })
     .toBuffer({ resolveWithObject: true });
   if (c.info.width !== width || c.info.height !== height || c.info.channels !== 3)
     throw new Error(`the photo (${c.info.width}×${c.info.height}) no longer matches its matte (${width}×${height}); run it again`);
   let rgba: Uint8Array | Uint16Array;
   if (sixteen) {
-    const src = new Uint16Array(c.data.buffer, c.data.byteOffset, n * 3);
+    const src = read16 ? new Uint16Array(c.data.buffer, c.data.byteOffset, n * 3) : c.data;
+    const k = read16 ? 1 : 257;
     rgba = new Uint16Array(n * 4);
     for (let i = 0; i < n; i++) {
-      rgba[4 * i] = src[3 * i];
-      rgba[4 * i + 1] = src[3 * i + 1];
-      rgba[4 * i + 2] = src[3 * i + 2];
+      rgba[4 * i] = src[3 * i] * k;
+      rgba[4 * i + 1] = src[3 * i + 1] * k;
+      rgba[4 * i + 2] = src[3 * i + 2] * k;
       rgba[4 * i + 3] = a.data[i] * 257;
     }
   } else {
