@@ -426,6 +426,10 @@ export class ShootService implements ServiceApi {
     return this.info(await this.ensureResult(r, true));
   }
 
+  async getCorrection(id: unknown): Promise<Correction | null> {
+    return structuredClone(this.photo(id).correction);
+  }
+
   private requireReferences(): void {
     if (!this.references.length) throw new ServiceError('invalid-argument', 'choose a reference photo and mark the product on it first');
   }

@@ -18,6 +18,7 @@ export const API_METHODS = [
   'runTargets',
   'previewTarget',
   'setCorrection',
+  'getCorrection',
   'cancelJob',
   'exportShoot',
   'newProject',
@@ -219,6 +220,8 @@ export interface IcmApi {
   previewTarget(id: string): Promise<PhotoInfo>;
   /** Sets (or clears, with null) a target's correction and re-runs just that target. */
   setCorrection(id: string, correction: Correction | null): Promise<PhotoInfo>;
+  /** The target's correction strokes (e.g. restored from a project), or null. */
+  getCorrection(id: string): Promise<Correction | null>;
   cancelJob(jobId: string): Promise<void>;
   exportShoot(options: ExportOptions): Promise<string>;
   newProject(): Promise<void>;

@@ -162,6 +162,11 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
   const previewError = preview?.state === 'error' && preview.version === photo.version ? preview.message : undefined;
   const canRun = ready && prompted && !photo.isReference && photo.state !== 'missing' && photo.state !== 'failed';
 
+  // A correction saved in the project is fetched when the target is first looked at.
+  useEffect(() => {
+    if (photo.hasCorrection && correction === undefined) void actions.loadCorrection(photo.id);
+  }, [actions, photo.hasCorrection, correction, photo.id]);
+
   // A target without a result is run ahead of the queue when it is looked at.
   useEffect(() => {
     if (canRun && !hasResult && !preview) void actions.preview(photo.id);
@@ -217,12 +222,12 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
           />
         )}
       </div>
-      <ResultInfo photo={photo} running={preview?.state === 'running'} restoredCorrection={photo.hasCorrection && correction === undefined} />
+      <ResultInfo photo={photo} running={preview?.state === 'running'} />
     </div>
   );
 }
 
-function ResultInfo({ photo, running, restoredCorrection }: { photo: PhotoInfo; running: boolean; restoredCorrection: boolean }) {
+function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) {
   const r = photo.result!;
   return (
     <div className="result-info">
@@ -236,7 +241,6 @@ function ResultInfo({ photo, running, restoredCorrection }: { photo: PhotoInfo; 
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}
       </span>
-      {restoredCorrection && <span className="muted">Has a correction from an earlier session (new strokes replace it).</span>}
     </div>
   );
 }

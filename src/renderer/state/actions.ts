@@ -283,6 +283,18 @@ export class Actions {
     return tracked;
   }
 
+  /** Loads a target's saved correction (a reopened project) into the UI state, once. */
+  async loadCorrection(id: string): Promise<void> {
+    const c = await this.call(() => this.bridge.api.getCorrection(id));
+    if (c === undefined) return;
+    this.store.update((s) => {
+      if (s.corrections.has(id)) return {};
+      const corrections = new Map(s.corrections);
+      corrections.set(id, c);
+      return { corrections };
+    });
+  }
+
   async setCorrection(id: string, correction: Correction | null): Promise<void> {
     this.store.update((s) => {
       const corrections = new Map(s.corrections);
