@@ -19,11 +19,10 @@ import { InContextMatter } from '../../src/engine/pipeline/matter';
 import { toEnginePrompt } from '../../src/service/prompt-raster';
 import { serve } from '../../src/server/serve-command';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
+import { CHROMIUM, CHROMIUM_ARGS, pageApi, paintProduct } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tests', 'fixtures');
-const CHROMIUM = process.env.ICM_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
 const T = { timeout: 600_000 };
 const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
@@ -40,18 +39,8 @@ async function sha(p: string): Promise<string> {
   return createHash('sha256').update(await fsp.readFile(p)).digest('hex');
 }
 
-/** Calls the API from inside the page, through the same token the UI uses. */
 async function api<T>(method: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(
-    async ([m, a]) => {
-      const token = sessionStorage.getItem('icm-token') ?? '';
-      const res = await fetch(`/api/${m}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-icm-token': token }, body: JSON.stringify(a) });
-      const body = await res.json();
-      if (body.error) throw new Error(body.error.message);
-      return body.result;
-    },
-    [method, args] as const,
-  ) as Promise<T>;
+  return pageApi<T>(page, method, ...args);
 }
 
 async function photoByName(name: string): Promise<PhotoInfo> {
@@ -64,18 +53,6 @@ async function photoByName(name: string): Promise<PhotoInfo> {
 async function shot(name: string): Promise<void> {
   await fsp.mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-}
-
-/** Bounding box of mask > 127 in image pixels. */
-async function maskBox(path: string): Promise<{ x0: number; y0: number; x1: number; y1: number; w: number; h: number }> {
-  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  let x0 = info.width, y0 = info.height, x1 = -1, y1 = -1;
-  for (let y = 0; y < info.height; y++)
-    for (let x = 0; x < info.width; x++)
-      if (data[y * info.width + x] > 127) {
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-      }
-  return { x0, y0, x1, y1, w: info.width, h: info.height };
 }
 
 /** Mean of a heatmap PNG (any size, stretched over the photo) inside vs outside a ground-truth alpha. */
@@ -156,27 +133,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`).click();
     await page.getByTestId('use-as-reference').click();
     await page.getByTestId('mode-reference').click();
-    const canvas = page.getByTestId('reference-canvas');
-    await canvas.waitFor();
-    await page.getByTestId('tool-brush').click();
-    // Paint over the product: horizontal strokes across the middle 70% of its bounding box.
-    const box = await maskBox(join(FIXTURES, 'ref-mask.png'));
-    const cb = await canvas.boundingBox();
-    assert.ok(cb);
-    // The editor fits the photo inside the canvas: map photo pixels to screen pixels.
-    const scale = Math.min(cb.width / box.w, cb.height / box.h);
-    const ox = cb.x + (cb.width - box.w * scale) / 2;
-    const oy = cb.y + (cb.height - box.h * scale) / 2;
-    const size = Math.max(8, Math.round(((box.y1 - box.y0) / 6)));
-    await page.getByTestId('brush-size').fill(String(size));
-    const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
-    for (let k = 0; k < 5; k++) {
-      const y = box.y0 + bh * (0.2 + 0.15 * k);
-      await page.mouse.move(ox + (box.x0 + bw * 0.15) * scale, oy + y * scale);
-      await page.mouse.down();
-      for (let s = 1; s <= 10; s++) await page.mouse.move(ox + (box.x0 + bw * (0.15 + 0.07 * s)) * scale, oy + y * scale);
-      await page.mouse.up();
-    }
+    await paintProduct(page, join(FIXTURES, 'ref-mask.png'));
     // The prompt reached the service as vectors (after the editor's debounce).
     let status: ServiceStatus | null = null;
     for (let i = 0; i < 50; i++) {
