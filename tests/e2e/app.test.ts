@@ -170,6 +170,11 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
       await shot(`03-heatmap-${which}`);
     }
     await page.getByTestId('heatmap-legend').waitFor();
+    await page.getByTestId('mode-matte').click();
+    await page.getByTestId('matte-view').waitFor();
+    await page.getByTestId('matte-mode').selectOption('checker');
+    await page.waitForTimeout(500);
+    await shot('05-matte');
   });
 
   it('exports the shoot; files match the engine run independently on the same prompt; originals untouched', T, async () => {
