@@ -4,6 +4,7 @@ import type { ExportFormat, ExportOptions, JobProgress } from '../../shared/cont
 import { useActions, useAppState } from '../state/context';
 import { formatDuration, plural } from './format';
 import { Modal } from './Modal';
+import { FailureList } from './FailureList';
 
 const FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
   { value: 'alpha-png', label: 'Alpha matte (PNG, greyscale)', ext: 'png' },
@@ -253,18 +254,7 @@ function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: str
       <p className="muted ellipsis" title={outDir}>
         to {outDir}
       </p>
-      {failures.length > 0 && (
-        <ul className="failures">
-          {failures.map((f, i) => (
-            <li key={i} data-testid="export-failure">
-              <span className="failure-path" title={f.path}>
-                {f.path}
-              </span>
-              <span className="failure-reason">{f.reason}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <FailureList failures={failures} testId="export-failure" />
       <div className="form-actions">
         <button type="button" className="primary" onClick={onClose}>
           Close

@@ -2,6 +2,7 @@
 import { useId, useState } from 'react';
 import { useActions, useAppState } from '../state/context';
 import { plural } from './format';
+import { FailureList } from './FailureList';
 
 export function ImportPathForm() {
   const actions = useActions();
@@ -59,18 +60,7 @@ export function ImportSummaryPanel() {
           ×
         </button>
       </div>
-      {failed > 0 && (
-        <ul className="failures">
-          {summary.failed.map((f, i) => (
-            <li key={i} data-testid="import-failure">
-              <span className="failure-path" title={f.path}>
-                {f.path}
-              </span>
-              <span className="failure-reason">{f.reason}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <FailureList failures={summary.failed} testId="import-failure" />
     </section>
   );
 }

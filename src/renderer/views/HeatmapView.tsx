@@ -8,6 +8,7 @@ import type { HeatmapViewProps } from './props';
 import { stateMessage } from './canvas/photoState';
 import { useZoomPan } from './canvas/useZoomPan';
 import './views.css';
+import { ZoomControls } from './canvas/ZoomControls';
 
 type Which = 'inter' | 'intra';
 
@@ -64,18 +65,7 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
           />
           <span className="icm-num">{Math.round(opacity * 100)}%</span>
         </label>
-        <div className="icm-group">
-          <button type="button" title="Zoom out" onClick={() => zp.zoomBy(1 / 1.25)}>
-            −
-          </button>
-          <span className="icm-num">{zp.zoomPct}%</span>
-          <button type="button" title="Zoom in" onClick={() => zp.zoomBy(1.25)}>
-            +
-          </button>
-          <button type="button" title="Fit the photo in the view" onClick={zp.fit}>
-            Fit
-          </button>
-        </div>
+        <ZoomControls zoomPct={zp.zoomPct} zoomBy={zp.zoomBy} fit={zp.fit} />
       </div>
 
       <div className="icm-stage" ref={zp.stageRef}>

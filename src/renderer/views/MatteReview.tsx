@@ -9,6 +9,7 @@ import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderCorrection, strokePolyline,
 import { stateMessage } from './canvas/photoState';
 import { useZoomPan } from './canvas/useZoomPan';
 import './views.css';
+import { ZoomControls } from './canvas/ZoomControls';
 
 type Mode = 'alpha' | 'checker' | 'colour' | 'split';
 type Stroke = Correction['strokes'][number];
@@ -186,18 +187,7 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             Clear correction
           </button>
         </div>
-        <div className="icm-group">
-          <button type="button" title="Zoom out" onClick={() => zp.zoomBy(1 / 1.25)}>
-            −
-          </button>
-          <span className="icm-num">{zp.zoomPct}%</span>
-          <button type="button" title="Zoom in" onClick={() => zp.zoomBy(1.25)}>
-            +
-          </button>
-          <button type="button" title="Fit the photo in the view" onClick={zp.fit}>
-            Fit
-          </button>
-        </div>
+        <ZoomControls zoomPct={zp.zoomPct} zoomBy={zp.zoomBy} fit={zp.fit} />
       </div>
 
       <div className="icm-stage" ref={zp.stageRef}>
