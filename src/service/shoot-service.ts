@@ -74,6 +74,8 @@ interface PhotoRecord {
   result?: PhotoInfo['result'];
   /** Key of the inputs the current result was made from (references + correction + pack). */
   resultKey?: string;
+  /** Result files last written for this photo (removed when a newer result replaces them). */
+  resultStem?: string;
   correction: Correction | null;
   /** The file itself cannot be read (set at import, thumbnail or matte): stays failed until relinked. */
   broken?: string;
@@ -512,6 +514,11 @@ export class ShootService implements ServiceApi {
           r.state = 'done';
           r.error = undefined;
           r.resultKey = key;
+          // Keep one result per photo on disk: a 2,000-photo shoot re-run with new references
+          // must not pile up gigabytes of stale mattes.
+          const stem = this.stemFor(r, key);
+          if (r.resultStem && r.resultStem !== stem) void removeResultFiles(r.resultStem);
+          r.resultStem = stem;
           r.result = { selection: reply.selection, agreement: reply.agreement, gridSize: reply.gridSize, timings: reply.timings };
           r.version++;
           if (runJob) runJob.done++;
@@ -850,6 +857,10 @@ export class ShootService implements ServiceApi {
     }
     return { relinked, stillMissing };
   }
+}
+
+async function removeResultFiles(stem: string): Promise<void> {
+  await Promise.all(['alpha', 'inter', 'intra'].map((k) => fsp.rm(`${stem}.${k}.png`, { force: true })));
 }
 
 async function writeFileAtomicJson(path: string, value: unknown): Promise<void> {
