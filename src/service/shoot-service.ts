@@ -89,6 +89,8 @@ interface QueueItem {
 interface Waiter {
   resolve(p: PhotoRecord): void;
   reject(e: Error): void;
+  /** The job that waits (an export), or null (preview, correction). */
+  jobId: string | null;
 }
 
 const DEFAULT_SETTINGS: ShootSettings = {
@@ -441,7 +443,7 @@ export class ShootService implements ServiceApi {
     if (r.state === 'done' && r.resultKey === this.keyFor(r)) return Promise.resolve(r);
     const p = new Promise<PhotoRecord>((resolve, reject) => {
       const list = this.waiters.get(r.id) ?? [];
-      list.push({ resolve, reject });
+      list.push({ resolve, reject, jobId });
       this.waiters.set(r.id, list);
     });
     this.enqueue(r, jobId, urgent);
@@ -649,9 +651,18 @@ export class ShootService implements ServiceApi {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const q = this.queue[i];
       if (q.jobId !== jobId) continue;
+      // Someone else still waits for this photo (a preview, or an export whose request joined a
+      // run's queue item): it stays queued for them. Otherwise the job's own waiters (an export's)
+      // give up and the photo is no longer queued (it used to stay 'queued' with no queue item).
+      const others = (this.waiters.get(q.id) ?? []).filter((w) => w.jobId !== jobId);
+      if (others.length) {
+        q.jobId = others[0].jobId;
+        continue;
+      }
       this.queue.splice(i, 1);
+      this.rejectWaiters(q.id, new ServiceError('cancelled', 'the job was cancelled'));
       const r = this.photos.get(q.id);
-      if (r && r.state === 'queued' && !this.waiters.has(r.id)) {
+      if (r && r.state === 'queued') {
         r.state = 'new';
         this.touch(r.id);
       }
@@ -702,7 +713,8 @@ export class ShootService implements ServiceApi {
     }
     this.progress(job);
     // Queue every missing result up front so the engine never waits for the writer.
-    const results = todo.map((p) => this.ensureResult(p.r, false, job.jobId).catch((e: Error) => e));
+    // (Not when it was cancelled already, from its first progress event: nobody would wait for them.)
+    const results = job.cancelled ? [] : todo.map((p) => this.ensureResult(p.r, false, job.jobId).catch((e: Error) => e));
     for (const [i, p] of todo.entries()) {
       if (job.cancelled) break;
       job.current = p.r.name;
