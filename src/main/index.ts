@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
-import { API_METHODS, type ApiMethod, type AssetKind, type PickKind } from '../shared/contract';
+import { API_METHODS, isAssetKind, type ApiMethod, type PickKind } from '../shared/contract';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { ShootService, toApiError } from '../service/shoot-service';
 import { pickKind } from '../service/validate';
@@ -14,7 +14,6 @@ import { pickKind } from '../service/validate';
 const here = path.dirname(fileURLToPath(import.meta.url)); // out/main after electron-vite build
 const PRELOAD = path.join(here, '../preload/index.cjs');
 const RENDERER_HTML = path.join(here, '../renderer/index.html');
-const ASSET_KINDS: readonly AssetKind[] = ['thumb', 'preview', 'alpha', 'inter', 'intra', 'cutout'];
 
 // Packaged app: electron-builder copies resources/models to <resources>/models (extraResources);
 // the engine finds its model packs through ICM_MODELS_DIR.
@@ -102,9 +101,9 @@ function registerIpc(svc: ShootService): void {
   protocol.handle('icm-asset', async (request) => {
     const url = new URL(request.url);
     const [, , kind, rawId] = url.pathname.split('/');
-    if (url.host !== 'app' || !ASSET_KINDS.includes(kind as AssetKind)) return new Response('not found', { status: 404 });
+    if (url.host !== 'app' || !kind || !isAssetKind(kind)) return new Response('not found', { status: 404 });
     try {
-      const asset = await svc.getAsset(kind as AssetKind, decodeURIComponent(rawId ?? ''));
+      const asset = await svc.getAsset(kind, decodeURIComponent(rawId ?? ''));
       return new Response(new Uint8Array(asset.body), { headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' } });
     } catch (e) {
       return new Response(toApiError(e).message, { status: 404 });

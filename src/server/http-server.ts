@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { API_METHODS, type ApiMethod, type AssetKind, type ServiceEvent } from '../shared/contract';
+import { API_METHODS, isAssetKind, type ApiMethod, type ServiceEvent } from '../shared/contract';
 import { isImagePath } from '../service/paths';
 import { ServiceError, toApiError, type ShootService } from '../service/shoot-service';
 
@@ -35,7 +35,6 @@ export interface RunningServer {
 }
 
 const HOST = '127.0.0.1';
-const ASSET_KINDS: readonly AssetKind[] = ['thumb', 'preview', 'alpha', 'inter', 'intra', 'cutout'];
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -114,9 +113,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (path.startsWith('/asset/') && req.method === 'GET') {
       if (!tokenOk(url.searchParams.get('token'))) return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
       const [, , kind, rawId] = path.split('/');
-      if (!ASSET_KINDS.includes(kind as AssetKind)) return send(res, 404, { error: { code: 'not-found', message: 'unknown asset' } });
+      if (!kind || !isAssetKind(kind)) return send(res, 404, { error: { code: 'not-found', message: 'unknown asset' } });
       try {
-        const asset = await opts.service.getAsset(kind as AssetKind, decodeURIComponent(rawId ?? ''));
+        const asset = await opts.service.getAsset(kind, decodeURIComponent(rawId ?? ''));
         // URLs carry the photo's version, so a given URL's bytes never change.
         res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable', 'content-length': asset.body.length });
         res.end(asset.body);

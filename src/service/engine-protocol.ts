@@ -38,6 +38,8 @@ export interface EngineMatteReply {
   height: number;
   gridSize: number;
   selection: 'object' | 'whole-salient';
+  /** Per-scale S′ maps written as <stem>.intra@<id>.png. */
+  scales: Array<{ id: string; side: number }>;
   agreement: number;
   timings: { backboneMs: number; similarityMs: number; headMs: number; composeMs: number; totalMs: number };
 }

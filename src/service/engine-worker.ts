@@ -13,12 +13,14 @@ let matter: InContextMatter | null = null;
 
 /** Heatmaps are written at a fixed small size: the UI stretches them over the photo. */
 const HEATMAP_SIDE = 256;
+/** Scales shown as "S′ per scale" in the app (decoder features of the default pack, coarse → fine). */
+const HEATMAP_SCALES = ['d16', 'd32', 'd64'];
 
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init': {
       if (matter) await matter.dispose();
-      matter = await InContextMatter.create({ pack: req.init.pack, provider: req.init.provider, threads: req.init.threads });
+      matter = await InContextMatter.create({ pack: req.init.pack, provider: req.init.provider, threads: req.init.threads, heatmapScales: HEATMAP_SCALES });
       const info: EngineReadyInfo = { provider: matter.provider, providerNote: matter.providerNote, pack: matter.backbone.pack.manifest.id };
       return info;
     }
@@ -38,7 +40,9 @@ async function handle(req: EngineRequest): Promise<unknown> {
       await writePngAtomic(`${req.outStem}.alpha.png`, alpha, r.width, r.height, 1, { protect });
       await writeHeatmapPng(`${req.outStem}.inter.png`, r.inter, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
       await writeHeatmapPng(`${req.outStem}.intra.png`, r.intra, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
-      const reply: EngineMatteReply = { width: r.width, height: r.height, gridSize: r.gridSize, selection: r.selection, agreement: r.agreement, timings: r.timings };
+      for (const sc of r.intraScales ?? []) await writeHeatmapPng(`${req.outStem}.intra@${sc.id}.png`, sc.map, sc.side, sc.side, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
+      const scales = (r.intraScales ?? []).map((sc) => ({ id: sc.id, side: sc.side }));
+      const reply: EngineMatteReply = { width: r.width, height: r.height, gridSize: r.gridSize, selection: r.selection, agreement: r.agreement, scales, timings: r.timings };
       return reply;
     }
   }

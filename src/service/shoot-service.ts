@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { writeFileAtomic } from '../engine/io/images';
 import type {
@@ -25,7 +25,7 @@ import type {
   ShootSettings,
   AssetKind,
 } from '../shared/contract';
-import { CONTRACT_VERSION } from '../shared/contract';
+import { CONTRACT_VERSION, isAssetKind } from '../shared/contract';
 import { AssetCache, PREVIEW_SIDE, THUMB_SIDE, type Asset } from './assets';
 import { EngineClient, EngineError, type EngineWorkerEntry } from './engine-client';
 import type { EngineMatteReply } from './engine-protocol';
@@ -521,7 +521,7 @@ export class ShootService implements ServiceApi {
           const stem = this.stemFor(r, key);
           if (r.resultStem && r.resultStem !== stem) void removeResultFiles(r.resultStem);
           r.resultStem = stem;
-          r.result = { selection: reply.selection, agreement: reply.agreement, gridSize: reply.gridSize, timings: reply.timings };
+          r.result = { selection: reply.selection, agreement: reply.agreement, gridSize: reply.gridSize, scales: reply.scales, timings: reply.timings };
           r.version++;
           if (runJob) runJob.done++;
           this.resolveWaiters(r);
@@ -579,6 +579,7 @@ export class ShootService implements ServiceApi {
   // Assets
 
   async getAsset(kind: AssetKind, id: string): Promise<Asset> {
+    if (!isAssetKind(kind)) throw new ServiceError('invalid-argument', `unknown asset kind ${String(kind)}`);
     const r = this.photo(id);
     const src = { path: r.path, size: r.size, mtimeMs: r.mtimeMs };
     try {
@@ -587,10 +588,8 @@ export class ShootService implements ServiceApi {
           return await this.assets.photo(src, THUMB_SIDE);
         case 'preview':
           return await this.assets.photo(src, PREVIEW_SIDE);
-        case 'alpha':
-        case 'inter':
-        case 'intra':
-        case 'cutout': {
+        default: {
+          if (kind.startsWith('intra@') && !r.result?.scales.some((sc) => `intra@${sc.id}` === kind)) throw new ServiceError('not-found', `${r.name} has no ${kind} map`);
           if (r.state !== 'done' || !r.resultKey) throw new ServiceError('not-found', `${r.name} has no result yet`);
           const file = `${this.stemFor(r, r.resultKey)}.alpha.png`;
           if (kind === 'cutout') return await this.assets.cutout(src, file);
@@ -872,7 +871,10 @@ export class ShootService implements ServiceApi {
 }
 
 async function removeResultFiles(stem: string): Promise<void> {
-  await Promise.all(['alpha', 'inter', 'intra'].map((k) => fsp.rm(`${stem}.${k}.png`, { force: true })));
+  const dir = dirname(stem);
+  const prefix = `${basename(stem)}.`;
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.png')).map((n) => fsp.rm(join(dir, n), { force: true })));
 }
 
 async function writeFileAtomicJson(path: string, value: unknown): Promise<void> {

@@ -63,6 +63,8 @@ export interface TargetResultInfo {
   agreement: number;
   /** Grid side of the heatmaps (S and S′). */
   gridSize: number;
+  /** Scales with their own S′ map (asset kind `intra@<id>`), coarse to fine. */
+  scales: Array<{ id: string; side: number }>;
   timings: { backboneMs: number; similarityMs: number; headMs: number; composeMs: number; totalMs: number };
 }
 
@@ -240,8 +242,15 @@ export type ServiceEvent =
   | { type: 'job'; job: JobProgress }
   | { type: 'status'; status: ServiceStatus };
 
-/** Kinds of image the UI can fetch for a photo (see assetPath). */
-export type AssetKind = 'thumb' | 'preview' | 'alpha' | 'inter' | 'intra' | 'cutout';
+/** Kinds of image the UI can fetch for a photo (see assetPath); `intra@d32` = S′ at one scale. */
+export type AssetKind = 'thumb' | 'preview' | 'alpha' | 'inter' | 'intra' | 'cutout' | `intra@${string}`;
+
+const FIXED_ASSET_KINDS = new Set(['thumb', 'preview', 'alpha', 'inter', 'intra', 'cutout']);
+
+/** Whether a string from a URL names an asset kind (transports check before asking the service). */
+export function isAssetKind(kind: string): kind is AssetKind {
+  return FIXED_ASSET_KINDS.has(kind) || /^intra@[a-z0-9]{1,16}$/.test(kind);
+}
 
 /** Path part of an asset URL; the transport prefixes it (http://127.0.0.1:port or icm-asset://app). */
 export function assetPath(kind: AssetKind, photoId: string, version: number): string {

@@ -170,6 +170,28 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
       await shot(`03-heatmap-${which}`);
     }
     await page.getByTestId('heatmap-legend').waitFor();
+
+    // S′ per scale (eq. 5 at each decoder scale): every one renders and is hotter on the product.
+    await page.getByTestId('heatmap-toggle-intra').click();
+    const scaleSelect = page.getByTestId('heatmap-scale');
+    const scaleIds = await scaleSelect.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    assert.ok(scaleIds.length >= 2, `several scales offered (${scaleIds.join(', ')})`);
+    for (const id of scaleIds) {
+      await scaleSelect.selectOption(id);
+      await page.waitForFunction(
+        (k) => {
+          const el = document.querySelector('[data-testid="heatmap-image"]') as HTMLImageElement | null;
+          return !!el && el.complete && el.naturalWidth > 0 && decodeURIComponent(el.src).includes(`/asset/intra@${k}/`);
+        },
+        id,
+        { timeout: 30_000 },
+      );
+      const src = await page.getByTestId('heatmap-image').getAttribute('src');
+      const body = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u!)).arrayBuffer())), src);
+      const { inside, outside } = await heatInsideOutside(Buffer.from(body), join(FIXTURES, 'target-1-alpha.png'));
+      assert.ok(inside > outside, `S′ at ${id}: inside ${inside.toFixed(0)} > outside ${outside.toFixed(0)}`);
+    }
+    await shot('03-heatmap-scale');
     await page.getByTestId('mode-matte').click();
     await page.getByTestId('matte-view').waitFor();
     await page.getByTestId('matte-mode').selectOption('checker');

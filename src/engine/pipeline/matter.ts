@@ -6,6 +6,7 @@ import { Backbone, type EncodedImage, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
+import { intraPerScale, type ScaleMap } from './scales';
 import { buildTokens, gatherQuery, labGrid, withPositionCode } from './tokens';
 
 export interface MatterOptions {
@@ -20,6 +21,11 @@ export interface MatterOptions {
   /** Prompt extension (3.6): locations added per prompt point. */
   extensionTopM?: number;
   head?: Partial<HeadParams>;
+  /**
+   * Feature ids at which to also compute S′ for display (MatteResult.intraScales), e.g.
+   * ["d16", "d32", "d64"]; default none (the batch CLI and the benchmark don't pay for them).
+   */
+  heatmapScales?: string[];
 }
 
 export interface ReferenceInput {
@@ -53,6 +59,8 @@ export interface MatteResult {
   /** Colour agreement (histogram intersection, 0..1) of the kept region with the reference RoI. */
   agreement: number;
   timings: StageTimings;
+  /** S′ per scale (eq. 5, one step) when MatterOptions.heatmapScales asks for it. */
+  intraScales?: ScaleMap[];
 }
 
 interface PreparedReference {
@@ -68,6 +76,7 @@ export class InContextMatter {
   readonly intraTemperature: number;
   readonly extensionTopM: number;
   readonly head: HeadParams;
+  readonly heatmapScales: readonly string[];
   private readonly interId: string;
   private readonly referenceCache = new Map<string, PreparedReference>();
   private reference: PreparedReference | null = null;
@@ -77,6 +86,8 @@ export class InContextMatter {
     this.intraTemperature = opts.intraTemperature ?? 0.05;
     this.extensionTopM = opts.extensionTopM ?? 48;
     this.head = { ...DEFAULT_HEAD_PARAMS, ...opts.head };
+    this.heatmapScales = opts.heatmapScales ?? [];
+    for (const id of this.heatmapScales) backbone.feature(id); // fails early on an unknown id
     if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, parseHeadOverrides(process.env.ICM_HEAD_PARAMS)); // experiments only
     const d = backbone.pack.manifest.defaults;
     this.interId = d.inter[0];
@@ -95,7 +106,7 @@ export class InContextMatter {
 
   /** Inter- and intra-similarity run on the same grid: the intra affinity uses the inter tokens. */
   private get featureIds(): string[] {
-    return [this.interId];
+    return [...new Set([this.interId, ...this.heatmapScales])];
   }
 
   /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
@@ -203,6 +214,7 @@ export class InContextMatter {
       otherLevel: this.head.otherSeedLevel,
     });
     const evidence = diffused.evidence;
+    const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
 
     // Head: two-label competition (a photo with no competing salient object keeps all of it),
@@ -225,6 +237,7 @@ export class InContextMatter {
       gridSize: side,
       selection: check.whole ? 'whole-salient' : 'object',
       agreement: check.agreement,
+      intraScales,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
     };
   }

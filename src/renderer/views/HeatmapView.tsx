@@ -14,6 +14,10 @@ type Which = 'inter' | 'intra';
 
 export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
   const [which, setWhich] = useState<Which>('inter');
+  /** '' = the fused S′ (diffused on the inter grid); else a decoder scale id (S′_l at that scale). */
+  const [scale, setScale] = useState('');
+  const scales = photo.result?.scales ?? [];
+  const shownScale = which === 'intra' && scales.some((sc) => sc.id === scale) ? scale : '';
   const [opacity, setOpacity] = useState(0.6);
   const [failed, setFailed] = useState<string | null>(null);
   const zp = useZoomPan(photo.width, photo.height, true);
@@ -22,7 +26,7 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
   const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
   const updating = done && photo.state !== 'done';
   const photoUrl = bridge.assetUrl('preview', photo.id, photo.version);
-  const heatUrl = bridge.assetUrl(which, photo.id, photo.version);
+  const heatUrl = bridge.assetUrl(shownScale ? `intra@${shownScale}` : which, photo.id, photo.version);
   useEffect(() => setFailed(null), [photoUrl, heatUrl]);
 
   return (
@@ -52,6 +56,19 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
             S′ (intra)
           </button>
         </div>
+        {which === 'intra' && scales.length > 0 && (
+          <label className="icm-group" title="S′ fused (what the matte uses) or at one scale of the backbone (eq. 5, one step)">
+            Scale
+            <select data-testid="heatmap-scale" value={shownScale} onChange={(e) => setScale(e.target.value)}>
+              <option value="">fused</option>
+              {scales.map((sc) => (
+                <option key={sc.id} value={sc.id}>
+                  {sc.side}×{sc.side}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label className="icm-group" title="Heatmap opacity">
           Opacity
           <input
@@ -95,7 +112,8 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
         <div className="icm-legend-text">
           <b>S</b> — where the reference's marked features match this photo (eq. 4).
           <br />
-          <b>S′</b> — S spread over the object by the photo's self-similarity (eq. 5).
+          <b>S′</b> — S spread over the object by the photo's self-similarity (eq. 5); per scale: one step
+          at that feature scale.
         </div>
       </div>
     </div>
