@@ -370,3 +370,26 @@ describe('graph factories load standalone', () => {
     }
   });
 });
+
+describe('pipeline resize graph', () => {
+  test('resizeChannels resamples every channel like a one-channel resize of it', async () => {
+    const { GraphSessions } = await import('../../src/engine/pipeline/sessions');
+    const g = new GraphSessions('cpu', 1);
+    try {
+      const r = rng(7);
+      const c = 3, h = 4, w = 4, H = 8, W = 8;
+      const map = Float32Array.from({ length: c * h * w }, () => r());
+      const all = await g.resizeChannels(map, c, h, w, H, W);
+      assert.equal(all.length, c * H * W);
+      for (let k = 0; k < c; k++) {
+        const one = await g.resize(map.slice(k * h * w, (k + 1) * h * w), h, w, H, W);
+        assert.deepEqual(Array.from(all.subarray(k * H * W, (k + 1) * H * W)), Array.from(one));
+      }
+      // a constant channel stays constant
+      const flat = await g.resizeChannels(new Float32Array(2 * h * w).fill(0.25), 2, h, w, H, W);
+      assert.ok(flat.every((v) => Math.abs(v - 0.25) < 1e-6));
+    } finally {
+      await g.dispose();
+    }
+  });
+});

@@ -16,15 +16,15 @@ export function buildAreaDownGraph(factor: number): Uint8Array {
 }
 
 /**
- * Bilinear resampling of a [1, 1, h, w] map to `size` = [1, 1, H, W] (half-pixel centres), used to
- * bring similarity maps to a common grid.
+ * Bilinear resampling of a [1, c, h, w] stack of maps to `size` = [1, c, H, W] (half-pixel
+ * centres), used to bring similarity maps and feature maps to a common grid.
  */
 export function buildResizeGraph(): Uint8Array {
   const g = new GraphBuilder('resize_map');
-  const x = g.input('map', 'float32', [1, 1, 'h', 'w']);
+  const x = g.input('map', 'float32', [1, 'c', 'h', 'w']);
   const size = g.input('size', 'int64', [4]);
   const y = g.op('Resize', [x, '', '', size], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
-  g.output(y, 'resized', 'float32', [1, 1, 'H', 'W']);
+  g.output(y, 'resized', 'float32', [1, 'c', 'H', 'W']);
   return g.toModel();
 }
 

@@ -2,7 +2,7 @@
 // alpha. One InContextMatter serves a whole batch: the backbone is loaded once and the reference
 // description (tokens, RoI, regions) is computed once per reference set and cached.
 import type { ProviderRequest } from '../model-pack/load';
-import { Backbone, type EncodedImage, type RgbImage } from './backbone';
+import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
@@ -77,7 +77,10 @@ export class InContextMatter {
   readonly extensionTopM: number;
   readonly head: HeadParams;
   readonly heatmapScales: readonly string[];
+  /** Feature that sets the token grid (the pack's first inter feature). */
   private readonly interId: string;
+  /** Further inter features, resampled to the token grid as context blocks of each token. */
+  private readonly contextIds: string[];
   private readonly referenceCache = new Map<string, PreparedReference>();
   private reference: PreparedReference | null = null;
 
@@ -91,6 +94,7 @@ export class InContextMatter {
     if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, parseHeadOverrides(process.env.ICM_HEAD_PARAMS)); // experiments only
     const d = backbone.pack.manifest.defaults;
     this.interId = d.inter[0];
+    this.contextIds = d.inter.slice(1);
   }
 
   static async create(opts: MatterOptions = {}): Promise<InContextMatter> {
@@ -106,7 +110,20 @@ export class InContextMatter {
 
   /** Inter- and intra-similarity run on the same grid: the intra affinity uses the inter tokens. */
   private get featureIds(): string[] {
-    return [...new Set([this.interId, ...this.heatmapScales])];
+    return [...new Set([this.interId, ...this.contextIds, ...this.heatmapScales])];
+  }
+
+  /** Tokens on the grid of the first inter feature: its feature, the context features, colour. */
+  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<{ tokens: Float32Array; side: number; n: number }> {
+    const feat = enc.features.get(this.interId)!;
+    const side = feat.width;
+    const context: FeatureMap[] = [];
+    for (const id of this.contextIds) {
+      const f = enc.features.get(id)!;
+      const data = f.width === side && f.height === feat.height ? f.data : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, feat.height, side);
+      context.push({ id, channels: f.channels, height: feat.height, width: side, data });
+    }
+    return { tokens: buildTokens(feat, await labGrid(image, side), context), side, n: side * feat.height };
   }
 
   /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
@@ -140,10 +157,7 @@ export class InContextMatter {
 
   private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
     const enc = await this.backbone.encode(image, this.featureIds);
-    const feat = enc.features.get(this.interId)!;
-    const side = feat.width;
-    const n = side * side;
-    const tokens = buildTokens(feat, await labGrid(image, side));
+    const { tokens, side, n } = await this.tokensOf(enc, image);
     const D = tokens.length / n;
     const R = this.head.colourGrid;
     const refSaliency = await this.poolSaliency(enc, R);
@@ -196,10 +210,7 @@ export class InContextMatter {
     const t1 = performance.now();
 
     // Inter-similarity (eqs. 2–4) on the inter grid.
-    const feat = enc.features.get(this.interId)!;
-    const side = feat.width;
-    const n = side * side;
-    const tokens = buildTokens(feat, await labGrid(target, side));
+    const { tokens, side, n } = await this.tokensOf(enc, target);
     const { S } = await g.inter(ref.query, ref.K, tokens, tokens.length / n, n, this.interTemperature);
 
     // Intra-similarity (eq. 5): the target's self-affinity (appearance + position tokens) spreads

@@ -20,10 +20,15 @@ export class GraphSessions extends SimilarityModule {
 
   /** Bilinear resize of a [h, w] map to [H, W]. */
   async resize(map: Float32Array, h: number, w: number, H: number, W: number): Promise<Float32Array> {
+    return this.resizeChannels(map, 1, h, w, H, W);
+  }
+
+  /** Bilinear resize of a [c, h, w] stack of maps (e.g. a feature map) to [c, H, W]. */
+  async resizeChannels(map: Float32Array, c: number, h: number, w: number, H: number, W: number): Promise<Float32Array> {
     const s = await this.session('resize', buildResizeGraph);
     const out = await s.run({
-      map: new ort.Tensor('float32', map, [1, 1, h, w]),
-      size: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, BigInt(H), BigInt(W)]), [4]),
+      map: new ort.Tensor('float32', map, [1, c, h, w]),
+      size: new ort.Tensor('int64', BigInt64Array.from([1n, BigInt(c), BigInt(H), BigInt(W)]), [4]),
     });
     return out.resized.data as Float32Array;
   }

@@ -1,6 +1,10 @@
-// Tokens for the similarity graphs: each grid location carries its backbone feature (unit length)
-// concatenated with a colour code (unit length), so cosine similarity weighs "looks like the same
-// kind of surface" and "has the same colour" equally. The colour code is a soft assignment of the
+// Tokens for the similarity graphs: each grid location carries its backbone feature (unit length),
+// optionally coarser "context" features of the same backbone resampled to the grid (each unit
+// length), and a colour code (unit length), so cosine similarity weighs every block equally. The
+// context block matters: ISNet's deepest decoder stage (d16, stride 64) sees a whole object per
+// cell and separates the referenced object from other salient objects far better than d64 does
+// (pixel AUC of the nearest-reference cosine, target vs other salient, on icm-composite: d16 0.69,
+// d32 0.60, d64 0.53, d128 0.47). The colour code is a soft assignment of the
 // location's Lab colour to a fixed lattice of Lab anchors (Gaussian RBF), whose dot product falls
 // off smoothly with the colour difference.
 import { resizeRgb } from '../io/images';
@@ -17,17 +21,26 @@ export async function labGrid(image: RgbImage, side: number): Promise<Float32Arr
   return srgbToLabPlanes(await resizeRgb(image, side, side, 'fill', 'cubic'), side * side);
 }
 
-/** [C + COLOUR_CODE_SIZE, n] token matrix for a feature map and the Lab planes of the same grid. */
-export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Array {
+/**
+ * [C + ΣC_context + COLOUR_CODE_SIZE, n] token matrix for a feature map, optional context feature
+ * maps already resampled to the same grid, and the Lab planes of the same grid.
+ */
+export function buildTokens(feature: FeatureMap, lab: Float32Array, context: FeatureMap[] = []): Float32Array {
   const n = feature.height * feature.width;
-  const C = feature.channels;
   if (lab.length !== 3 * n) throw new Error(`colour grid (${lab.length / 3}) does not match feature grid (${n})`);
+  for (const f of context) if (f.height * f.width !== n) throw new Error(`context feature ${f.id} (${f.width}x${f.height}) is not on the token grid (${n})`);
+  const blocks = [feature, ...context];
+  const C = blocks.reduce((s, f) => s + f.channels, 0);
   const A = COLOUR_CODE_SIZE;
   const out = new Float32Array((C + A) * n);
-  const norm = new Float32Array(n);
-  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) norm[i] += feature.data[c * n + i] ** 2;
-  for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-12);
-  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) out[c * n + i] = feature.data[c * n + i] * norm[i];
+  let o = 0;
+  for (const f of blocks) {
+    const norm = new Float32Array(n);
+    for (let c = 0; c < f.channels; c++) for (let i = 0; i < n; i++) norm[i] += f.data[c * n + i] ** 2;
+    for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-12);
+    for (let c = 0; c < f.channels; c++) for (let i = 0; i < n; i++) out[(o + c) * n + i] = f.data[c * n + i] * norm[i];
+    o += f.channels;
+  }
   const code = new Float32Array(A);
   const inv2s2 = 1 / (2 * ANCHOR_SIGMA * ANCHOR_SIGMA);
   for (let i = 0; i < n; i++) {
