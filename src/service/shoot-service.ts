@@ -607,7 +607,6 @@ export class ShootService implements ServiceApi {
       }
       throw new ServiceError('io', (e as Error).message.split('\n')[0]);
     }
-    throw new ServiceError('invalid-argument', `unknown asset kind ${String(kind)}`);
   }
 
   // -------------------------------------------------------------------------------------------
