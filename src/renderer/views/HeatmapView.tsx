@@ -9,6 +9,7 @@ import { stateMessage } from './canvas/photoState';
 import { useZoomPan } from './canvas/useZoomPan';
 import './views.css';
 import { ZoomControls } from './canvas/ZoomControls';
+import { RadioButton } from './canvas/RadioButton';
 
 type Which = 'inter' | 'intra';
 
@@ -33,28 +34,8 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
     <div className="icm-view icm-heatmap" data-testid="heatmap-view">
       <div className="icm-toolbar" role="toolbar" aria-label="Heatmap">
         <div className="icm-group" role="radiogroup" aria-label="Similarity map">
-          <button
-            type="button"
-            role="radio"
-            aria-checked={which === 'inter'}
-            className={which === 'inter' ? 'icm-on' : undefined}
-            data-testid="heatmap-toggle-inter"
-            title="Inter-similarity S: the reference's marked features matched in this photo"
-            onClick={() => setWhich('inter')}
-          >
-            S (inter)
-          </button>
-          <button
-            type="button"
-            role="radio"
-            aria-checked={which === 'intra'}
-            className={which === 'intra' ? 'icm-on' : undefined}
-            data-testid="heatmap-toggle-intra"
-            title="Intra-similarity S′: S spread over the object by the photo's self-similarity"
-            onClick={() => setWhich('intra')}
-          >
-            S′ (intra)
-          </button>
+          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title="Inter-similarity S: the reference's marked features matched in this photo" onClick={() => setWhich('inter')}>S (inter)</RadioButton>
+          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title="Intra-similarity S′: S spread over the object by the photo's self-similarity" onClick={() => setWhich('intra')}>S′ (intra)</RadioButton>
         </div>
         {which === 'intra' && scales.length > 0 && (
           <label className="icm-group" title="S′ fused (what the matte uses) or at one scale of the backbone (eq. 5, one step)">

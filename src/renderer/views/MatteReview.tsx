@@ -10,6 +10,7 @@ import { stateMessage } from './canvas/photoState';
 import { useZoomPan } from './canvas/useZoomPan';
 import './views.css';
 import { ZoomControls } from './canvas/ZoomControls';
+import { RadioButton } from './canvas/RadioButton';
 
 type Mode = 'alpha' | 'checker' | 'colour' | 'split';
 type Stroke = Correction['strokes'][number];
@@ -142,26 +143,8 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
         </label>
         <div className="icm-group" role="radiogroup" aria-label="Correction brush" title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply">
           Fix
-          <button
-            type="button"
-            role="radio"
-            aria-checked={tool === 'add'}
-            className={tool === 'add' ? 'icm-on' : undefined}
-            data-testid="correction-add"
-            onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}
-          >
-            Add
-          </button>
-          <button
-            type="button"
-            role="radio"
-            aria-checked={tool === 'remove'}
-            className={tool === 'remove' ? 'icm-on' : undefined}
-            data-testid="correction-remove"
-            onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}
-          >
-            Remove
-          </button>
+          <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>Add</RadioButton>
+          <RadioButton on={tool === 'remove'} testId="correction-remove" onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}>Remove</RadioButton>
           <input
             type="range"
             data-testid="correction-size"

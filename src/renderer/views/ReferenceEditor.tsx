@@ -14,6 +14,7 @@ import type { Point, PromptShape, ReferencePrompt } from '../../shared/contract'
 import type { ReferenceEditorProps } from './props';
 import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
 import './views.css';
+import { RadioButton } from './canvas/RadioButton';
 
 type Tool = 'brush' | 'eraser' | 'lasso' | 'lasso-cut' | 'box' | 'point' | 'hand';
 
@@ -613,18 +614,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       <div className="icm-toolbar" role="toolbar" aria-label="Reference tools">
         <div className="icm-group" role="radiogroup" aria-label="Tool">
           {TOOLS.map((t) => (
-            <button
-              key={t.id}
-              type="button"
-              role="radio"
-              aria-checked={tool === t.id}
-              className={tool === t.id ? 'icm-on' : undefined}
-              data-testid={`tool-${t.id}`}
-              title={t.title}
-              onClick={() => setTool(t.id)}
-            >
-              {t.label}
-            </button>
+            <RadioButton key={t.id} on={tool === t.id} testId={`tool-${t.id}`} title={t.title} onClick={() => setTool(t.id)}>{t.label}</RadioButton>
           ))}
         </div>
         <label className="icm-group" title="Brush size in photo pixels ([ and ])">
@@ -642,17 +632,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
         <div className="icm-group" role="radiogroup" aria-label="Strokes mean" title="Mask: the product is painted in completely. Scribble: a few strokes on it, grown to the whole object.">
           Strokes mean
           {(['mask', 'scribble'] as const).map((m) => (
-            <button
-              key={m}
-              type="button"
-              role="radio"
-              aria-checked={prompt.brushMeans === m}
-              className={prompt.brushMeans === m ? 'icm-on' : undefined}
-              data-testid={`brush-means-${m}`}
-              onClick={() => prompt.brushMeans !== m && edit({ ...live.current.prompt, brushMeans: m })}
-            >
-              {m === 'mask' ? 'Mask' : 'Scribble'}
-            </button>
+            <RadioButton key={m} on={prompt.brushMeans === m} testId={`brush-means-${m}`} onClick={() => prompt.brushMeans !== m && edit({ ...live.current.prompt, brushMeans: m })}>{m === 'mask' ? 'Mask' : 'Scribble'}</RadioButton>
           ))}
         </div>
         <div className="icm-group">
