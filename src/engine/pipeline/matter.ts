@@ -7,7 +7,8 @@ import { labHistogram } from './colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
-import { buildTokens, gatherQuery, labGrid, withPositionCode } from './tokens';
+import type { TokenContext } from '../similarity/runner';
+import { appendBlocks, buildTokens, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
 
 export interface MatterOptions {
   /** Model pack id or folder (default "isnet-medium"). */
@@ -64,8 +65,10 @@ export interface MatteResult {
 }
 
 interface PreparedReference {
-  /** In-context query Q: [K, D] tokens inside the RoI (eqs. 2–3). */
+  /** In-context query Q: [K, D] base tokens inside the RoI (eqs. 2–3)… */
   query: Float32Array;
+  /** …and their context blocks, [K, Cc] each. */
+  queryContext: Float32Array[];
   K: number;
   /** Lab histogram of the RoI (colour grid). */
   histogram: Float64Array;
@@ -113,17 +116,26 @@ export class InContextMatter {
     return [...new Set([this.interId, ...this.contextIds, ...this.heatmapScales])];
   }
 
-  /** Tokens on the grid of the first inter feature: its feature, the context features, colour. */
-  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<{ tokens: Float32Array; side: number; n: number }> {
+  /**
+   * Tokens on the grid of the first inter feature: base tokens (its feature and the colour code)
+   * and the context features, which the similarity graphs join as unit blocks on the same grid.
+   */
+  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<{ tokens: Float32Array; context: TokenContext; side: number; n: number }> {
     const feat = enc.features.get(this.interId)!;
     const side = feat.width;
-    const context: FeatureMap[] = [];
-    for (const id of this.contextIds) {
-      const f = enc.features.get(id)!;
-      const data = f.width === side && f.height === feat.height ? f.data : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, feat.height, side);
-      context.push({ id, channels: f.channels, height: feat.height, width: side, data });
+    const maps: FeatureMap[] = this.contextIds.map((id) => enc.features.get(id)!);
+    return { tokens: buildTokens(feat, await labGrid(image, side)), context: { maps, grid: [feat.height, side] }, side, n: side * feat.height };
+  }
+
+  /** The context blocks materialised on the token grid (unit columns), for the reference's RoI tokens. */
+  private async contextBlocks(context: TokenContext): Promise<Float32Array[]> {
+    const [H, W] = context.grid;
+    const out: Float32Array[] = [];
+    for (const f of context.maps) {
+      const onGrid = f.height === H && f.width === W ? f.data : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, H, W);
+      out.push(unitColumns(onGrid, f.channels, H * W));
     }
-    return { tokens: buildTokens(feat, await labGrid(image, side), context), side, n: side * feat.height };
+    return out;
   }
 
   /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
@@ -144,20 +156,18 @@ export class InContextMatter {
       return;
     }
     const K = prepared.reduce((s, p) => s + p.K, 0);
-    const query = new Float32Array(prepared.reduce((s, p) => s + p.query.length, 0));
-    let o = 0;
-    for (const p of prepared) {
-      query.set(p.query, o);
-      o += p.query.length;
-    }
+    const query = concatRows(prepared.map((p) => p.query));
+    const queryContext = prepared[0].queryContext.map((_, i) => concatRows(prepared.map((p) => p.queryContext[i])));
     const histogram = new Float64Array(prepared[0].histogram.length);
     for (const p of prepared) for (let b = 0; b < histogram.length; b++) histogram[b] += p.histogram[b] / prepared.length;
-    this.reference = { query, K, histogram };
+    this.reference = { query, queryContext, K, histogram };
   }
 
   private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
     const enc = await this.backbone.encode(image, this.featureIds);
-    const { tokens, side, n } = await this.tokensOf(enc, image);
+    const { tokens: base, context, side, n } = await this.tokensOf(enc, image);
+    const blocks = await this.contextBlocks(context);
+    const tokens = appendBlocks(n, [base, ...blocks]); // whole tokens, for the prompt extension
     const D = tokens.length / n;
     const R = this.head.colourGrid;
     const refSaliency = await this.poolSaliency(enc, R);
@@ -190,7 +200,12 @@ export class InContextMatter {
     for (let i = 0; i < n; i++) if (roiTokens[i]) locations.push(i);
     if (locations.length === 0) throw new Error('the reference prompt selects nothing');
     const histogram = labHistogram(await labGrid(image, R), R * R, (i) => roiRegion[i] > 0);
-    return { query: gatherQuery(tokens, D, n, locations), K: locations.length, histogram };
+    return {
+      query: gatherQuery(base, base.length / n, n, locations),
+      queryContext: blocks.map((b) => gatherQuery(b, b.length / n, n, locations)),
+      K: locations.length,
+      histogram,
+    };
   }
 
   /** The saliency prior pooled to an R×R grid. */
@@ -210,8 +225,8 @@ export class InContextMatter {
     const t1 = performance.now();
 
     // Inter-similarity (eqs. 2–4) on the inter grid.
-    const { tokens, side, n } = await this.tokensOf(enc, target);
-    const { S } = await g.inter(ref.query, ref.K, tokens, tokens.length / n, n, this.interTemperature);
+    const { tokens, context, side, n } = await this.tokensOf(enc, target);
+    const { S } = await g.inter(ref.query, ref.K, tokens, tokens.length / n, n, this.interTemperature, { query: ref.queryContext, target: context });
 
     // Intra-similarity (eq. 5): the target's self-affinity (appearance + position tokens) spreads
     // the sparse matches S over the object. Reduced as in the authors' code (A·S: every location
@@ -223,7 +238,7 @@ export class InContextMatter {
       steps: this.head.diffusionSteps,
       salientThreshold: this.head.salientThreshold,
       otherLevel: this.head.otherSeedLevel,
-    });
+    }, context);
     const evidence = diffused.evidence;
     const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
@@ -267,6 +282,17 @@ export class InContextMatter {
   async dispose(): Promise<void> {
     await this.backbone.dispose();
   }
+}
+
+/** Row-major [K_i, C] matrices stacked into one [ΣK_i, C]. */
+function concatRows(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function threshold(map: Float32Array, t: number): Uint8Array {
