@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter } from '../../src/engine/pipeline/head';
 import { maskCoverage, promptSeedCells } from '../../src/engine/pipeline/prompt';
-import { buildTokens, COLOUR_CODE_SIZE, withPositionCode } from '../../src/engine/pipeline/tokens';
+import { appendBlocks, buildTokens, COLOUR_CODE_SIZE, unitColumns, withPositionCode } from '../../src/engine/pipeline/tokens';
 
 const p = DEFAULT_HEAD_PARAMS;
 
@@ -61,25 +61,25 @@ describe('tokens', () => {
     assert.ok(dot(a, blue) < 0.05, `orange vs blue ${dot(a, blue)}`);
   });
 
-  test('context features: one more unit-length block between feature and colour; a wrong grid throws', () => {
+  test('context blocks: unit-length columns appended to the base tokens; a ragged block throws', () => {
     const Cc = 2;
     // context: left half points one way, right half the other (a coarse "which object" feature)
-    const context = { id: 'ctx', channels: Cc, height: side, width: side, data: Float32Array.from({ length: Cc * n }, (_, k) => (k < n ? (k % side < 2 ? 3 : 0) : k % side < 2 ? 0 : 5)) };
-    const t = buildTokens(feature, lab, [context]);
-    const Dc = C + Cc + COLOUR_CODE_SIZE;
+    const raw = Float32Array.from({ length: Cc * n }, (_, k) => (k < n ? (k % side < 2 ? 3 : 0) : k % side < 2 ? 0 : 5));
+    const block = unitColumns(raw, Cc, n);
+    const t = appendBlocks(n, [tokens, block]);
+    const Dc = D + Cc;
     assert.equal(t.length, Dc * n);
     for (const i of [0, 5, 15]) {
-      const col = column(t, Dc, n, i);
-      const f = col.slice(0, C), x = col.slice(C, C + Cc), c = col.slice(C + Cc);
-      assert.ok(Math.abs(dot(f, f) - 1) < 1e-5 && Math.abs(dot(x, x) - 1) < 1e-5 && Math.abs(dot(c, c) - 1) < 1e-5);
+      const x = column(t, Dc, n, i).slice(D);
+      assert.ok(Math.abs(dot(x, x) - 1) < 1e-5);
     }
-    // the feature and colour blocks are those of the tokens without context
-    assert.deepEqual(column(t, Dc, n, 5).slice(0, C), column(tokens, D, n, 5).slice(0, C));
-    assert.deepEqual(column(t, Dc, n, 5).slice(C + Cc), column(tokens, D, n, 5).slice(C));
+    // the feature and colour blocks are those of the base tokens
+    assert.deepEqual(column(t, Dc, n, 5).slice(0, D), column(tokens, D, n, 5));
     // two cells of the same colour on different sides of the context boundary are now farther apart
     const cos = (T: Float32Array, DD: number, a: number, b: number) => dot(column(T, DD, n, a), column(T, DD, n, b)) / Math.sqrt(dot(column(T, DD, n, a), column(T, DD, n, a)) * dot(column(T, DD, n, b), column(T, DD, n, b)));
     assert.ok(cos(t, Dc, 1, 2) < cos(tokens, D, 1, 2) - 0.2, 'left/right split by the context block');
-    assert.throws(() => buildTokens(feature, lab, [{ ...context, height: 2, width: 2, data: new Float32Array(Cc * 4) }]), /not on the token grid/);
+    assert.deepEqual(Array.from(unitColumns(new Float32Array(Cc * n), Cc, n).subarray(0, 3)), [0, 0, 0], 'a zero column stays zero');
+    assert.throws(() => appendBlocks(n, [tokens, new Float32Array(n + 1)]), /whole number/);
   });
 
   test('position code: neighbours are closer than opposite corners', () => {

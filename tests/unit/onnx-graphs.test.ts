@@ -355,6 +355,82 @@ describe('similarity graphs vs plain-JS reference', () => {
   });
 });
 
+/** Half-pixel bilinear resize of a [c, h, w] stack to [c, H, W] (edge-clamped), in float64. */
+function bilinear(x: Float32Array, c: number, h: number, w: number, H: number, W: number): Float32Array {
+  const out = new Float32Array(c * H * W);
+  const axis = (o: number, n: number, N: number): [number, number, number] => {
+    const src = Math.min(Math.max((o + 0.5) * (n / N) - 0.5, 0), n - 1);
+    const i0 = Math.floor(src);
+    return [i0, Math.min(i0 + 1, n - 1), src - i0];
+  };
+  for (let k = 0; k < c; k++)
+    for (let Y = 0; Y < H; Y++)
+      for (let X = 0; X < W; X++) {
+        const [y0, y1, fy] = axis(Y, h, H), [x0, x1, fx] = axis(X, w, W);
+        const at = (y: number, xx: number) => x[k * h * w + y * w + xx];
+        out[k * H * W + Y * W + X] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+      }
+  return out;
+}
+
+describe('context blocks inside the similarity graphs = the same tokens materialised', () => {
+  const mod = new SimilarityModule({ intraOpNumThreads: 1 });
+  after(() => mod.dispose());
+  const rand = rng(7);
+  const [H, W] = [6, 8];
+  const N = H * W, C = 5, K = 4;
+  const contexts = [
+    { channels: 3, height: 3, width: 4 },
+    { channels: 2, height: 2, width: 2 },
+  ].map((m) => ({ ...m, data: randn(m.channels * m.height * m.width, rand) }));
+  const base = randn(C * N, rand);
+  /** Context block i on the grid, each column unit length (as the engine's reference tokens). */
+  const unitBlock = (m: (typeof contexts)[number]) => {
+    const up = bilinear(m.data, m.channels, m.height, m.width, H, W);
+    const out = new Float32Array(up.length);
+    for (let i = 0; i < N; i++) {
+      let sq = 0;
+      for (let c = 0; c < m.channels; c++) sq += up[c * N + i] ** 2;
+      for (let c = 0; c < m.channels; c++) out[c * N + i] = up[c * N + i] / Math.sqrt(sq + 1e-12);
+    }
+    return out;
+  };
+  const blocks = contexts.map(unitBlock);
+  const whole = new Float32Array((C + 5) * N);
+  whole.set(base);
+  whole.set(blocks[0], C * N);
+  whole.set(blocks[1], (C + 3) * N);
+  const context = { maps: contexts, grid: [H, W] as [number, number] };
+
+  test('inter: S and best_cosine', async () => {
+    const locations = [3, 10, 20, 41];
+    const rows = (T: Float32Array, D: number) => Float32Array.from({ length: K * D }, (_, j) => T[(j % D) * N + locations[Math.floor(j / D)]]);
+    const expected = await mod.inter(rows(whole, C + 5), K, whole, C + 5, N, 0.1);
+    const got = await mod.inter(rows(base, C), K, base, C, N, 0.1, { query: [rows(blocks[0], 3), rows(blocks[1], 2)], target: context });
+    assertClose(got.S, expected.S, 'S', 1e-4, 1e-6);
+    assertClose(got.bestCosine, expected.bestCosine, 'best_cosine', 1e-4, 1e-6);
+    assert.ok(Math.abs(got.bestCosine[20] - 1) < 1e-5, 'a query location matches itself');
+  });
+
+  test('competition diffusion', async () => {
+    const guidance = Float32Array.from({ length: N }, () => rand());
+    const saliency = Float32Array.from({ length: N }, (_, i) => (i % 4 === 0 ? 0.1 : 0.9));
+    const opts = { temperature: 0.3, steps: 3, salientThreshold: 0.5, otherLevel: 0.5 };
+    const expected = await mod.diffuseWithCompetition(whole, C + 5, N, guidance, saliency, opts);
+    const got = await mod.diffuseWithCompetition(base, C, N, guidance, saliency, opts, context);
+    assertClose(got.evidence, expected.evidence, 'evidence', 1e-4, 1e-6);
+    assertClose(got.other, expected.other, 'other', 1e-4, 1e-6);
+    assert.equal(got.seedCount, expected.seedCount);
+    const plain = await mod.diffuseWithCompetition(base, C, N, guidance, saliency, opts);
+    assert.ok(Math.max(...plain.evidence.map((v, i) => Math.abs(v - got.evidence[i]))) > 1e-3, 'the context blocks matter');
+  });
+
+  test('a grid that does not hold N tokens, or a query without its context blocks, is refused', async () => {
+    await assert.rejects(() => mod.diffuseWithCompetition(base, C, N, new Float32Array(N), new Float32Array(N), { temperature: 1, steps: 1, salientThreshold: 0.5, otherLevel: 0.1 }, { maps: contexts, grid: [W, W] }), /grid/);
+    await assert.rejects(() => mod.inter(new Float32Array(K * C), K, base, C, N, 1, { query: [], target: context }), /context blocks/);
+  });
+});
+
 describe('graph factories load standalone', () => {
   test('intra and prompt graphs declare the expected inputs/outputs', async () => {
     const s1 = await ort.InferenceSession.create(buildIntraSimilarityGraph());

@@ -7,7 +7,8 @@ import { labHistogram } from './colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
-import { buildTokens, gatherQuery, labGrid, withPositionCode } from './tokens';
+import type { TokenContext } from '../similarity/runner';
+import { appendBlocks, buildTokens, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
 
 export interface MatterOptions {
   /** Model pack id or folder (default "isnet-medium"). */
@@ -64,8 +65,10 @@ export interface MatteResult {
 }
 
 interface PreparedReference {
-  /** In-context query Q: [K, D] tokens inside the RoI (eqs. 2–3). */
+  /** In-context query Q: [K, D] base tokens inside the RoI (eqs. 2–3)… */
   query: Float32Array;
+  /** …and their context blocks, [K, Cc] each. */
+  queryContext: Float32Array[];
   K: number;
   /** Lab histogram of the RoI (colour grid). */
   histogram: Float64Array;
@@ -113,17 +116,26 @@ export class InContextMatter {
     return [...new Set([this.interId, ...this.contextIds, ...this.heatmapScales])];
   }
 
-  /** Tokens on the grid of the first inter feature: its feature, the context features, colour. */
-  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<{ tokens: Float32Array; side: number; n: number }> {
+  /**
+   * Tokens on the grid of the first inter feature: base tokens (its feature and the colour code)
+   * and the context features, which the similarity graphs join as unit blocks on the same grid.
+   */
+  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<{ tokens: Float32Array; context: TokenContext; side: number; n: number }> {
     const feat = enc.features.get(this.interId)!;
     const side = feat.width;
-    const context: FeatureMap[] = [];
-    for (const id of this.contextIds) {
-      const f = enc.features.get(id)!;
-      const data = f.width === side && f.height === feat.height ? f.data : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, feat.height, side);
-      context.push({ id, channels: f.channels, height: feat.height, width: side, data });
+    const maps: FeatureMap[] = this.contextIds.map((id) => enc.features.get(id)!);
+    return { tokens: buildTokens(feat, await labGrid(image, side)), context: { maps, grid: [feat.height, side] }, side, n: side * feat.height };
+  }
+
+  /** The context blocks materialised on the token grid (unit columns), for the reference's RoI tokens. */
+  private async contextBlocks(context: TokenContext): Promise<Float32Array[]> {
+    const [H, W] = context.grid;
+    const out: Float32Array[] = [];
+    for (const f of context.maps) {
+      const onGrid = f.height === H && f.width === W ? f.data : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, H, W);
+      out.push(unitColumns(onGrid, f.channels, H * W));
     }
-    return { tokens: buildTokens(feat, await labGrid(image, side), context), side, n: side * feat.height };
+    return out;
   }
 
   /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
@@ -144,21 +156,17 @@ export class InContextMatter {
       return;
     }
     const K = prepared.reduce((s, p) => s + p.K, 0);
-    const query = new Float32Array(prepared.reduce((s, p) => s + p.query.length, 0));
-    let o = 0;
-    for (const p of prepared) {
-      query.set(p.query, o);
-      o += p.query.length;
-    }
+    const query = concatRows(prepared.map((p) => p.query));
+    const queryContext = prepared[0].queryContext.map((_, i) => concatRows(prepared.map((p) => p.queryContext[i])));
     const histogram = new Float64Array(prepared[0].histogram.length);
     for (const p of prepared) for (let b = 0; b < histogram.length; b++) histogram[b] += p.histogram[b] / prepared.length;
-    this.reference = { query, K, histogram };
+    this.reference = { query, queryContext, K, histogram };
   }
 
   private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
     const enc = await this.backbone.encode(image, this.featureIds);
-    const { tokens, side, n } = await this.tokensOf(enc, image);
-    const D = tokens.length / n;
+    const { tokens: base, context, side, n } = await this.tokensOf(enc, image);
+    const blocks = await this.contextBlocks(context);
     const R = this.head.colourGrid;
     const refSaliency = await this.poolSaliency(enc, R);
 
@@ -180,17 +188,54 @@ export class InContextMatter {
       // attention map (here the self-affinity of the reference tokens) to the RoI.
       const seeds = promptSeedCells(prompt, image.width, image.height, side);
       if (seeds.length === 0) throw new Error('the prompt has no point inside the reference image');
-      const ext = await this.backbone.graphSessions.extendPrompt(tokens, D, n, seeds, Math.min(this.extensionTopM, n), this.intraTemperature);
+      const tokens = appendBlocks(n, [base, ...blocks]); // whole tokens
+      const ext = await this.backbone.graphSessions.extendPrompt(tokens, tokens.length / n, n, seeds, Math.min(this.extensionTopM, n), this.intraTemperature);
+      const grown = new Uint8Array(n);
+      for (const s of seeds) grown[s] = 1;
+      for (const i of ext.topIndex) grown[i] = 1;
+      // The extended prompt still covers parts of the object only. The reference is located like
+      // a target, with the extended prompt as its query (S → S′ → gate), and the RoI becomes the
+      // salient area the head gives to the object, plus the prompt's own cells.
+      const saliencyOnGrid = await this.poolSaliency(enc, side);
+      const { gate } = await this.locate(queryAt(base, blocks, n, grown), { tokens: base, context, side, n }, saliencyOnGrid);
       roiTokens = new Uint8Array(n);
+      for (let i = 0; i < n; i++) roiTokens[i] = gate[i] > 0.5 && saliencyOnGrid[i] > this.head.salientThreshold ? 1 : 0;
       for (const s of seeds) roiTokens[s] = 1;
-      for (const i of ext.topIndex) roiTokens[i] = 1;
       roiRegion = andOr(upsampleRoi(roiTokens, side, R), threshold(refSaliency, this.head.salientThreshold));
     }
-    const locations: number[] = [];
-    for (let i = 0; i < n; i++) if (roiTokens[i]) locations.push(i);
-    if (locations.length === 0) throw new Error('the reference prompt selects nothing');
+    if (!roiTokens.some((v) => v)) throw new Error('the reference prompt selects nothing');
     const histogram = labHistogram(await labGrid(image, R), R * R, (i) => roiRegion[i] > 0);
-    return { query: gatherQuery(tokens, D, n, locations), K: locations.length, histogram };
+    return { ...queryAt(base, blocks, n, roiTokens), histogram };
+  }
+
+  /**
+   * S (eqs. 2–4) of a query on an image's tokens, S′ (eq. 5) diffused over the image's
+   * self-affinity together with the competing "other objects" label, and the head's gate (head.ts
+   * steps 1–2), all on the inter grid.
+   */
+  private async locate(
+    q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>,
+    t: { tokens: Float32Array; context: TokenContext; side: number; n: number },
+    saliencyOnGrid: Float32Array,
+  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array }> {
+    const g = this.backbone.graphSessions;
+    const { S } = await g.inter(q.query, q.K, t.tokens, t.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.context });
+    // Intra-similarity (eq. 5): the self-affinity (appearance + position tokens) spreads the
+    // sparse matches S over the object. Reduced as in the authors' code (A·S: every location
+    // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
+    const affinityTokens = withPositionCode(t.tokens, t.side, this.head.positionWeight);
+    const diffused = await g.diffuseWithCompetition(
+      affinityTokens,
+      affinityTokens.length / t.n,
+      t.n,
+      S,
+      saliencyOnGrid,
+      { temperature: this.intraTemperature, steps: this.head.diffusionSteps, salientThreshold: this.head.salientThreshold, otherLevel: this.head.otherSeedLevel },
+      t.context,
+    );
+    // A photo with no competing salient object (no seeds) keeps all of its salient area.
+    const gate = competitionGate(diffused.evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
+    return { S, evidence: diffused.evidence, gate };
   }
 
   /** The saliency prior pooled to an R×R grid. */
@@ -209,28 +254,15 @@ export class InContextMatter {
     const enc = await this.backbone.encode(target, this.featureIds);
     const t1 = performance.now();
 
-    // Inter-similarity (eqs. 2–4) on the inter grid.
-    const { tokens, side, n } = await this.tokensOf(enc, target);
-    const { S } = await g.inter(ref.query, ref.K, tokens, tokens.length / n, n, this.interTemperature);
-
-    // Intra-similarity (eq. 5): the target's self-affinity (appearance + position tokens) spreads
-    // the sparse matches S over the object. Reduced as in the authors' code (A·S: every location
-    // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
-    const affinityTokens = withPositionCode(tokens, side, this.head.positionWeight);
-    const saliencyOnGrid = await this.poolSaliency(enc, side);
-    const diffused = await g.diffuseWithCompetition(affinityTokens, affinityTokens.length / n, n, S, saliencyOnGrid, {
-      temperature: this.intraTemperature,
-      steps: this.head.diffusionSteps,
-      salientThreshold: this.head.salientThreshold,
-      otherLevel: this.head.otherSeedLevel,
-    });
-    const evidence = diffused.evidence;
+    // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid, and the head's gate.
+    const t = await this.tokensOf(enc, target);
+    const { side, n } = t;
+    const { S, evidence, gate: located } = await this.locate(ref, t, await this.poolSaliency(enc, side));
     const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
 
-    // Head: two-label competition (a photo with no competing salient object keeps all of it),
-    // colour sanity check, full-resolution alpha.
-    let gate = competitionGate(evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
+    // Head: colour sanity check, full-resolution alpha.
+    let gate = located;
     const R = this.head.colourGrid;
     const check = wholeSalientAgreesBetter(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
     if (check.whole) gate = new Float32Array(n).fill(1);
@@ -267,6 +299,28 @@ export class InContextMatter {
   async dispose(): Promise<void> {
     await this.backbone.dispose();
   }
+}
+
+/** The query (eqs. 2–3) of the tokens at the marked locations: base rows and context-block rows. */
+function queryAt(base: Float32Array, blocks: Float32Array[], n: number, marked: Uint8Array): Pick<PreparedReference, 'query' | 'queryContext' | 'K'> {
+  const locations: number[] = [];
+  for (let i = 0; i < n; i++) if (marked[i]) locations.push(i);
+  return {
+    query: gatherQuery(base, base.length / n, n, locations),
+    queryContext: blocks.map((b) => gatherQuery(b, b.length / n, n, locations)),
+    K: locations.length,
+  };
+}
+
+/** Row-major [K_i, C] matrices stacked into one [ΣK_i, C]. */
+function concatRows(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function threshold(map: Float32Array, t: number): Uint8Array {

@@ -8,7 +8,10 @@ import { buildAreaDownGraph, buildComposeGraph, buildResizeGraph } from './graph
 export class GraphSessions extends SimilarityModule {
   constructor(provider: Provider, threads?: number) {
     // same provider and options as the backbone (e.g. DirectML's memory-pattern settings)
-    super({ sessionOptions: sessionOptionsFor(provider, threads) });
+    // Without the CPU arena: each graph's [N, N] intermediates are returned to the system after
+    // the run instead of staying reserved per session (peak RSS 2.86 → 2.54 GB over a batch,
+    // about 50 ms more per target, measured on isnet-medium, 2 cores).
+    super({ sessionOptions: { ...sessionOptionsFor(provider, threads), enableCpuMemArena: false } });
   }
 
   /** Area-pools a [h, w] map by an integer factor. */

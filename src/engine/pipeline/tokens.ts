@@ -21,26 +21,28 @@ export async function labGrid(image: RgbImage, side: number): Promise<Float32Arr
   return srgbToLabPlanes(await resizeRgb(image, side, side, 'fill', 'cubic'), side * side);
 }
 
+/** A [C, n] block with every column scaled to unit length (a zero column stays zero). */
+export function unitColumns(data: Float32Array, C: number, n: number): Float32Array {
+  const norm = new Float32Array(n);
+  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) norm[i] += data[c * n + i] ** 2;
+  for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-12);
+  const out = new Float32Array(C * n);
+  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) out[c * n + i] = data[c * n + i] * norm[i];
+  return out;
+}
+
 /**
- * [C + ΣC_context + COLOUR_CODE_SIZE, n] token matrix for a feature map, optional context feature
- * maps already resampled to the same grid, and the Lab planes of the same grid.
+ * [C + COLOUR_CODE_SIZE, n] base tokens: the unit-length feature and the unit-length colour code
+ * of the same grid (Lab planes). Context blocks are joined separately (appendBlocks, or inside the
+ * similarity graphs, which never materialise them for a target).
  */
-export function buildTokens(feature: FeatureMap, lab: Float32Array, context: FeatureMap[] = []): Float32Array {
+export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Array {
   const n = feature.height * feature.width;
   if (lab.length !== 3 * n) throw new Error(`colour grid (${lab.length / 3}) does not match feature grid (${n})`);
-  for (const f of context) if (f.height * f.width !== n) throw new Error(`context feature ${f.id} (${f.width}x${f.height}) is not on the token grid (${n})`);
-  const blocks = [feature, ...context];
-  const C = blocks.reduce((s, f) => s + f.channels, 0);
+  const C = feature.channels;
   const A = COLOUR_CODE_SIZE;
   const out = new Float32Array((C + A) * n);
-  let o = 0;
-  for (const f of blocks) {
-    const norm = new Float32Array(n);
-    for (let c = 0; c < f.channels; c++) for (let i = 0; i < n; i++) norm[i] += f.data[c * n + i] ** 2;
-    for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-12);
-    for (let c = 0; c < f.channels; c++) for (let i = 0; i < n; i++) out[(o + c) * n + i] = f.data[c * n + i] * norm[i];
-    o += f.channels;
-  }
+  out.set(unitColumns(feature.data, C, n));
   const code = new Float32Array(A);
   const inv2s2 = 1 / (2 * ANCHOR_SIGMA * ANCHOR_SIGMA);
   for (let i = 0; i < n; i++) {
@@ -53,6 +55,18 @@ export function buildTokens(feature: FeatureMap, lab: Float32Array, context: Fea
     }
     const s = 1 / Math.sqrt(sq + 1e-12);
     for (let j = 0; j < A; j++) out[(C + j) * n + i] = code[j] * s;
+  }
+  return out;
+}
+
+/** Stacks [C_b, n] blocks into one [ΣC_b, n] token matrix. */
+export function appendBlocks(n: number, blocks: Float32Array[]): Float32Array {
+  const out = new Float32Array(blocks.reduce((s, b) => s + b.length, 0));
+  let o = 0;
+  for (const b of blocks) {
+    if (b.length % n) throw new Error(`block of ${b.length} values is not a whole number of ${n}-location channels`);
+    out.set(b, o);
+    o += b.length;
   }
   return out;
 }

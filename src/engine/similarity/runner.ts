@@ -31,6 +31,23 @@ export interface InterResult {
   bestCosine: Float32Array;
 }
 
+/** A coarse feature map [channels, height, width] joined to the tokens as a unit-length block. */
+export interface ContextMap {
+  channels: number;
+  height: number;
+  width: number;
+  data: Float32Array;
+}
+
+/**
+ * The target's context blocks (graphs.ts, ContextInputs): raw coarse maps resampled inside the
+ * graphs to the token grid [H, W] (H·W = N).
+ */
+export interface TokenContext {
+  maps: ContextMap[];
+  grid: [number, number];
+}
+
 export interface PromptExtensionResult {
   /** Row-major [P, m] location indices, each row by descending response. */
   topIndex: Int32Array;
@@ -69,16 +86,32 @@ export class SimilarityModule {
    * Inter-similarity (eqs. 2–4). `query` is [K, C] row-major (K reference RoI
    * tokens), `target` is [C, N]; `temperature` is τ (> 0).
    */
-  async inter(query: Float32Array, K: number, target: Float32Array, C: number, N: number, temperature: number): Promise<InterResult> {
+  async inter(
+    query: Float32Array,
+    K: number,
+    target: Float32Array,
+    C: number,
+    N: number,
+    temperature: number,
+    context?: { query: Float32Array[]; target: TokenContext },
+  ): Promise<InterResult> {
     checkDims({ K, C, N });
     checkLength('query', query, K * C);
     checkLength('target', target, C * N);
-    const s = await this.session('inter', buildInterSimilarityGraph);
-    const out = await s.run({
+    const maps = context?.target.maps ?? [];
+    if ((context?.query.length ?? 0) !== maps.length) throw new RangeError(`inter: ${context?.query.length} query context blocks for ${maps.length} target context maps`);
+    const s = await this.session(`inter_ctx${maps.length}`, () => buildInterSimilarityGraph(maps.length));
+    const feeds: Record<string, ort.Tensor> = {
       query: new ort.Tensor('float32', query, [K, C]),
       target: new ort.Tensor('float32', target, [C, N]),
       inv_temperature: invTemperature(temperature),
+      ...contextFeeds(context?.target, N),
+    };
+    context?.query.forEach((q, i) => {
+      checkLength(`query_context_${i}`, q, K * maps[i].channels);
+      feeds[`query_context_${i}`] = new ort.Tensor('float32', q, [K, maps[i].channels]);
     });
+    const out = await s.run(feeds);
     return { S: out.S.data as Float32Array, bestCosine: out.best_cosine.data as Float32Array };
   }
 
@@ -120,12 +153,14 @@ export class SimilarityModule {
     guidance: Float32Array,
     saliency: Float32Array,
     opts: { temperature: number; steps: number; salientThreshold: number; otherLevel: number },
+    context?: TokenContext,
   ): Promise<{ evidence: Float32Array; other: Float32Array; seedCount: number }> {
     checkDims({ C, N });
     checkLength('features', features, C * N);
     checkLength('guidance', guidance, N);
     checkLength('saliency', saliency, N);
-    const s = await this.session(`competition_${opts.steps}`, () => buildCompetitionDiffusionGraph(opts.steps));
+    const k = context?.maps.length ?? 0;
+    const s = await this.session(`competition_${opts.steps}_ctx${k}`, () => buildCompetitionDiffusionGraph(opts.steps, k));
     const out = await s.run({
       features: new ort.Tensor('float32', features, [C, N]),
       guidance: new ort.Tensor('float32', guidance, [N]),
@@ -133,6 +168,7 @@ export class SimilarityModule {
       inv_temperature: invTemperature(opts.temperature),
       salient_threshold: new ort.Tensor('float32', Float32Array.of(opts.salientThreshold), [1]),
       other_level: new ort.Tensor('float32', Float32Array.of(opts.otherLevel), [1]),
+      ...contextFeeds(context, N),
     });
     return { evidence: out.evidence.data as Float32Array, other: out.other.data as Float32Array, seedCount: Number((out.seed_count.data as Float32Array)[0]) };
   }
@@ -209,6 +245,21 @@ export class SimilarityModule {
 function invTemperature(temperature: number): ort.Tensor {
   if (!Number.isFinite(temperature) || temperature <= 0) throw new RangeError(`temperature must be a positive finite number, got ${temperature}`);
   return new ort.Tensor('float32', Float32Array.of(1 / temperature), [1]);
+}
+
+/** Feeds context_i and grid of a graph built with context blocks (none without a context). */
+function contextFeeds(context: TokenContext | undefined, N: number): Record<string, ort.Tensor> {
+  if (!context || context.maps.length === 0) return {};
+  const [H, W] = context.grid;
+  checkDims({ H, W });
+  if (H * W !== N) throw new RangeError(`context grid ${W}x${H} does not hold N = ${N} tokens`);
+  const feeds: Record<string, ort.Tensor> = { grid: new ort.Tensor('int64', BigInt64Array.of(BigInt(H), BigInt(W)), [2]) };
+  context.maps.forEach((m, i) => {
+    checkDims({ channels: m.channels, height: m.height, width: m.width });
+    checkLength(`context_${i}`, m.data, m.channels * m.height * m.width);
+    feeds[`context_${i}`] = new ort.Tensor('float32', m.data, [1, m.channels, m.height, m.width]);
+  });
+  return feeds;
 }
 
 function checkDims(dims: Record<string, number>): void {
