@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter } from '../../src/engine/pipeline/head';
-import { maskCoverage, promptSeedCells } from '../../src/engine/pipeline/prompt';
+import { maskCoverage, promptSeedCells, salientRegionsAt } from '../../src/engine/pipeline/prompt';
 import { appendBlocks, buildTokens, COLOUR_CODE_SIZE, unitColumns, withPositionCode } from '../../src/engine/pipeline/tokens';
 
 const p = DEFAULT_HEAD_PARAMS;
@@ -132,5 +132,22 @@ describe('prompt geometry', () => {
     for (let x = 0; x < 8; x++) stroke[3 * 8 + x] = 1;
     const cells = promptSeedCells({ kind: 'scribble', mask: stroke }, 8, 8, 4);
     assert.ok(cells.length >= 2 && cells.every((c) => c >= 4 && c < 8), `cells ${cells}`);
+  });
+
+  test('click to select: the 4-connected salient region under a click, nothing for a click on the background', () => {
+    // 5×5 saliency: an L-shaped object on the left, a separate object at the right, touching diagonally only
+    const grid = [
+      '#....',
+      '#..##',
+      '##.##',
+      '..#..',
+      '.....',
+    ];
+    const sal = Float32Array.from(grid.join(''), (c) => (c === '#' ? 0.9 : 0.1));
+    const cells = (r: Uint8Array) => Array.from(r.keys()).filter((i) => r[i]);
+    assert.deepEqual(cells(salientRegionsAt(sal, 5, 0.5, [0])), [0, 5, 10, 11], 'the L under the click');
+    assert.deepEqual(cells(salientRegionsAt(sal, 5, 0.5, [9])), [8, 9, 13, 14], 'the right object');
+    assert.deepEqual(cells(salientRegionsAt(sal, 5, 0.5, [0, 17])), [0, 5, 10, 11, 17], 'two clicks, two regions; diagonal contact does not join them');
+    assert.deepEqual(cells(salientRegionsAt(sal, 5, 0.5, [24])), [], 'a click on the background selects nothing');
   });
 });

@@ -5,7 +5,7 @@ import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
 import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
-import { describePrompt, maskCoverage, promptSeedCells, type Prompt } from './prompt';
+import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
 import { appendBlocks, buildTokens, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
@@ -195,11 +195,13 @@ export class InContextMatter {
       for (const i of ext.topIndex) grown[i] = 1;
       // The extended prompt still covers parts of the object only. The reference is located like
       // a target, with the extended prompt as its query (S → S′ → gate), and the RoI becomes the
-      // salient area the head gives to the object, plus the prompt's own cells.
+      // salient area the head gives to the object, the salient regions under the clicks (click to
+      // select), and the prompt's own cells.
       const saliencyOnGrid = await this.poolSaliency(enc, side);
       const { gate } = await this.locate(queryAt(base, blocks, n, grown), { tokens: base, context, side, n }, saliencyOnGrid);
+      const clicked = salientRegionsAt(saliencyOnGrid, side, this.head.salientThreshold, seeds);
       roiTokens = new Uint8Array(n);
-      for (let i = 0; i < n; i++) roiTokens[i] = gate[i] > 0.5 && saliencyOnGrid[i] > this.head.salientThreshold ? 1 : 0;
+      for (let i = 0; i < n; i++) roiTokens[i] = (gate[i] > 0.5 && saliencyOnGrid[i] > this.head.salientThreshold) || clicked[i] ? 1 : 0;
       for (const s of seeds) roiTokens[s] = 1;
       roiRegion = andOr(upsampleRoi(roiTokens, side, R), threshold(refSaliency, this.head.salientThreshold));
     }

@@ -55,3 +55,33 @@ export function promptSeedCells(p: Prompt, width: number, height: number, side: 
   }
   return [...cells];
 }
+
+/**
+ * Click to select: the salient regions under the prompt's cells. Cells with saliency above
+ * `threshold` that are 4-connected, on the side×side grid, to a prompt cell that is itself salient.
+ * A click on an object selects all of it, as in image tools; where two salient objects touch, it
+ * selects both (a painted mask separates them).
+ */
+export function salientRegionsAt(saliency: Float32Array, side: number, threshold: number, cells: number[]): Uint8Array {
+  const region = new Uint8Array(side * side);
+  const stack: number[] = [];
+  for (const c of cells) {
+    if (saliency[c] > threshold && !region[c]) {
+      region[c] = 1;
+      stack.push(c);
+    }
+  }
+  while (stack.length) {
+    const i = stack.pop()!;
+    const x = i % side;
+    const y = (i - x) / side;
+    const neighbours = [x > 0 ? i - 1 : -1, x < side - 1 ? i + 1 : -1, y > 0 ? i - side : -1, y < side - 1 ? i + side : -1];
+    for (const j of neighbours) {
+      if (j >= 0 && !region[j] && saliency[j] > threshold) {
+        region[j] = 1;
+        stack.push(j);
+      }
+    }
+  }
+  return region;
+}
