@@ -228,6 +228,22 @@ describe('icm matte: happy path', () => {
     assert.ok(c.object > 0.7 && c.distractor < 0.1, fmtCov(c));
   });
 
+  it('several --reference/--mask pairs: their queries are joined (the same reference twice = the reference once)', TEST_TIMEOUT, async () => {
+    // S is the mean over the query tokens (eq. 4), so repeating every token leaves it unchanged:
+    // any misalignment of the joined base rows and context-block rows would change the matte.
+    const once = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-ref-once', 'in/target-1.jpg']);
+    assert.equal(once.code, 0, show(once));
+    const twice = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-ref-twice', 'in/target-1.jpg']);
+    assert.equal(twice.code, 0, show(twice));
+    const a = await readGray(join(tmp, 'out-ref-once', 'target-1.png'));
+    const b = await readGray(join(tmp, 'out-ref-twice', 'target-1.png'));
+    let maxDiff = 0;
+    for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - b.data[i]));
+    assert.ok(maxDiff <= 1, `alpha differs by up to ${maxDiff}`);
+    const c = await coverage(join(tmp, 'out-ref-twice', 'target-1.png'), 1);
+    assert.ok(c.object > 0.85 && c.distractor < 0.05, fmtCov(c));
+  });
+
   it('mattes with --box', TEST_TIMEOUT, async () => {
     const out = join(tmp, 'out-box');
     const r = await icm(['matte', '--reference', 'in/ref.jpg', '--box', '80,70,240,175', '--out', 'out-box', 'in/target-2.jpg']);

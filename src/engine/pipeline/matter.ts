@@ -8,7 +8,7 @@ import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgree
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
-import { appendBlocks, buildTokens, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
+import { appendBlocks, buildTokens, concatFloat32, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
 
 export interface MatterOptions {
   /** Model pack id or folder (default "isnet-medium"). */
@@ -156,8 +156,8 @@ export class InContextMatter {
       return;
     }
     const K = prepared.reduce((s, p) => s + p.K, 0);
-    const query = concatRows(prepared.map((p) => p.query));
-    const queryContext = prepared[0].queryContext.map((_, i) => concatRows(prepared.map((p) => p.queryContext[i])));
+    const query = concatFloat32(prepared.map((p) => p.query));
+    const queryContext = prepared[0].queryContext.map((_, i) => concatFloat32(prepared.map((p) => p.queryContext[i])));
     const histogram = new Float64Array(prepared[0].histogram.length);
     for (const p of prepared) for (let b = 0; b < histogram.length; b++) histogram[b] += p.histogram[b] / prepared.length;
     this.reference = { query, queryContext, K, histogram };
@@ -312,17 +312,6 @@ function queryAt(base: Float32Array, blocks: Float32Array[], n: number, marked: 
     queryContext: blocks.map((b) => gatherQuery(b, b.length / n, n, locations)),
     K: locations.length,
   };
-}
-
-/** Row-major [K_i, C] matrices stacked into one [ΣK_i, C]. */
-function concatRows(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function threshold(map: Float32Array, t: number): Uint8Array {

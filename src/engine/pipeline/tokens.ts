@@ -61,12 +61,17 @@ export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Arra
 
 /** Stacks [C_b, n] blocks into one [ΣC_b, n] token matrix. */
 export function appendBlocks(n: number, blocks: Float32Array[]): Float32Array {
-  const out = new Float32Array(blocks.reduce((s, b) => s + b.length, 0));
+  for (const b of blocks) if (b.length % n) throw new Error(`block of ${b.length} values is not a whole number of ${n}-location channels`);
+  return concatFloat32(blocks);
+}
+
+/** The arrays one after another (row-major stacking: [K_i, C] matrices → [ΣK_i, C]). */
+export function concatFloat32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const b of blocks) {
-    if (b.length % n) throw new Error(`block of ${b.length} values is not a whole number of ${n}-location channels`);
-    out.set(b, o);
-    o += b.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
   }
   return out;
 }
