@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 
 import { ProtoWriter, encodeAttribute } from '../../src/engine/onnx/protobuf';
 import { GraphBuilder, attr, tensorFloat } from '../../src/engine/onnx/graph-builder';
+import { exposeInternalOutputs, nodeOutputNames } from '../../src/engine/onnx/expose';
 import { buildIntraSimilarityGraph, buildPromptExtensionGraph } from '../../src/engine/similarity/graphs';
 import { SimilarityModule } from '../../src/engine/similarity/runner';
 import { mulberry32 as rng } from '../helpers/rng';
@@ -97,6 +98,26 @@ function refIntra(F: Float32Array, C: number, N: number, g: Float32Array, temper
 // ---------------------------------------------------------------------------
 // protobuf writer
 // ---------------------------------------------------------------------------
+
+describe('exposing internal tensors', () => {
+  test('an intermediate value becomes a float32 output; the rest of the model is unchanged', async () => {
+    const b = new GraphBuilder('expose');
+    const x = b.input('x', 'float32', [4]);
+    const hidden = b.op('Relu', [x], {}, { outputs: ['hidden'] });
+    b.output(b.op('Neg', [hidden]), 'y', 'float32', [4]);
+    const model = b.toModel();
+    const exposed = exposeInternalOutputs(model, ['hidden']);
+    const s = await ort.InferenceSession.create(exposed);
+    assert.deepEqual([...s.outputNames].sort(), ['hidden:float32', 'y']);
+    const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 2, -3, 4]), [4]) });
+    assert.deepEqual(Array.from(out['hidden:float32'].data as Float32Array), [0, 2, 0, 4]);
+    assert.deepEqual(Array.from(out.y.data as Float32Array), [-0, -2, -0, -4]);
+    await s.release();
+    assert.ok(nodeOutputNames(model).has('hidden'));
+    assert.equal(exposeInternalOutputs(model, []), model);
+    assert.throws(() => exposeInternalOutputs(model, ['hidden', 'nope']), /no node of the model produces "nope"/);
+  });
+});
 
 describe('protobuf writer', () => {
   test('varints: unsigned, multi-byte, int64 two\'s complement, > 32 bit', () => {

@@ -23,7 +23,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { assembleModel, displayPath, isModelReady, locatePackage, modelPathOf, type AssembleProgress, type AssembleResult } from './assemble';
-import { ModelPackError, parseManifest, type ModelPackManifest } from './manifest';
+import { exposeInternalOutputs, MissingTensorsError } from '../onnx/expose';
+import { ModelPackError, parseManifest, sessionOutputName, type ModelPackManifest } from './manifest';
 
 export type ProviderRequest = 'auto' | 'cpu' | 'cuda' | 'dml';
 export type Provider = 'cpu' | 'cuda' | 'dml';
@@ -256,7 +257,8 @@ const isModelError = (e: unknown) => /^Load model from /.test(firstLine(e));
  */
 export async function openSession(
   modelPath: string,
-  opts: { provider?: ProviderRequest; threads?: number } = {},
+  /** model: the model's bytes when they differ from the file's (internal features exposed). */
+  opts: { provider?: ProviderRequest; threads?: number; model?: Uint8Array } = {},
 ): Promise<{ session: ort.InferenceSession; provider: Provider; providerNote: string }> {
   const requested = opts.provider ?? 'auto';
   if (!['auto', 'cpu', 'cuda', 'dml'].includes(requested)) {
@@ -272,7 +274,7 @@ export async function openSession(
     const why = providerPrecheck(ep);
     if (why === null) {
       try {
-        const session = await ort.InferenceSession.create(modelPath, sessionOptionsFor(ep, opts.threads));
+        const session = await (opts.model ? ort.InferenceSession.create(opts.model, sessionOptionsFor(ep, opts.threads)) : ort.InferenceSession.create(modelPath, sessionOptionsFor(ep, opts.threads)));
         return { session, provider: ep, providerNote: [...notes, `using ${LABEL[ep]}`].join('; ') };
       } catch (e) {
         if (isModelError(e)) throw loadError(e);
@@ -290,7 +292,7 @@ export async function openSession(
   }
 
   try {
-    const session = await ort.InferenceSession.create(modelPath, sessionOptionsFor('cpu', opts.threads));
+    const session = await (opts.model ? ort.InferenceSession.create(opts.model, sessionOptionsFor('cpu', opts.threads)) : ort.InferenceSession.create(modelPath, sessionOptionsFor('cpu', opts.threads)));
     const note =
       requested === 'cpu' ? 'using CPU (requested)' : notes.length ? `${notes.join('; ')}; using CPU` : `using CPU (no GPU execution provider on ${process.platform})`;
     return { session, provider: 'cpu', providerNote: note };
@@ -363,7 +365,7 @@ export function validateSession(session: ort.InferenceSession, manifest: ModelPa
   // features: [N, C, H/stride, W/stride]
   manifest.outputs.features.forEach((f, i) => {
     const p = `outputs.features[${i}]`;
-    const s = getOut(`${p}.name`, f.name);
+    const s = getOut(`${p}.name`, sessionOutputName(f));
     if (s.length === 0) return; // unknown rank: nothing to check
     if (s.length !== 4) fail(`${p}.name`, `"${f.name}" has shape ${fmtShape(s)} in ${model}, expected a 4-D [1, C, h, w] feature map`);
     if (typeof s[1] === 'number' && s[1] !== f.channels) fail(`${p}.channels`, `is ${f.channels} but output "${f.name}" (${f.id}) has ${s[1]} channels in ${model} (shape ${fmtShape(s)})`);
@@ -385,6 +387,21 @@ export function validateSession(session: ort.InferenceSession, manifest: ModelPa
 // ---------------------------------------------------------------------------------------------
 // Loading
 
+/** The model bytes with the manifest's internal features exposed, or undefined when it has none. */
+async function withInternalFeatures(modelPath: string, manifest: ModelPackManifest, manifestPath: string): Promise<Uint8Array | undefined> {
+  const internal = manifest.outputs.features.filter((f) => f.internal);
+  if (internal.length === 0) return undefined;
+  const bytes = await fs.readFile(modelPath);
+  try {
+    return exposeInternalOutputs(bytes, internal.map((f) => f.name));
+  } catch (e) {
+    if (!(e instanceof MissingTensorsError)) throw new ModelPackError('MODEL_LOAD', `cannot load model ${displayPath(modelPath)}: ${firstLine(e)}`, { file: modelPath, cause: e });
+    const i = manifest.outputs.features.findIndex((f) => f.name === e.names[0]);
+    const field = `outputs.features[${i}].name`;
+    throw new ModelPackError('GRAPH_MISMATCH', `${displayPath(manifestPath)}: ${field} cannot be exposed from ${path.basename(modelPath)}: ${e.message}`, { file: manifestPath, field, cause: e });
+  }
+}
+
 /**
  * Resolve, assemble if needed, open on the chosen execution provider, and validate a model pack.
  */
@@ -393,7 +410,8 @@ export async function loadModelPack(idOrPath: string, opts: LoadOptions = {}): P
   const { manifest, manifestPath } = await readManifest(dir);
   const assemble = await assembleModel(dir, manifest, { onProgress: opts.onProgress, dataPackageDir: opts.dataPackageDir });
   const modelPath = modelPathOf(dir, manifest);
-  const { session, provider, providerNote } = await openSession(modelPath, { provider: opts.provider, threads: opts.threads });
+  const model = await withInternalFeatures(modelPath, manifest, manifestPath);
+  const { session, provider, providerNote } = await openSession(modelPath, { provider: opts.provider, threads: opts.threads, model });
   try {
     validateSession(session, manifest, manifestPath, modelPath);
   } catch (e) {

@@ -9,6 +9,8 @@
 // and the field path, e.g.
 //   resources/models/x/manifest.json: outputs.features[2].stride must be a positive integer
 
+import { exposedOutputName } from '../onnx/expose';
+
 export const MANIFEST_SCHEMA_VERSION = 1;
 
 export type ModelPackErrorCode =
@@ -91,6 +93,16 @@ export interface FeatureOutput {
   channels: number;
   /** Downsampling factor relative to input.size. */
   stride: number;
+  /**
+   * The tensor is an intermediate value of the graph, not a graph output; the loader exposes it
+   * as a float32 output (onnx/expose.ts) without changing the model file.
+   */
+  internal?: boolean;
+}
+
+/** Name of the session output that carries feature `f`. */
+export function sessionOutputName(f: FeatureOutput): string {
+  return f.internal ? exposedOutputName(f.name) : f.name;
 }
 
 export interface AttentionOutput {
@@ -302,12 +314,17 @@ export function parseManifest(json: unknown, file: string): ModelPackManifest {
     claimId(fid, `${p}.id`);
     const fname = reqStr(c, f, 'name', `${p}.name`);
     claimName(fname, `${p}.name`);
-    outputs.features.push({
+    const feature: FeatureOutput = {
       id: fid,
       name: fname,
       channels: posInt(c, f.channels, `${p}.channels`),
       stride: posInt(c, f.stride, `${p}.stride`),
-    });
+    };
+    if (f.internal !== undefined) {
+      if (typeof f.internal !== 'boolean') c.fail(`${p}.internal`, `must be true or false (got ${describe(f.internal)})`);
+      if (f.internal) feature.internal = true;
+    }
+    outputs.features.push(feature);
   });
 
   const atts = arr(c, out, 'attention', 'outputs.attention', { optional: true }) ?? [];

@@ -3,7 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { resizeRgb } from '../io/images';
 import { loadModelPack, type LoadedModelPack, type ProviderRequest } from '../model-pack/load';
-import type { FeatureOutput } from '../model-pack/manifest';
+import { sessionOutputName, type FeatureOutput } from '../model-pack/manifest';
 import { GraphSessions } from './sessions';
 
 export interface RgbImage {
@@ -58,11 +58,11 @@ export class Backbone {
     const resized = await resizeRgb(image, W, H, input.resize);
     const x = await this.graphs.preprocess(resized, H, W, input.mean, input.std);
     const wanted = featureIds.map((id) => this.feature(id));
-    const fetches = [outputs.saliency!.name, ...wanted.map((f) => f.name)];
+    const fetches = [outputs.saliency!.name, ...wanted.map(sessionOutputName)];
     const result = await this.pack.session.run({ [input.name]: new ort.Tensor('float32', x, [1, 3, H, W]) }, fetches);
     const features = new Map<string, FeatureMap>();
     for (const f of wanted) {
-      const t = result[f.name];
+      const t = result[sessionOutputName(f)];
       const [, C, h, w] = t.dims as number[];
       features.set(f.id, { id: f.id, channels: C, height: h, width: w, data: t.data as Float32Array });
     }
