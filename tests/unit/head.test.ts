@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter } from '../../src/engine/pipeline/head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement } from '../../src/engine/pipeline/head';
 import { maskCoverage, promptSeedCells, salientRegionsAt } from '../../src/engine/pipeline/prompt';
 import { appendBlocks, buildTokens, COLOUR_CODE_SIZE, unitColumns, withPositionCode } from '../../src/engine/pipeline/tokens';
 
@@ -105,17 +105,18 @@ describe('head', () => {
     assert.ok(Math.abs(gate[2] - 0.5) < 1e-3, 'a tie sits at the middle of the ramp');
   });
 
-  test('whole-salient check: a distractor of another colour keeps the gate; one object keeps all', () => {
+  test('colour agreement: only the kept salient region is compared with the reference', () => {
     const n = 4;
     // locations 0,1 orange (the object), 2,3 blue (a distractor); all salient
     const rgb = Uint8Array.from([230, 120, 30, 230, 120, 30, 20, 40, 220, 20, 40, 220]);
     const lab = srgbToLabPlanes(rgb, n);
     const reference = labHistogram(lab, n, (i) => i < 2);
     const saliency = Float32Array.from([1, 1, 1, 1]);
-    const gateOnObject = Float32Array.from([1, 1, 0, 0]);
-    assert.equal(wholeSalientAgreesBetter(lab, saliency, gateOnObject, reference, p).whole, false);
-    const orangeOnly = srgbToLabPlanes(Uint8Array.from([230, 120, 30, 230, 120, 30, 230, 120, 30, 230, 120, 30]), n);
-    assert.equal(wholeSalientAgreesBetter(orangeOnly, saliency, Float32Array.from([1, 0, 0, 0]), reference, p).whole, true);
+    assert.ok(Math.abs(colourAgreement(lab, saliency, Float32Array.from([1, 1, 0, 0]), reference, p) - 1) < 1e-9);
+    assert.ok(Math.abs(colourAgreement(lab, saliency, Float32Array.from([1, 1, 1, 1]), reference, p) - 0.5) < 1e-9);
+    assert.equal(colourAgreement(lab, saliency, Float32Array.from([0, 0, 1, 1]), reference, p), 0);
+    // a kept location that is not salient does not count
+    assert.ok(Math.abs(colourAgreement(lab, Float32Array.from([1, 1, 0, 0]), Float32Array.from([1, 1, 1, 1]), reference, p) - 1) < 1e-9);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   sessionOptionsFor,
   type LoadedModelPack,
 } from '../../src/engine/model-pack/load';
-import { ModelPackError, parseManifest, type ModelPackManifest } from '../../src/engine/model-pack/manifest';
+import { ModelPackError, parseManifest, sessionOutputName, type ModelPackManifest } from '../../src/engine/model-pack/manifest';
 import { prepareModels } from '../../src/engine/model-pack/prepare';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -82,8 +82,12 @@ describe('parseManifest', () => {
           ['d128', 'input.948', 128, 8],
           ['d256', 'input.1088', 64, 4],
           ['d512', 'input.1252', 64, 2],
+          ['e32', '/stage5/Add_output_0', 512, 32],
+          ['e64', '/stage4/Add_output_0', 512, 16],
         ],
       );
+      assert.deepEqual(m.outputs.features.filter((f) => f.internal).map((f) => f.id), ['e32', 'e64']);
+      assert.deepEqual(m.defaults, { inter: ['e64', 'e32'], intra: ['d64', 'd16'] });
       assert.deepEqual(m.outputs.attention, []);
       assert.equal(m.outputs.saliency?.name, 'output');
       assert.equal(m.license.weights, 'MIT');
@@ -131,9 +135,10 @@ describe('parseManifest', () => {
     ['duplicate output name', (j) => (j.outputs.features[3].name = 'output'), `${F}: outputs.features[3].name "output" is already used by outputs.saliency.name`],
     ['saliency without name', (j) => (j.outputs.saliency = {}), `${F}: outputs.saliency.name is missing`],
     ['attention without tokens', (j) => (j.outputs.attention = [{ id: 'a0', name: 'attn' }]), `${F}: outputs.attention[0].tokens is missing`],
-    ['defaults.inter unknown id', (j) => (j.defaults.inter = ['d99']), `${F}: defaults.inter[0] "d99" is not a declared feature id (declared: d16, d32, d64, d128, d256, d512)`],
+    ['defaults.inter unknown id', (j) => (j.defaults.inter = ['d99']), `${F}: defaults.inter[0] "d99" is not a declared feature id (declared: d16, d32, d64, d128, d256, d512, e32, e64)`],
     ['defaults.intra duplicate', (j) => (j.defaults.intra = ['d16', 'd16']), `${F}: defaults.intra[1] "d16" is listed twice`],
     ['defaults missing', (j) => delete j.defaults, `${F}: defaults is missing`],
+    ['internal not a boolean', (j) => (j.outputs.features[6].internal = 'yes'), `${F}: outputs.features[6].internal must be true or false (got "yes")`],
   ];
   for (const [what, mutate, msg] of cases) {
     it(`rejects ${what}`, async () => {
@@ -408,7 +413,8 @@ describe('loadModelPack (real ISNet medium)', () => {
     assert.match(loaded.providerNote, /using CPU/);
     if (process.platform === 'linux') assert.match(loaded.providerNote, /CUDA unavailable: /);
     assert.equal((await fs.stat(modelFile)).size, 88188479);
-    for (const f of loaded.manifest.outputs.features) assert.ok(loaded.session.outputNames.includes(f.name));
+    for (const f of loaded.manifest.outputs.features) assert.ok(loaded.session.outputNames.includes(sessionOutputName(f)), f.id);
+    assert.ok(loaded.session.outputNames.includes('/stage4/Add_output_0:float32'), 'internal encoder stage exposed');
     assert.deepEqual(loaded.session.inputNames, ['input']);
   });
 
@@ -441,6 +447,17 @@ describe('loadModelPack (real ISNet medium)', () => {
       ['manifest.json: outputs.features[0].name "input.9999" is not an output of model.onnx', 'input.656'],
       'GRAPH_MISMATCH',
     );
+  });
+
+  it('an internal feature that no node produces fails naming the field; the model file is untouched', async () => {
+    const before = sha(await fs.readFile(modelFile));
+    const dir = await variant('no-internal', (j) => (j.outputs.features[7].name = '/stage9/Add_output_0'));
+    await expectPackError(
+      () => loadModelPack(dir, { provider: 'cpu' }),
+      ['manifest.json: outputs.features[7].name cannot be exposed from model.onnx', 'no node of the model produces "/stage9/Add_output_0"'],
+      'GRAPH_MISMATCH',
+    );
+    assert.equal(sha(await fs.readFile(modelFile)), before);
   });
 
   it('a wrong input size or input name fails', async () => {

@@ -7,9 +7,10 @@
 //      buildCompetitionDiffusionGraph), and every location goes to the stronger of the two
 //      (a two-label competition, so a single-object photo, which has no such seeds, keeps all of
 //      its salient area, and each distractor is claimed by its own seeds).
-//   3. If the whole salient area agrees with the reference's colours at least as well as the
-//      gated region, the photo shows just the object: keep it all.
-//   4. alpha = saliency × gate, resized to the photo (compose graph, full resolution).
+//   3. alpha = saliency × gate, resized to the photo (compose graph, full resolution).
+// The colour agreement of the kept region with the reference is reported, not used to decide:
+// with S on ISNet's encoder features, overriding the gate by it ("keep the whole salient area when
+// it agrees in colour at least as well") cost more on photos with a distractor than it saved.
 import { histogramIntersection, labHistogram } from './colour';
 
 export interface HeadParams {
@@ -19,7 +20,11 @@ export interface HeadParams {
   diffusionSteps: number;
   /** Weight of the position code in the affinity tokens (0 = appearance only). */
   positionWeight: number;
-  /** Salient locations whose normalised evidence is below this seed the "other objects" label. */
+  /**
+   * Salient locations whose normalised evidence is below this seed the "other objects" label. S on
+   * encoder features is flatter than on decoder features (other objects keep some evidence), so
+   * the level is 0.1 (0.05 with decoder features).
+   */
   otherSeedLevel: number;
   /** Width of the soft transition of the gate around the 50 % decision. */
   gateSoftness: number;
@@ -31,7 +36,7 @@ export const DEFAULT_HEAD_PARAMS: HeadParams = {
   salientThreshold: 0.5,
   diffusionSteps: 8,
   positionWeight: 0.7,
-  otherSeedLevel: 0.05,
+  otherSeedLevel: 0.1,
   gateSoftness: 0.1,
   colourGrid: 128,
 };
@@ -58,14 +63,7 @@ export function competitionGate(object: Float32Array, other: Float32Array | null
   return gate;
 }
 
-/**
- * Step 3: does the whole salient area match the reference's colours at least as well as the gated
- * region? All maps are on the colour grid.
- */
-export function wholeSalientAgreesBetter(lab: Float32Array, saliency: Float32Array, gate: Float32Array, referenceHistogram: Float64Array, p: HeadParams): { whole: boolean; agreement: number } {
-  const n = saliency.length;
-  const salient = (i: number) => saliency[i] > p.salientThreshold;
-  const whole = histogramIntersection(labHistogram(lab, n, salient), referenceHistogram);
-  const gated = histogramIntersection(labHistogram(lab, n, (i) => salient(i) && gate[i] > 0.5), referenceHistogram);
-  return whole >= gated ? { whole: true, agreement: whole } : { whole: false, agreement: gated };
+/** Colour agreement (histogram intersection) of the kept salient region with the reference RoI; maps on the colour grid. */
+export function colourAgreement(lab: Float32Array, saliency: Float32Array, gate: Float32Array, referenceHistogram: Float64Array, p: HeadParams): number {
+  return histogramIntersection(labHistogram(lab, saliency.length, (i) => saliency[i] > p.salientThreshold && gate[i] > 0.5), referenceHistogram);
 }

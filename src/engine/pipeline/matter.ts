@@ -4,7 +4,7 @@
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, wholeSalientAgreesBetter, type HeadParams, type SelectionKind } from './head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
@@ -64,6 +64,20 @@ export interface MatteResult {
   intraScales?: ScaleMap[];
 }
 
+/** One token set on the token grid: base tokens [D, n] and the context features joined inside the graphs. */
+interface TokenSet {
+  tokens: Float32Array;
+  context: TokenContext;
+}
+
+/** An image's inter- and intra-similarity tokens (InContextMatter.tokensOf). */
+interface ImageTokens {
+  inter: TokenSet;
+  intra: TokenSet;
+  side: number;
+  n: number;
+}
+
 interface PreparedReference {
   /** In-context query Q: [K, D] base tokens inside the RoI (eqs. 2–3)… */
   query: Float32Array;
@@ -80,10 +94,10 @@ export class InContextMatter {
   readonly extensionTopM: number;
   readonly head: HeadParams;
   readonly heatmapScales: readonly string[];
-  /** Feature that sets the token grid (the pack's first inter feature). */
-  private readonly interId: string;
-  /** Further inter features, resampled to the token grid as context blocks of each token. */
-  private readonly contextIds: string[];
+  /** Features of the inter-similarity tokens (eqs. 2–4): the first sets the token grid, the rest join as context blocks. */
+  private readonly interIds: string[];
+  /** Features of the self-affinity tokens (eq. 5), on the same grid: the first with the colour code, the rest as context blocks. */
+  private readonly intraIds: string[];
   private readonly referenceCache = new Map<string, PreparedReference>();
   private reference: PreparedReference | null = null;
 
@@ -96,8 +110,8 @@ export class InContextMatter {
     for (const id of this.heatmapScales) backbone.feature(id); // fails early on an unknown id
     if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, parseHeadOverrides(process.env.ICM_HEAD_PARAMS)); // experiments only
     const d = backbone.pack.manifest.defaults;
-    this.interId = d.inter[0];
-    this.contextIds = d.inter.slice(1);
+    this.interIds = d.inter;
+    this.intraIds = d.intra;
   }
 
   static async create(opts: MatterOptions = {}): Promise<InContextMatter> {
@@ -111,20 +125,35 @@ export class InContextMatter {
     return this.backbone.pack.providerNote;
   }
 
-  /** Inter- and intra-similarity run on the same grid: the intra affinity uses the inter tokens. */
   private get featureIds(): string[] {
-    return [...new Set([this.interId, ...this.contextIds, ...this.heatmapScales])];
+    return [...new Set([...this.interIds, ...this.intraIds, ...this.heatmapScales])];
   }
 
   /**
-   * Tokens on the grid of the first inter feature: base tokens (its feature and the colour code)
-   * and the context features, which the similarity graphs join as unit blocks on the same grid.
+   * Both token sets on the grid of the first inter feature, each as base tokens plus context
+   * features (which the similarity graphs join as unit blocks on the same grid):
+   * - inter (what the object is, eqs. 2–4): the unit-length features alone. ISNet's encoder stages
+   *   tell the referenced object from other objects far better than its decoder (pixel AUC of the
+   *   nearest-reference cosine, object vs other salient, icm-composite: e32 0.87, e64 0.80, d16
+   *   0.71, d64 0.55); colour is left out, because a colour match pulls S onto look-alike parts of
+   *   other objects.
+   * - intra (which locations belong together, eq. 5): decoder features and the colour code, which
+   *   follow object boundaries.
    */
-  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<{ tokens: Float32Array; context: TokenContext; side: number; n: number }> {
-    const feat = enc.features.get(this.interId)!;
-    const side = feat.width;
-    const maps: FeatureMap[] = this.contextIds.map((id) => enc.features.get(id)!);
-    return { tokens: buildTokens(feat, await labGrid(image, side)), context: { maps, grid: [feat.height, side] }, side, n: side * feat.height };
+  private async tokensOf(enc: EncodedImage, image: RgbImage): Promise<ImageTokens> {
+    const first = enc.features.get(this.interIds[0])!;
+    const [h, w] = [first.height, first.width];
+    const n = h * w;
+    const onGrid = async (f: FeatureMap): Promise<FeatureMap> =>
+      f.height === h && f.width === w ? f : { ...f, height: h, width: w, data: await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, h, w) };
+    const maps = (ids: string[]) => ids.map((id) => enc.features.get(id)!);
+    const intraBase = await onGrid(enc.features.get(this.intraIds[0])!);
+    return {
+      inter: { tokens: unitColumns(first.data, first.channels, n), context: { maps: maps(this.interIds.slice(1)), grid: [h, w] } },
+      intra: { tokens: buildTokens(intraBase, await labGrid(image, w)), context: { maps: maps(this.intraIds.slice(1)), grid: [h, w] } },
+      side: w,
+      n,
+    };
   }
 
   /** The context blocks materialised on the token grid (unit columns), for the reference's RoI tokens. */
@@ -165,8 +194,9 @@ export class InContextMatter {
 
   private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
     const enc = await this.backbone.encode(image, this.featureIds);
-    const { tokens: base, context, side, n } = await this.tokensOf(enc, image);
-    const blocks = await this.contextBlocks(context);
+    const tokens = await this.tokensOf(enc, image);
+    const { side, n } = tokens;
+    const blocks = await this.contextBlocks(tokens.inter.context);
     const R = this.head.colourGrid;
     const refSaliency = await this.poolSaliency(enc, R);
 
@@ -188,8 +218,8 @@ export class InContextMatter {
       // attention map (here the self-affinity of the reference tokens) to the RoI.
       const seeds = promptSeedCells(prompt, image.width, image.height, side);
       if (seeds.length === 0) throw new Error('the prompt has no point inside the reference image');
-      const tokens = appendBlocks(n, [base, ...blocks]); // whole tokens
-      const ext = await this.backbone.graphSessions.extendPrompt(tokens, tokens.length / n, n, seeds, Math.min(this.extensionTopM, n), this.intraTemperature);
+      const affinity = appendBlocks(n, [tokens.intra.tokens, ...(await this.contextBlocks(tokens.intra.context))]); // whole intra tokens
+      const ext = await this.backbone.graphSessions.extendPrompt(affinity, affinity.length / n, n, seeds, Math.min(this.extensionTopM, n), this.intraTemperature);
       const grown = new Uint8Array(n);
       for (const s of seeds) grown[s] = 1;
       for (const i of ext.topIndex) grown[i] = 1;
@@ -198,7 +228,7 @@ export class InContextMatter {
       // salient area the head gives to the object, the salient regions under the clicks (click to
       // select), and the prompt's own cells.
       const saliencyOnGrid = await this.poolSaliency(enc, side);
-      const { gate } = await this.locate(queryAt(base, blocks, n, grown), { tokens: base, context, side, n }, saliencyOnGrid);
+      const { gate } = await this.locate(queryAt(tokens.inter.tokens, blocks, n, grown), tokens, saliencyOnGrid);
       const clicked = salientRegionsAt(saliencyOnGrid, side, this.head.salientThreshold, seeds);
       roiTokens = new Uint8Array(n);
       for (let i = 0; i < n; i++) roiTokens[i] = (gate[i] > 0.5 && saliencyOnGrid[i] > this.head.salientThreshold) || clicked[i] ? 1 : 0;
@@ -207,7 +237,7 @@ export class InContextMatter {
     }
     if (!roiTokens.some((v) => v)) throw new Error('the reference prompt selects nothing');
     const histogram = labHistogram(await labGrid(image, R), R * R, (i) => roiRegion[i] > 0);
-    return { ...queryAt(base, blocks, n, roiTokens), histogram };
+    return { ...queryAt(tokens.inter.tokens, blocks, n, roiTokens), histogram };
   }
 
   /**
@@ -217,15 +247,15 @@ export class InContextMatter {
    */
   private async locate(
     q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>,
-    t: { tokens: Float32Array; context: TokenContext; side: number; n: number },
+    t: ImageTokens,
     saliencyOnGrid: Float32Array,
-  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array }> {
+  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array; seedCount: number }> {
     const g = this.backbone.graphSessions;
-    const { S } = await g.inter(q.query, q.K, t.tokens, t.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.context });
+    const { S } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
     // Intra-similarity (eq. 5): the self-affinity (appearance + position tokens) spreads the
     // sparse matches S over the object. Reduced as in the authors' code (A·S: every location
     // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
-    const affinityTokens = withPositionCode(t.tokens, t.side, this.head.positionWeight);
+    const affinityTokens = withPositionCode(t.intra.tokens, t.side, this.head.positionWeight);
     const diffused = await g.diffuseWithCompetition(
       affinityTokens,
       affinityTokens.length / t.n,
@@ -233,11 +263,11 @@ export class InContextMatter {
       S,
       saliencyOnGrid,
       { temperature: this.intraTemperature, steps: this.head.diffusionSteps, salientThreshold: this.head.salientThreshold, otherLevel: this.head.otherSeedLevel },
-      t.context,
+      t.intra.context,
     );
     // A photo with no competing salient object (no seeds) keeps all of its salient area.
     const gate = competitionGate(diffused.evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
-    return { S, evidence: diffused.evidence, gate };
+    return { S, evidence: diffused.evidence, gate, seedCount: diffused.seedCount };
   }
 
   /** The saliency prior pooled to an R×R grid. */
@@ -259,15 +289,14 @@ export class InContextMatter {
     // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid, and the head's gate.
     const t = await this.tokensOf(enc, target);
     const { side, n } = t;
-    const { S, evidence, gate: located } = await this.locate(ref, t, await this.poolSaliency(enc, side));
+    const { S, evidence, gate, seedCount } = await this.locate(ref, t, await this.poolSaliency(enc, side));
     const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
 
     // Head: colour sanity check, full-resolution alpha.
-    let gate = located;
+    // Head: colour agreement of the kept region (shown to the user), full-resolution alpha.
     const R = this.head.colourGrid;
-    const check = wholeSalientAgreesBetter(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
-    if (check.whole) gate = new Float32Array(n).fill(1);
+    const agreement = colourAgreement(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
     const alpha = await g.compose(enc.saliency, H, W, gate, side, side, target.height, target.width);
@@ -280,8 +309,8 @@ export class InContextMatter {
       intra: evidence,
       gate,
       gridSize: side,
-      selection: check.whole ? 'whole-salient' : 'object',
-      agreement: check.agreement,
+      selection: seedCount > 0 ? 'object' : 'whole-salient',
+      agreement,
       intraScales,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
     };
