@@ -116,11 +116,5 @@ export function exposeInternalOutputs(model: Uint8Array, names: string[]): Uint8
     header.varint(MODEL_GRAPH * 8 + 2).varint(f.valueEnd - f.valueStart + added.length);
     parts.push(header.finish(), model.subarray(f.valueStart, f.valueEnd), added);
   }
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
