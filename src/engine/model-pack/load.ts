@@ -266,6 +266,8 @@ export async function openSession(
   }
   const shown = displayPath(modelPath);
   const loadError = (e: unknown) => new ModelPackError('MODEL_LOAD', `cannot load model ${shown}: ${firstLine(e)}`, { file: modelPath, cause: e });
+  const create = (ep: Provider) =>
+    opts.model ? ort.InferenceSession.create(opts.model, sessionOptionsFor(ep, opts.threads)) : ort.InferenceSession.create(modelPath, sessionOptionsFor(ep, opts.threads));
   const candidates: Provider[] = requested === 'auto' ? autoOrder() : [requested];
   const notes: string[] = [];
 
@@ -274,7 +276,7 @@ export async function openSession(
     const why = providerPrecheck(ep);
     if (why === null) {
       try {
-        const session = await (opts.model ? ort.InferenceSession.create(opts.model, sessionOptionsFor(ep, opts.threads)) : ort.InferenceSession.create(modelPath, sessionOptionsFor(ep, opts.threads)));
+        const session = await create(ep);
         return { session, provider: ep, providerNote: [...notes, `using ${LABEL[ep]}`].join('; ') };
       } catch (e) {
         if (isModelError(e)) throw loadError(e);
@@ -292,7 +294,7 @@ export async function openSession(
   }
 
   try {
-    const session = await (opts.model ? ort.InferenceSession.create(opts.model, sessionOptionsFor('cpu', opts.threads)) : ort.InferenceSession.create(modelPath, sessionOptionsFor('cpu', opts.threads)));
+    const session = await create('cpu');
     const note =
       requested === 'cpu' ? 'using CPU (requested)' : notes.length ? `${notes.join('; ')}; using CPU` : `using CPU (no GPU execution provider on ${process.platform})`;
     return { session, provider: 'cpu', providerNote: note };

@@ -5,14 +5,7 @@
 // names them (manifest `internal: true`); before the session is created, the loader appends for
 // each one a Cast-to-float32 node and a graph output, so the model file on disk (hash-checked)
 // stays untouched.
-import { encodeNode, encodeValueInfo, ProtoWriter } from './protobuf';
-
-// ModelProto.graph, GraphProto.node / output, NodeProto.output (onnx.proto field numbers)
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_OUTPUT = 12;
-const NODE_OUTPUT = 2;
-const ONNX_FLOAT = 1;
+import { encodeNode, encodeValueInfo, GRAPH_NODE, GRAPH_OUTPUT, MODEL_GRAPH, NODE_OUTPUT, ProtoWriter, TensorDataType } from './protobuf';
 
 /** Name of the float32 graph output that carries internal tensor `name`. */
 export function exposedOutputName(name: string): string {
@@ -99,7 +92,7 @@ export function exposeInternalOutputs(model: Uint8Array, names: string[]): Uint8
   const extra = new ProtoWriter(1024);
   names.forEach((name, i) => {
     const out = exposedOutputName(name);
-    extra.messageField(GRAPH_NODE, encodeNode({ inputs: [name], outputs: [out], name: `icm_expose_${i}`, opType: 'Cast', attributes: [{ name: 'to', type: 'INT', i: ONNX_FLOAT }] }));
+    extra.messageField(GRAPH_NODE, encodeNode({ inputs: [name], outputs: [out], name: `icm_expose_${i}`, opType: 'Cast', attributes: [{ name: 'to', type: 'INT', i: TensorDataType.float32 }] }));
     extra.messageField(GRAPH_OUTPUT, encodeValueInfo({ name: out, elemType: 'float32' }));
   });
   const added = extra.finish();

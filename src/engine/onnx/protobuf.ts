@@ -280,7 +280,7 @@ export function encodeAttribute(a: AttributeProtoData): Uint8Array {
 
 // NodeProto fields
 const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
+export const NODE_OUTPUT = 2;
 const NODE_NAME = 3;
 const NODE_OP_TYPE = 4;
 const NODE_ATTRIBUTE = 5;
@@ -335,11 +335,11 @@ export function encodeValueInfo(v: ValueInfoProtoData): Uint8Array {
 }
 
 // GraphProto fields
-const GRAPH_NODE = 1;
+export const GRAPH_NODE = 1;
 const GRAPH_NAME = 2;
 const GRAPH_INITIALIZER = 5;
 const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
+export const GRAPH_OUTPUT = 12;
 
 export function encodeGraph(g: GraphProtoData): Uint8Array {
   const w = new ProtoWriter(1024);
@@ -355,7 +355,7 @@ export function encodeGraph(g: GraphProtoData): Uint8Array {
 const MODEL_IR_VERSION = 1;
 const MODEL_PRODUCER_NAME = 2;
 const MODEL_PRODUCER_VERSION = 3;
-const MODEL_GRAPH = 7;
+export const MODEL_GRAPH = 7;
 const MODEL_OPSET_IMPORT = 8;
 const OPSET_DOMAIN = 1;
 const OPSET_VERSION = 2;
