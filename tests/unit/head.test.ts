@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement } from '../../src/engine/pipeline/head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, restoreEnclosedParts } from '../../src/engine/pipeline/head';
 import { maskCoverage, promptSeedCells, salientRegionsAt } from '../../src/engine/pipeline/prompt';
 import { appendBlocks, buildTokens, COLOUR_CODE_SIZE, unitColumns, withPositionCode } from '../../src/engine/pipeline/tokens';
 
@@ -103,6 +103,53 @@ describe('head', () => {
     assert.equal(gate[0], 1);
     assert.equal(gate[1], 0);
     assert.ok(Math.abs(gate[2] - 0.5) < 1e-3, 'a tie sits at the middle of the ramp');
+  });
+
+  // Grids drawn as text: '#' kept salient, 'x' cut salient (gate 0), '.' background (not salient).
+  function drawn(rows: string[]) {
+    const side = rows.length, cells = rows.join('');
+    return {
+      side,
+      saliency: Float32Array.from(cells, (c) => (c === '.' ? 0.1 : 0.9)),
+      gate: Float32Array.from(cells, (c) => (c === '#' ? 1 : 0)),
+      show: (gate: Float32Array) => Array.from({ length: side }, (_, y) => Array.from({ length: side }, (_, x) => (gate[y * side + x] > 0.5 ? (cells[y * side + x] === '.' ? '+' : '#') : cells[y * side + x])).join('')),
+    };
+  }
+
+  test('enclosed parts: a hole the evidence missed is given back, with its soft edge; a distractor beside the object stays cut', () => {
+    const g = drawn([
+      '......',
+      '.###..',
+      '.#x#.x',
+      '.###xx',
+      '....xx',
+      '......',
+    ]);
+    const before = g.gate.slice();
+    const { gate, restored } = restoreEnclosedParts(g.gate, g.saliency, g.side, p);
+    assert.equal(restored, 1);
+    // the hole borders only the object (share 1); the right-hand region borders the object on
+    // 1 of its 10 border edges (share 0.1 < 0.4) and stays cut
+    assert.deepEqual(g.show(gate), ['......', '.###..', '.###.x', '.###xx', '....xx', '......']);
+    assert.deepEqual(Array.from(g.gate), Array.from(before), 'the input gate is not modified');
+  });
+
+  test('enclosed parts: the share of the border decides, and a part at the photo edge counts the edge as background', () => {
+    // one cut cell with two kept neighbours and two background ones: share 0.5
+    const half = drawn(['....', '.#x.', '..#.', '....']);
+    assert.equal(restoreEnclosedParts(half.gate, half.saliency, half.side, p).restored, 1);
+    assert.equal(restoreEnclosedParts(half.gate, half.saliency, half.side, { ...p, enclosedShare: 0.6 }).restored, 0);
+    // restored with its non-salient neighbours: the part's edge keeps its soft alpha
+    assert.deepEqual(half.show(restoreEnclosedParts(half.gate, half.saliency, half.side, p).gate), ['..+.', '.##+', '..#.', '....']);
+    // a cut cell in the corner of the photo: 2 of 4 edges are the photo's edge, 1 is kept → 0.25
+    const corner = drawn(['x#..', '....', '....', '....']);
+    assert.equal(restoreEnclosedParts(corner.gate, corner.saliency, corner.side, p).restored, 0);
+  });
+
+  test('enclosed parts: a photo with nothing cut is unchanged; maps of the wrong size are refused', () => {
+    const g = drawn(['....', '.##.', '.##.', '....']);
+    assert.deepEqual(Array.from(restoreEnclosedParts(g.gate, g.saliency, 4, p).gate), Array.from(g.gate));
+    assert.throws(() => restoreEnclosedParts(g.gate, g.saliency, 5, p), /5² grid/);
   });
 
   test('colour agreement: only the kept salient region is compared with the reference', () => {

@@ -7,11 +7,15 @@
 //      buildCompetitionDiffusionGraph), and every location goes to the stronger of the two
 //      (a two-label competition, so a single-object photo, which has no such seeds, keeps all of
 //      its salient area, and each distractor is claimed by its own seeds).
-//   3. alpha = saliency × gate, resized to the photo (compose graph, full resolution).
+//   3. A cut region whose border is mostly the kept object is a part of the object the evidence
+//      missed (a belly between arms, a leg), not another object, which stands beside the object
+//      and borders mostly background: such regions are given back (restoreEnclosedParts).
+//   4. alpha = saliency × gate, resized to the photo (compose graph, full resolution).
 // The colour agreement of the kept region with the reference is reported, not used to decide:
 // with S on ISNet's encoder features, overriding the gate by it ("keep the whole salient area when
 // it agrees in colour at least as well") cost more on photos with a distractor than it saved.
 import { histogramIntersection, labHistogram } from './colour';
+import { neighbours4 } from './grid';
 
 export interface HeadParams {
   /** Saliency above which a location belongs to some object. */
@@ -22,10 +26,16 @@ export interface HeadParams {
   positionWeight: number;
   /**
    * Salient locations whose normalised evidence is below this seed the "other objects" label. S on
-   * encoder features is flatter than on decoder features (other objects keep some evidence), so
-   * the level is 0.1 (0.05 with decoder features).
+   * encoder features is flatter than on decoder features (other objects keep some evidence); with
+   * the parts of the object given back afterwards (enclosedShare) seeds can be generous: 0.2.
    */
   otherSeedLevel: number;
+  /**
+   * A cut region whose border is at least this share kept object (the rest background or the
+   * photo's edge) is a part of the object and is kept. Parts the evidence missed border the object
+   * on 40–100 % of their border; a distractor beside the object mostly borders background.
+   */
+  enclosedShare: number;
   /** Width of the soft transition of the gate around the 50 % decision. */
   gateSoftness: number;
   /** Side of the grid on which colour histograms are compared. */
@@ -36,7 +46,8 @@ export const DEFAULT_HEAD_PARAMS: HeadParams = {
   salientThreshold: 0.5,
   diffusionSteps: 8,
   positionWeight: 0.7,
-  otherSeedLevel: 0.1,
+  otherSeedLevel: 0.2,
+  enclosedShare: 0.4,
   gateSoftness: 0.1,
   colourGrid: 128,
 };
@@ -66,4 +77,41 @@ export function competitionGate(object: Float32Array, other: Float32Array | null
 /** Colour agreement (histogram intersection) of the kept salient region with the reference RoI; maps on the colour grid. */
 export function colourAgreement(lab: Float32Array, saliency: Float32Array, gate: Float32Array, referenceHistogram: Float64Array, p: HeadParams): number {
   return histogramIntersection(labHistogram(lab, saliency.length, (i) => saliency[i] > p.salientThreshold && gate[i] > 0.5), referenceHistogram);
+}
+
+/**
+ * Gives back the parts of the object that the competition cut: every 4-connected region of salient,
+ * cut locations (gate ≤ 0.5) whose border is at least `p.enclosedShare` kept salient locations is
+ * set to 1, and so are its non-salient 4-neighbours (the soft edge of the part). Runs on the region
+ * grid (side², e.g. 64²), not on pixels. Returns the new gate and how many locations were given back.
+ */
+export function restoreEnclosedParts(gate: Float32Array, saliency: Float32Array, side: number, p: HeadParams): { gate: Float32Array; restored: number } {
+  if (gate.length !== side * side || saliency.length !== side * side) throw new RangeError(`restoreEnclosedParts: maps of ${gate.length} and ${saliency.length} values for a ${side}² grid`);
+  const salient = (i: number) => saliency[i] > p.salientThreshold;
+  const cut = Uint8Array.from(gate, (g, i) => (salient(i) && g <= 0.5 ? 1 : 0));
+  const seen = new Uint8Array(gate.length);
+  const out = gate.slice();
+  let restored = 0;
+  for (let start = 0; start < cut.length; start++) {
+    if (!cut[start] || seen[start]) continue;
+    const region: number[] = [start];
+    seen[start] = 1;
+    // border edges of the region: to kept salient cells, or to background / the photo's edge
+    let bordersKept = 0, bordersElse = 0;
+    for (let k = 0; k < region.length; k++) {
+      for (const j of neighbours4(region[k], side)) {
+        if (j < 0) bordersElse++;
+        else if (cut[j]) { if (!seen[j]) { seen[j] = 1; region.push(j); } }
+        else if (salient(j)) bordersKept++;
+        else bordersElse++;
+      }
+    }
+    if (bordersKept < p.enclosedShare * (bordersKept + bordersElse)) continue;
+    restored += region.length;
+    for (const i of region) {
+      out[i] = 1;
+      for (const j of neighbours4(i, side)) if (j >= 0 && !salient(j)) out[j] = 1;
+    }
+  }
+  return { gate: out, restored };
 }

@@ -4,7 +4,7 @@
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, type HeadParams, type SelectionKind } from './head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, restoreEnclosedParts, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
@@ -243,13 +243,14 @@ export class InContextMatter {
   /**
    * S (eqs. 2–4) of a query on an image's tokens, S′ (eq. 5) diffused over the image's
    * self-affinity together with the competing "other objects" label, and the head's gate (head.ts
-   * steps 1–2), all on the inter grid.
+   * steps 1–3), all on the inter grid. `objectCut` says whether the gate still removes part of
+   * the salient area (another object) after the enclosed parts are given back.
    */
   private async locate(
     q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>,
     t: ImageTokens,
     saliencyOnGrid: Float32Array,
-  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array; seedCount: number }> {
+  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array; objectCut: boolean }> {
     const g = this.backbone.graphSessions;
     const { S } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
     // Intra-similarity (eq. 5): the self-affinity (appearance + position tokens) spreads the
@@ -266,8 +267,10 @@ export class InContextMatter {
       t.intra.context,
     );
     // A photo with no competing salient object (no seeds) keeps all of its salient area.
-    const gate = competitionGate(diffused.evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
-    return { S, evidence: diffused.evidence, gate, seedCount: diffused.seedCount };
+    const competed = competitionGate(diffused.evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
+    const { gate } = restoreEnclosedParts(competed, saliencyOnGrid, t.side, this.head);
+    const objectCut = gate.some((v, i) => v <= 0.5 && saliencyOnGrid[i] > this.head.salientThreshold);
+    return { S, evidence: diffused.evidence, gate, objectCut };
   }
 
   /** The saliency prior pooled to an R×R grid. */
@@ -289,11 +292,10 @@ export class InContextMatter {
     // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid, and the head's gate.
     const t = await this.tokensOf(enc, target);
     const { side, n } = t;
-    const { S, evidence, gate, seedCount } = await this.locate(ref, t, await this.poolSaliency(enc, side));
+    const { S, evidence, gate, objectCut } = await this.locate(ref, t, await this.poolSaliency(enc, side));
     const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
 
-    // Head: colour sanity check, full-resolution alpha.
     // Head: colour agreement of the kept region (shown to the user), full-resolution alpha.
     const R = this.head.colourGrid;
     const agreement = colourAgreement(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
@@ -309,7 +311,7 @@ export class InContextMatter {
       intra: evidence,
       gate,
       gridSize: side,
-      selection: seedCount > 0 ? 'object' : 'whole-salient',
+      selection: objectCut ? 'object' : 'whole-salient',
       agreement,
       intraScales,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },

@@ -1,5 +1,7 @@
 // Reference prompts (section 3.1 / 3.6): a mask, scribbles, points or a box on the reference
 // photo, all turned into a region of interest (RoI) on the token grid.
+import { neighbours4 } from './grid';
+
 export type Prompt =
   | { kind: 'mask'; mask: Uint8Array } // reference-sized, >0 = object
   | { kind: 'scribble'; mask: Uint8Array } // reference-sized, >0 = stroke pixels
@@ -72,11 +74,7 @@ export function salientRegionsAt(saliency: Float32Array, side: number, threshold
     }
   }
   while (stack.length) {
-    const i = stack.pop()!;
-    const x = i % side;
-    const y = (i - x) / side;
-    const neighbours = [x > 0 ? i - 1 : -1, x < side - 1 ? i + 1 : -1, y > 0 ? i - side : -1, y < side - 1 ? i + side : -1];
-    for (const j of neighbours) {
+    for (const j of neighbours4(stack.pop()!, side)) {
       if (j >= 0 && !region[j] && saliency[j] > threshold) {
         region[j] = 1;
         stack.push(j);
