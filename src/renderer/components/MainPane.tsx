@@ -236,7 +236,7 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
           <span className="spinner small" aria-hidden="true" /> updating…
         </span>
       )}
-      <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object competed)'}</span>
+      <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object found)'}</span>
       <span title="Colour agreement of the kept region with the reference">agreement {r.agreement.toFixed(2)}</span>
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}
