@@ -268,8 +268,11 @@ export class InContextMatter {
     );
     // A photo with no competing salient object (no seeds) keeps all of its salient area.
     const competed = competitionGate(diffused.evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
-    const { gate } = restoreEnclosedParts(competed, saliencyOnGrid, t.side, this.head);
-    const objectCut = gate.some((v, i) => v <= 0.5 && saliencyOnGrid[i] > this.head.salientThreshold);
+    const restored = restoreEnclosedParts(competed, saliencyOnGrid, t.side, this.head).gate;
+    const objectCut = restored.some((v, i) => v <= 0.5 && saliencyOnGrid[i] > this.head.salientThreshold);
+    // Nothing left cut: keep the whole salient area, its soft edges included (the competition may
+    // have claimed edge locations below the salient threshold for a label that no longer exists).
+    const gate = objectCut ? restored : new Float32Array(restored.length).fill(1);
     return { S, evidence: diffused.evidence, gate, objectCut };
   }
 
