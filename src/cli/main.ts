@@ -4,7 +4,7 @@
 //   icm prepare-models [--quiet]
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
+import { describeSelection, runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
 import { ImageInputError, ImageOutputError, readImage, readMask, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
@@ -155,7 +155,7 @@ async function matteCommand(argv: string[]): Promise<number> {
           await writeHeatmapPng(intra, r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
           written.set(intra, targetPath);
         }
-        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${r.selection})`);
+        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${describeSelection(r)})`);
       } catch (e) {
         failures++;
         progress.note(`icm: error: ${firstLine((e as Error).message)}`);

@@ -38,6 +38,8 @@ export interface EngineMatteReply {
   height: number;
   gridSize: number;
   selection: 'object' | 'whole-salient';
+  /** Share of the object's area recovered where the saliency had nothing (0 = none). */
+  recovered: number;
   /** Per-scale S′ maps written as <stem>.intra@<id>.png. */
   scales: Array<{ id: string; side: number }>;
   agreement: number;

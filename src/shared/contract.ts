@@ -60,6 +60,8 @@ export interface PhotoInfo {
 
 export interface TargetResultInfo {
   selection: 'object' | 'whole-salient';
+  /** Share of the object's area the head filled where the saliency prior had nothing (0 = none). */
+  recovered: number;
   agreement: number;
   /** Grid side of the heatmaps (S and S′). */
   gridSize: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, restoreEnclosedParts } from '../../src/engine/pipeline/head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, recoverMissedParts, restoreEnclosedParts } from '../../src/engine/pipeline/head';
 import { maskCoverage, promptSeedCells, salientRegionsAt } from '../../src/engine/pipeline/prompt';
 import { appendBlocks, buildTokens, COLOUR_CODE_SIZE, unitColumns, withPositionCode } from '../../src/engine/pipeline/tokens';
 
@@ -150,6 +150,48 @@ describe('head', () => {
     const g = drawn(['....', '.##.', '.##.', '....']);
     assert.deepEqual(Array.from(restoreEnclosedParts(g.gate, g.saliency, 4, p).gate), Array.from(g.gate));
     assert.throws(() => restoreEnclosedParts(g.gate, g.saliency, 5, p), /5² grid/);
+  });
+
+  // '#' kept salient (evidence 1), 'x' cut salient, 'o' not salient with the object's evidence (0.7),
+  // 'r' not salient with rim-level evidence (0.3), '.' background (0.05). Halfway level: 0.525.
+  function drawnEvidence(rows: string[]) {
+    const side = rows.length, cells = rows.join('');
+    const evidence = { '#': 1, x: 0.1, o: 0.7, r: 0.3, '.': 0.05 } as Record<string, number>;
+    return {
+      side,
+      saliency: Float32Array.from(cells, (c) => (c === '#' || c === 'x' ? 0.9 : 0.1)),
+      gate: Float32Array.from(cells, (c) => (c === 'x' ? 0 : 1)),
+      evidence: Float32Array.from(cells, (c) => evidence[c]),
+      show: (fill: Float32Array) => Array.from({ length: side }, (_, y) => Array.from({ length: side }, (_, x) => (fill[y * side + x] ? 'F' : cells[y * side + x])).join('')),
+    };
+  }
+
+  test('missed parts: a body the saliency missed is filled where it joins the kept object; a separate look-alike, the rim and the far side of a distractor are not', () => {
+    const g = drawnEvidence([
+      '........',
+      '.######.',
+      '.oooooor',
+      '.oooooo.',
+      '..oooo.x',
+      '......xo',
+      '.oo.....',
+      '........',
+    ]);
+    const r = recoverMissedParts(g.gate, g.saliency, g.evidence, g.side, p);
+    assert.ok(r, 'the missed body is recovered');
+    assert.deepEqual(g.show(r.fill), ['........', '.######.', '.FFFFFFr', '.FFFFFF.', '..FFFF.x', '......xo', '.oo.....', '........']);
+    assert.ok(Math.abs(r.recovered - 16 / 6) < 1e-9, `recovered ${r.recovered}`);
+  });
+
+  test('missed parts: the kept interior is filled too (alpha 1, not the prior); a rim-sized addition is left to the saliency', () => {
+    const ring = drawnEvidence(['.....', '.ooo.', '.o#o.', '.ooo.', '.....']);
+    const r = recoverMissedParts(ring.gate, ring.saliency, ring.evidence, ring.side, p);
+    assert.deepEqual(ring.show(r!.fill), ['.....', '.FFF.', '.FFF.', '.FFF.', '.....']);
+    // 36 kept locations and 2 more with object-level evidence: 5.6 % < missedShare 10 %
+    const big = drawnEvidence(['........', '.######.', '.######o', '.######o', '.######.', '.######.', '.######.', '........']);
+    assert.equal(recoverMissedParts(big.gate, big.saliency, big.evidence, big.side, p), null);
+    assert.ok(recoverMissedParts(big.gate, big.saliency, big.evidence, big.side, { ...p, missedShare: 0.05 }), 'with a lower share it fills');
+    assert.throws(() => recoverMissedParts(big.gate, big.saliency, big.evidence, 7, p), /7² grid/);
   });
 
   test('colour agreement: only the kept salient region is compared with the reference', () => {

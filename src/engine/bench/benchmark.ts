@@ -5,7 +5,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { readImage, readMask, writePngAtomic } from '../io/images';
 import { computeMattingMetrics, summarize, type MattingMetrics } from '../metrics/matting-metrics';
-import { InContextMatter, type MatterOptions } from '../pipeline/matter';
+import { InContextMatter, type MatteResult, type MatterOptions } from '../pipeline/matter';
 import type { Prompt } from '../pipeline/prompt';
 
 export interface BenchManifest {
@@ -108,7 +108,7 @@ export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promis
         const pred = new Float32Array(result.alpha.length);
         for (let i = 0; i < pred.length; i++) pred[i] = result.alpha[i] / 255;
         const metrics = computeMattingMetrics(pred, gt, target.width, target.height);
-        const row: BenchRow = { group: group.id, target: t.image, ms, ...metrics, selection: 'selection' in result ? String(result.selection) : undefined };
+        const row: BenchRow = { group: group.id, target: t.image, ms, ...metrics, selection: method === 'icm' ? describeSelection(result as MatteResult) : undefined };
         rows.push(row);
         if (opts.outDir) {
           const out = join(resolve(opts.outDir), group.id, basename(t.image, extname(t.image)) + '.png');
@@ -134,4 +134,9 @@ export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promis
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     provider: matter.provider,
   };
+}
+
+/** What the head kept, for a row: "object", "whole-salient", plus "+recovered 31%" when it filled parts the saliency missed. */
+export function describeSelection(r: { selection: string; recovered: number }): string {
+  return r.recovered > 0 ? `${r.selection}+recovered ${Math.round(r.recovered * 100)}%` : r.selection;
 }

@@ -10,7 +10,11 @@
 //   3. A cut region whose border is mostly the kept object is a part of the object the evidence
 //      missed (a belly between arms, a leg), not another object, which stands beside the object
 //      and borders mostly background: such regions are given back (restoreEnclosedParts).
-//   4. alpha = saliency × gate, resized to the photo (compose graph, full resolution).
+//   4. Parts the saliency missed altogether (a white bowl on white cloth, where ISNet keeps only
+//      the berries): non-salient locations joined to the kept object whose evidence is at least
+//      halfway from the background's level to the object's are the object too. When they add a
+//      real share of the object (not just its soft rim) they are filled (recoverMissedParts).
+//   5. alpha = max(saliency × gate, recovered), resized to the photo (compose graph, full resolution).
 // The colour agreement of the kept region with the reference is reported, not used to decide:
 // with S on ISNet's encoder features, overriding the gate by it ("keep the whole salient area when
 // it agrees in colour at least as well") cost more on photos with a distractor than it saved.
@@ -36,6 +40,16 @@ export interface HeadParams {
    * on 40–100 % of their border; a distractor beside the object mostly borders background.
    */
   enclosedShare: number;
+  /**
+   * A non-salient location joined to the kept object is a missed part of it when its evidence is at
+   * least this far from the background's median evidence to the kept object's (0.5 = halfway).
+   */
+  missedEvidenceLevel: number;
+  /**
+   * Missed parts are filled only when they add at least this share of the kept object's area:
+   * below it, they are the object's soft rim, which the saliency already draws better.
+   */
+  missedShare: number;
   /** Width of the soft transition of the gate around the 50 % decision. */
   gateSoftness: number;
   /** Side of the grid on which colour histograms are compared. */
@@ -48,6 +62,8 @@ export const DEFAULT_HEAD_PARAMS: HeadParams = {
   positionWeight: 0.7,
   otherSeedLevel: 0.2,
   enclosedShare: 0.4,
+  missedEvidenceLevel: 0.5,
+  missedShare: 0.1,
   gateSoftness: 0.1,
   colourGrid: 128,
 };
@@ -114,4 +130,59 @@ export function restoreEnclosedParts(gate: Float32Array, saliency: Float32Array,
     }
   }
   return { gate: out, restored };
+}
+
+/**
+ * Object parts the saliency prior missed (step 4): grows from the kept object (salient, gate > 0.5)
+ * into 4-connected non-salient locations, still on the object's side of the gate, whose evidence is
+ * at least `missedEvidenceLevel` of the way from the background's median evidence (non-salient
+ * locations) to the kept object's median. When they add at least `missedShare` of the kept area,
+ * returns them as a 0/1 map on the grid together with the kept object's interior (locations whose
+ * four neighbours are all object), whose alpha is then 1 rather than the prior's; `recovered` is
+ * the added share of the kept area. Otherwise returns null (nothing missed, or only the rim).
+ */
+export function recoverMissedParts(
+  gate: Float32Array,
+  saliency: Float32Array,
+  evidence: Float32Array,
+  side: number,
+  p: HeadParams,
+): { fill: Float32Array; recovered: number } | null {
+  const n = side * side;
+  if (gate.length !== n || saliency.length !== n || evidence.length !== n) throw new RangeError(`recoverMissedParts: maps of ${gate.length}, ${saliency.length} and ${evidence.length} values for a ${side}² grid`);
+  const kept = (i: number) => saliency[i] > p.salientThreshold && gate[i] > 0.5;
+  const keptEvidence: number[] = [];
+  const backgroundEvidence: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (kept(i)) keptEvidence.push(evidence[i]);
+    else if (!(saliency[i] > p.salientThreshold)) backgroundEvidence.push(evidence[i]);
+  }
+  if (keptEvidence.length === 0 || backgroundEvidence.length === 0) return null;
+  const background = median(backgroundEvidence);
+  const level = background + p.missedEvidenceLevel * (median(keptEvidence) - background);
+  const fill = new Float32Array(n);
+  const stack: number[] = [];
+  for (let i = 0; i < n; i++) if (kept(i)) stack.push(i);
+  let added = 0;
+  while (stack.length) {
+    const i = stack.pop()!;
+    for (const j of neighbours4(i, side)) {
+      if (j < 0 || fill[j] || saliency[j] > p.salientThreshold || gate[j] <= 0.5 || evidence[j] < level) continue;
+      fill[j] = 1;
+      added++;
+      stack.push(j);
+    }
+  }
+  const recovered = added / keptEvidence.length;
+  if (added === 0 || recovered < p.missedShare) return null;
+  const inObject = (j: number) => j >= 0 && (fill[j] > 0 || kept(j));
+  const interior: number[] = [];
+  for (let i = 0; i < n; i++) if (kept(i) && neighbours4(i, side).every(inObject)) interior.push(i);
+  for (const i of interior) fill[i] = 1;
+  return { fill, recovered };
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
 }

@@ -4,7 +4,7 @@
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { labHistogram } from './colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, restoreEnclosedParts, type HeadParams, type SelectionKind } from './head';
+import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, recoverMissedParts, restoreEnclosedParts, type HeadParams, type SelectionKind } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
@@ -57,6 +57,11 @@ export interface MatteResult {
   gate: Float32Array;
   gridSize: number;
   selection: SelectionKind;
+  /**
+   * Share of the kept object's area that the head added where the saliency prior had nothing
+   * (parts it missed, head.ts recoverMissedParts); 0 when nothing was missed.
+   */
+  recovered: number;
   /** Colour agreement (histogram intersection, 0..1) of the kept region with the reference RoI. */
   agreement: number;
   timings: StageTimings;
@@ -243,14 +248,15 @@ export class InContextMatter {
   /**
    * S (eqs. 2–4) of a query on an image's tokens, S′ (eq. 5) diffused over the image's
    * self-affinity together with the competing "other objects" label, and the head's gate (head.ts
-   * steps 1–3), all on the inter grid. `objectCut` says whether the gate still removes part of
-   * the salient area (another object) after the enclosed parts are given back.
+   * steps 1–4), all on the inter grid. `objectCut` says whether the gate still removes part of
+   * the salient area (another object) after the enclosed parts are given back; `missed` holds the
+   * object parts the saliency prior missed, when there are any worth filling.
    */
   private async locate(
     q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>,
     t: ImageTokens,
     saliencyOnGrid: Float32Array,
-  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array; objectCut: boolean }> {
+  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array; objectCut: boolean; missed: ReturnType<typeof recoverMissedParts> }> {
     const g = this.backbone.graphSessions;
     const { S } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
     // Intra-similarity (eq. 5): the self-affinity (appearance + position tokens) spreads the
@@ -272,8 +278,12 @@ export class InContextMatter {
     const objectCut = restored.some((v, i) => v <= 0.5 && saliencyOnGrid[i] > this.head.salientThreshold);
     // Nothing left cut: keep the whole salient area, its soft edges included (the competition may
     // have claimed edge locations below the salient threshold for a label that no longer exists).
-    const gate = objectCut ? restored : new Float32Array(restored.length).fill(1);
-    return { S, evidence: diffused.evidence, gate, objectCut };
+    let gate = objectCut ? restored : new Float32Array(restored.length).fill(1);
+    // Parts the saliency missed altogether (head step 4). A region cut only because it bordered
+    // such a part (the lettering on a white bowl) is given back once the part counts as kept.
+    const missed = recoverMissedParts(gate, saliencyOnGrid, diffused.evidence, t.side, this.head);
+    if (missed) gate = restoreEnclosedParts(gate, saliencyOnGrid.map((v, i) => (missed.fill[i] ? 1 : v)), t.side, this.head).gate;
+    return { S, evidence: diffused.evidence, gate, objectCut, missed };
   }
 
   /** The saliency prior pooled to an R×R grid. */
@@ -295,7 +305,7 @@ export class InContextMatter {
     // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid, and the head's gate.
     const t = await this.tokensOf(enc, target);
     const { side, n } = t;
-    const { S, evidence, gate, objectCut } = await this.locate(ref, t, await this.poolSaliency(enc, side));
+    const { S, evidence, gate, objectCut, missed } = await this.locate(ref, t, await this.poolSaliency(enc, side));
     const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
 
@@ -304,7 +314,7 @@ export class InContextMatter {
     const agreement = colourAgreement(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
-    const alpha = await g.compose(enc.saliency, H, W, gate, side, side, target.height, target.width);
+    const alpha = await g.compose(enc.saliency, H, W, gate, side, side, target.height, target.width, missed?.fill);
     const t4 = performance.now();
     return {
       width: target.width,
@@ -315,6 +325,7 @@ export class InContextMatter {
       gate,
       gridSize: side,
       selection: objectCut ? 'object' : 'whole-salient',
+      recovered: missed?.recovered ?? 0,
       agreement,
       intraScales,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },

@@ -237,6 +237,11 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
         </span>
       )}
       <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object found)'}</span>
+      {r.recovered > 0 && (
+        <span title="Parts of the object the saliency model missed, filled from the similarity maps (their edges follow the 16-pixel heatmap grid)">
+          +{Math.round(r.recovered * 100)}% recovered from similarity
+        </span>
+      )}
       <span title="Colour agreement of the kept region with the reference">agreement {r.agreement.toFixed(2)}</span>
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}
