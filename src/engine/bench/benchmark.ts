@@ -136,7 +136,11 @@ export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promis
   };
 }
 
-/** What the head kept, for a row: "object", "whole-salient", plus "+recovered 31%" when it filled parts the saliency missed. */
+/**
+ * What the head kept, for a row: "object" or "whole-salient", plus "+recovered 31%" when it filled
+ * parts the saliency missed (as a share of the area it kept; "381×" when it kept almost nothing).
+ */
 export function describeSelection(r: { selection: string; recovered: number }): string {
-  return r.recovered > 0 ? `${r.selection}+recovered ${Math.round(r.recovered * 100)}%` : r.selection;
+  if (!(r.recovered > 0)) return r.selection;
+  return `${r.selection}+recovered ${r.recovered < 10 ? `${Math.round(r.recovered * 100)}%` : `${Math.round(r.recovered)}×`}`;
 }

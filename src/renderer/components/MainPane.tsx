@@ -239,7 +239,7 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
       <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object found)'}</span>
       {r.recovered > 0 && (
         <span title="Parts of the object the saliency model missed, filled from the similarity maps (their edges follow the 16-pixel heatmap grid)">
-          +{Math.round(r.recovered * 100)}% recovered from similarity
+          {r.recovered < 10 ? `+${Math.round(r.recovered * 100)}%` : `+${Math.round(r.recovered)}×`} recovered from similarity
         </span>
       )}
       <span title="Colour agreement of the kept region with the reference">agreement {r.agreement.toFixed(2)}</span>
