@@ -4,7 +4,7 @@
 //   icm prepare-models [--quiet]
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { describeSelection, runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
+import { runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
 import { ImageInputError, ImageOutputError, readImage, readMask, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
@@ -12,6 +12,7 @@ import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter'
 import type { Prompt } from '../engine/pipeline/prompt';
 import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
 import { Progress } from './progress';
+import { selectionLabel } from '../shared/wording';
 
 const USAGE = `usage:
   icm matte --reference REF.jpg (--mask M.png | --points "x,y;x,y" | --scribble S.png | --box x0,y0,x1,y1)
@@ -155,7 +156,7 @@ async function matteCommand(argv: string[]): Promise<number> {
           await writeHeatmapPng(intra, r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
           written.set(intra, targetPath);
         }
-        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${describeSelection(r)})`);
+        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${selectionLabel(r)})`);
       } catch (e) {
         failures++;
         progress.note(`icm: error: ${firstLine((e as Error).message)}`);
@@ -220,7 +221,7 @@ async function benchCommand(argv: string[]): Promise<number> {
       limit: intArg(p, 'limit'),
       onRow: (r) =>
         process.stdout.write(
-          `${method} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.selection ? ` ${r.selection}` : ''}\n`,
+          `${method} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.selection ? ` ${selectionLabel({ selection: r.selection, recovered: r.recovered ?? 0 })}` : ''}\n`,
         ),
     });
     results.push(result);

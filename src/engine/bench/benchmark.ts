@@ -5,7 +5,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { readImage, readMask, writePngAtomic } from '../io/images';
 import { computeMattingMetrics, summarize, type MattingMetrics } from '../metrics/matting-metrics';
-import { InContextMatter, type MatteResult, type MatterOptions } from '../pipeline/matter';
+import { InContextMatter, type MatterOptions } from '../pipeline/matter';
 import type { Prompt } from '../pipeline/prompt';
 
 export interface BenchManifest {
@@ -33,7 +33,9 @@ export interface BenchRow extends MattingMetrics {
   group: string;
   target: string;
   ms: number;
+  /** icm only: what the head kept, and the share it recovered where the saliency had nothing. */
   selection?: string;
+  recovered?: number;
 }
 
 export interface BenchResult {
@@ -102,13 +104,14 @@ export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promis
         if (rows.length >= total) break;
         const target = await readImage(join(root, t.image));
         const ts = performance.now();
-        const result = method === 'icm' ? await matter.matte(target) : await matter.saliencyOnly(target);
+        const matted = method === 'icm' ? await matter.matte(target) : null;
+        const result = matted ?? (await matter.saliencyOnly(target));
         const ms = performance.now() - ts;
         const gt = await readAlpha(join(root, t.alpha), target.width, target.height);
         const pred = new Float32Array(result.alpha.length);
         for (let i = 0; i < pred.length; i++) pred[i] = result.alpha[i] / 255;
         const metrics = computeMattingMetrics(pred, gt, target.width, target.height);
-        const row: BenchRow = { group: group.id, target: t.image, ms, ...metrics, selection: method === 'icm' ? describeSelection(result as MatteResult) : undefined };
+        const row: BenchRow = { group: group.id, target: t.image, ms, ...metrics, ...(matted ? { selection: matted.selection, recovered: matted.recovered } : {}) };
         rows.push(row);
         if (opts.outDir) {
           const out = join(resolve(opts.outDir), group.id, basename(t.image, extname(t.image)) + '.png');
@@ -134,13 +137,4 @@ export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promis
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     provider: matter.provider,
   };
-}
-
-/**
- * What the head kept, for a row: "object" or "whole-salient", plus "+recovered 31%" when it filled
- * parts the saliency missed (as a share of the area it kept; "381×" when it kept almost nothing).
- */
-export function describeSelection(r: { selection: string; recovered: number }): string {
-  if (!(r.recovered > 0)) return r.selection;
-  return `${r.selection}+recovered ${r.recovered < 10 ? `${Math.round(r.recovered * 100)}%` : `${Math.round(r.recovered)}×`}`;
 }

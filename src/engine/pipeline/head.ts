@@ -175,10 +175,9 @@ export function recoverMissedParts(
   }
   const recovered = added / keptEvidence.length;
   if (added === 0 || recovered < p.missedShare) return null;
+  // marking interior cells as filled does not change what counts as object (they are kept already)
   const inObject = (j: number) => j >= 0 && (fill[j] > 0 || kept(j));
-  const interior: number[] = [];
-  for (let i = 0; i < n; i++) if (kept(i) && neighbours4(i, side).every(inObject)) interior.push(i);
-  for (const i of interior) fill[i] = 1;
+  for (let i = 0; i < n; i++) if (kept(i) && neighbours4(i, side).every(inObject)) fill[i] = 1;
   return { fill, recovered };
 }
 

@@ -3,6 +3,7 @@
 // large) and each sits behind an error boundary so a failing view never blanks the app.
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { PhotoInfo } from '../../shared/contract';
+import { recoveredShareLabel } from '../../shared/wording';
 import { useActions, useAppState } from '../state/context';
 import type { MainMode } from '../state/store';
 import { formatDuration } from './format';
@@ -239,7 +240,7 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
       <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object found)'}</span>
       {r.recovered > 0 && (
         <span title="Parts of the object the saliency model missed, filled from the similarity maps (their edges follow the 16-pixel heatmap grid)">
-          {r.recovered < 10 ? `+${Math.round(r.recovered * 100)}%` : `+${Math.round(r.recovered)}×`} recovered from similarity
+          +{recoveredShareLabel(r.recovered)} recovered from similarity
         </span>
       )}
       <span title="Colour agreement of the kept region with the reference">agreement {r.agreement.toFixed(2)}</span>
