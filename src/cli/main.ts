@@ -4,7 +4,7 @@
 //   icm prepare-models [--quiet]
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
+import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
 import { ImageInputError, ImageOutputError, readImage, readMask, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
@@ -12,13 +12,14 @@ import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter'
 import type { Prompt } from '../engine/pipeline/prompt';
 import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
 import { Progress } from './progress';
-import { selectionLabel } from '../shared/wording';
+import { decisionLabel } from '../shared/wording';
 
 const USAGE = `usage:
   icm matte --reference REF.jpg (--mask M.png | --points "x,y;x,y" | --scribble S.png | --box x0,y0,x1,y1)
             [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]
             [--provider auto|cpu|cuda|dml] TARGET...
-  icm bench DIR [--prompt mask|points] [--method icm|isnet-alone] [--out DIR] [--pack medium|small] [--limit N]
+  icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small] [--limit N]
+            [--cross-validate] [--dump DIR]
   icm prepare-models [--pack medium|small] [--quiet]
   icm serve [--port N] [--root DIR]... [--state-dir DIR] [--pack medium|small] [--provider ...] [--build]`;
 
@@ -156,7 +157,7 @@ async function matteCommand(argv: string[]): Promise<number> {
           await writeHeatmapPng(intra, r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
           written.set(intra, targetPath);
         }
-        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${selectionLabel(r)})`);
+        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${decisionLabel(r)})`);
       } catch (e) {
         failures++;
         progress.note(`icm: error: ${firstLine((e as Error).message)}`);
@@ -201,7 +202,7 @@ function intArg(p: ParsedArgs, name: string): number | undefined {
 }
 
 async function benchCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, new Set(['prompt', 'method', 'out', 'pack', 'provider', 'threads', 'limit']), new Set(['quiet']));
+  const p = parseArgs(argv, new Set(['prompt', 'method', 'out', 'pack', 'provider', 'threads', 'limit', 'dump']), new Set(['quiet', 'cross-validate']));
   if (p.positional.length !== 1) throw new UsageError('bench needs exactly one benchmark DIR');
   const prompt = (last(p, 'prompt') ?? 'mask') as BenchPrompt;
   if (!['mask', 'points'].includes(prompt)) throw new UsageError('--prompt must be mask or points');
@@ -209,28 +210,32 @@ async function benchCommand(argv: string[]): Promise<number> {
   for (const m of methods) if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
   const fmt = (x: number, d: number) => x.toFixed(d);
   const summaries: string[] = [];
-  const results = [];
-  for (const method of methods) {
-    const result = await runBenchmark(p.positional[0], {
-      method,
-      prompt,
-      outDir: last(p, 'out') && methods.length > 1 ? join(last(p, 'out')!, method) : last(p, 'out'),
-      pack: packId(last(p, 'pack')),
-      provider: providerArg(last(p, 'provider')),
-      threads: intArg(p, 'threads'),
-      limit: intArg(p, 'limit'),
-      onRow: (r) =>
-        process.stdout.write(
-          `${method} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.selection ? ` ${selectionLabel({ selection: r.selection, recovered: r.recovered ?? 0 })}` : ''}\n`,
-        ),
-    });
-    results.push(result);
+  const results = await runBenchmarks(p.positional[0], methods, {
+    prompt,
+    outDir: last(p, 'out'),
+    pack: packId(last(p, 'pack')),
+    provider: providerArg(last(p, 'provider')),
+    threads: intArg(p, 'threads'),
+    limit: intArg(p, 'limit'),
+    crossValidate: has(p, 'cross-validate'),
+    dumpDir: last(p, 'dump'),
+    onRow: (r, _i, _n, method) =>
+      process.stdout.write(
+        `${method} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.confidence !== undefined ? ` ${decisionLabel({ kept: r.kept!, dropped: r.dropped!, confidence: r.confidence, review: r.review! })}` : ''}\n`,
+      ),
+  });
+  for (const result of results) {
     const m = result.mean;
+    const method = result.method;
     process.stdout.write(
       `# method ${result.method} prompt ${result.prompt} provider ${result.provider}: reference encoding ${fmt(result.referenceMs, 0)} ms in all; ${fmt(result.msPerTargetSteady, 0)} ms/target with the reference cached\n`,
     );
+    // The review flag against the targets that went badly (SAD > 50): how many were caught.
+    const flagged = result.rows.filter((r) => r.review).length;
+    const bad = result.rows.filter((r) => r.sad > 50);
+    const review = method === 'icm' ? ` flagged ${flagged}/${result.rows.length} badCaught ${bad.filter((r) => r.review).length}/${bad.length}` : '';
     summaries.push(
-      `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB`,
+      `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB${review}`,
     );
   }
   const icm = results.find((r) => r.method === 'icm');

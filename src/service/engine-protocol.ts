@@ -37,12 +37,13 @@ export interface EngineMatteReply {
   width: number;
   height: number;
   gridSize: number;
-  selection: 'object' | 'whole-salient';
-  /** Share of the object's area recovered where the saliency had nothing (0 = none). */
-  recovered: number;
+  kept: number;
+  dropped: number;
+  confidence: number;
+  review: boolean;
+  reason?: string;
   /** Per-scale S′ maps written as <stem>.intra@<id>.png. */
   scales: Array<{ id: string; side: number }>;
-  agreement: number;
   timings: { backboneMs: number; similarityMs: number; headMs: number; composeMs: number; totalMs: number };
 }
 

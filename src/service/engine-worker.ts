@@ -46,7 +46,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
       await writeHeatmapPng(`${req.outStem}.intra.png`, r.intra, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
       for (const sc of r.intraScales ?? []) await writeHeatmapPng(`${req.outStem}.intra@${sc.id}.png`, sc.map, sc.side, sc.side, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
       const scales = (r.intraScales ?? []).map((sc) => ({ id: sc.id, side: sc.side }));
-      const reply: EngineMatteReply = { width: r.width, height: r.height, gridSize: r.gridSize, selection: r.selection, recovered: r.recovered, agreement: r.agreement, scales, timings: r.timings };
+      const reply: EngineMatteReply = { width: r.width, height: r.height, gridSize: r.gridSize, kept: r.kept, dropped: r.dropped, confidence: r.confidence, review: r.review, ...(r.reason ? { reason: r.reason } : {}), scales, timings: r.timings };
       return reply;
     }
   }

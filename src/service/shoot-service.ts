@@ -521,7 +521,7 @@ export class ShootService implements ServiceApi {
           const stem = this.stemFor(r, key);
           if (r.resultStem && r.resultStem !== stem) void removeResultFiles(r.resultStem);
           r.resultStem = stem;
-          r.result = { selection: reply.selection, recovered: reply.recovered, agreement: reply.agreement, gridSize: reply.gridSize, scales: reply.scales, timings: reply.timings };
+          r.result = { kept: reply.kept, dropped: reply.dropped, confidence: reply.confidence, review: reply.review, ...(reply.reason ? { reason: reply.reason } : {}), gridSize: reply.gridSize, scales: reply.scales, timings: reply.timings };
           r.version++;
           if (runJob) runJob.done++;
           this.resolveWaiters(r);

@@ -59,10 +59,14 @@ export interface PhotoInfo {
 }
 
 export interface TargetResultInfo {
-  selection: 'object' | 'whole-salient';
-  /** Share of the object's area the head filled where the saliency prior had nothing (0 = none). */
-  recovered: number;
-  agreement: number;
+  /** Candidate objects the head kept and dropped (a photo where it kept none: the product was not found, empty matte). */
+  kept: number;
+  dropped: number;
+  /** How sure the head is of its keep/drop decisions, [0, 1]. */
+  confidence: number;
+  /** The photo needs a look; `reason` says why. */
+  review: boolean;
+  reason?: string;
   /** Grid side of the heatmaps (S and S′). */
   gridSize: number;
   /** Scales with their own S′ map (asset kind `intra@<id>`), coarse to fine. */

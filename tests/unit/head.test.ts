@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HIST_BINS, histogramIntersection, labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, recoverMissedParts, restoreEnclosedParts } from '../../src/engine/pipeline/head';
+import { normaliseByMax } from '../../src/engine/pipeline/head';
 import { maskCoverage, promptSeedCells, salientRegionsAt } from '../../src/engine/pipeline/prompt';
 import { appendBlocks, buildTokens, COLOUR_CODE_SIZE, unitColumns, withPositionCode } from '../../src/engine/pipeline/tokens';
 
-const p = DEFAULT_HEAD_PARAMS;
 
 function column(tokens: Float32Array, D: number, n: number, i: number): number[] {
   return Array.from({ length: D }, (_, d) => tokens[d * n + i]);
@@ -96,118 +95,8 @@ describe('head', () => {
     assert.deepEqual(Array.from(normaliseByMax(Float32Array.from([0, 2, 4]))), [0, 0.5, 1]);
     assert.deepEqual(Array.from(normaliseByMax(new Float32Array(3))), [0, 0, 0]);
   });
-
-  test('competition: no competitor keeps everything; otherwise the stronger label wins', () => {
-    assert.deepEqual(Array.from(competitionGate(Float32Array.from([0.1, 0.9]), null, p)), [1, 1]);
-    const gate = competitionGate(Float32Array.from([0.9, 0.1, 0.5]), Float32Array.from([0.1, 0.9, 0.5]), p);
-    assert.equal(gate[0], 1);
-    assert.equal(gate[1], 0);
-    assert.ok(Math.abs(gate[2] - 0.5) < 1e-3, 'a tie sits at the middle of the ramp');
-  });
-
-  // Grids drawn as text: '#' kept salient, 'x' cut salient (gate 0), '.' background (not salient).
-  function drawn(rows: string[]) {
-    const side = rows.length, cells = rows.join('');
-    return {
-      side,
-      saliency: Float32Array.from(cells, (c) => (c === '.' ? 0.1 : 0.9)),
-      gate: Float32Array.from(cells, (c) => (c === '#' ? 1 : 0)),
-      show: (gate: Float32Array) => Array.from({ length: side }, (_, y) => Array.from({ length: side }, (_, x) => (gate[y * side + x] > 0.5 ? (cells[y * side + x] === '.' ? '+' : '#') : cells[y * side + x])).join('')),
-    };
-  }
-
-  test('enclosed parts: a hole the evidence missed is given back, with its soft edge; a distractor beside the object stays cut', () => {
-    const g = drawn([
-      '......',
-      '.###..',
-      '.#x#.x',
-      '.###xx',
-      '....xx',
-      '......',
-    ]);
-    const before = g.gate.slice();
-    const { gate, restored } = restoreEnclosedParts(g.gate, g.saliency, g.side, p);
-    assert.equal(restored, 1);
-    // the hole borders only the object (share 1); the right-hand region borders the object on
-    // 1 of its 10 border edges (share 0.1 < 0.4) and stays cut
-    assert.deepEqual(g.show(gate), ['......', '.###..', '.###.x', '.###xx', '....xx', '......']);
-    assert.deepEqual(Array.from(g.gate), Array.from(before), 'the input gate is not modified');
-  });
-
-  test('enclosed parts: the share of the border decides, and a part at the photo edge counts the edge as background', () => {
-    // one cut cell with two kept neighbours and two background ones: share 0.5
-    const half = drawn(['....', '.#x.', '..#.', '....']);
-    assert.equal(restoreEnclosedParts(half.gate, half.saliency, half.side, p).restored, 1);
-    assert.equal(restoreEnclosedParts(half.gate, half.saliency, half.side, { ...p, enclosedShare: 0.6 }).restored, 0);
-    // restored with its non-salient neighbours: the part's edge keeps its soft alpha
-    assert.deepEqual(half.show(restoreEnclosedParts(half.gate, half.saliency, half.side, p).gate), ['..+.', '.##+', '..#.', '....']);
-    // a cut cell in the corner of the photo: 2 of 4 edges are the photo's edge, 1 is kept → 0.25
-    const corner = drawn(['x#..', '....', '....', '....']);
-    assert.equal(restoreEnclosedParts(corner.gate, corner.saliency, corner.side, p).restored, 0);
-  });
-
-  test('enclosed parts: a photo with nothing cut is unchanged; maps of the wrong size are refused', () => {
-    const g = drawn(['....', '.##.', '.##.', '....']);
-    assert.deepEqual(Array.from(restoreEnclosedParts(g.gate, g.saliency, 4, p).gate), Array.from(g.gate));
-    assert.throws(() => restoreEnclosedParts(g.gate, g.saliency, 5, p), /5² grid/);
-  });
-
-  // '#' kept salient (evidence 1), 'x' cut salient, 'o' not salient with the object's evidence (0.7),
-  // 'r' not salient with rim-level evidence (0.3), '.' background (0.05). Halfway level: 0.525.
-  function drawnEvidence(rows: string[]) {
-    const side = rows.length, cells = rows.join('');
-    const evidence = { '#': 1, x: 0.1, o: 0.7, r: 0.3, '.': 0.05 } as Record<string, number>;
-    return {
-      side,
-      saliency: Float32Array.from(cells, (c) => (c === '#' || c === 'x' ? 0.9 : 0.1)),
-      gate: Float32Array.from(cells, (c) => (c === 'x' ? 0 : 1)),
-      evidence: Float32Array.from(cells, (c) => evidence[c]),
-      show: (fill: Float32Array) => Array.from({ length: side }, (_, y) => Array.from({ length: side }, (_, x) => (fill[y * side + x] ? 'F' : cells[y * side + x])).join('')),
-    };
-  }
-
-  test('missed parts: a body the saliency missed is filled where it joins the kept object; a separate look-alike, the rim and the far side of a distractor are not', () => {
-    const g = drawnEvidence([
-      '........',
-      '.######.',
-      '.oooooor',
-      '.oooooo.',
-      '..oooo.x',
-      '......xo',
-      '.oo.....',
-      '........',
-    ]);
-    const r = recoverMissedParts(g.gate, g.saliency, g.evidence, g.side, p);
-    assert.ok(r, 'the missed body is recovered');
-    assert.deepEqual(g.show(r.fill), ['........', '.######.', '.FFFFFFr', '.FFFFFF.', '..FFFF.x', '......xo', '.oo.....', '........']);
-    assert.ok(Math.abs(r.recovered - 16 / 6) < 1e-9, `recovered ${r.recovered}`);
-  });
-
-  test('missed parts: the kept interior is filled too (alpha 1, not the prior); a rim-sized addition is left to the saliency', () => {
-    const ring = drawnEvidence(['.....', '.ooo.', '.o#o.', '.ooo.', '.....']);
-    const r = recoverMissedParts(ring.gate, ring.saliency, ring.evidence, ring.side, p);
-    assert.deepEqual(ring.show(r!.fill), ['.....', '.FFF.', '.FFF.', '.FFF.', '.....']);
-    // 36 kept locations and 2 more with object-level evidence: 5.6 % < missedShare 10 %
-    const big = drawnEvidence(['........', '.######.', '.######o', '.######o', '.######.', '.######.', '.######.', '........']);
-    assert.equal(recoverMissedParts(big.gate, big.saliency, big.evidence, big.side, p), null);
-    assert.ok(recoverMissedParts(big.gate, big.saliency, big.evidence, big.side, { ...p, missedShare: 0.05 }), 'with a lower share it fills');
-    assert.throws(() => recoverMissedParts(big.gate, big.saliency, big.evidence, 7, p), /7² grid/);
-  });
-
-  test('colour agreement: only the kept salient region is compared with the reference', () => {
-    const n = 4;
-    // locations 0,1 orange (the object), 2,3 blue (a distractor); all salient
-    const rgb = Uint8Array.from([230, 120, 30, 230, 120, 30, 20, 40, 220, 20, 40, 220]);
-    const lab = srgbToLabPlanes(rgb, n);
-    const reference = labHistogram(lab, n, (i) => i < 2);
-    const saliency = Float32Array.from([1, 1, 1, 1]);
-    assert.ok(Math.abs(colourAgreement(lab, saliency, Float32Array.from([1, 1, 0, 0]), reference, p) - 1) < 1e-9);
-    assert.ok(Math.abs(colourAgreement(lab, saliency, Float32Array.from([1, 1, 1, 1]), reference, p) - 0.5) < 1e-9);
-    assert.equal(colourAgreement(lab, saliency, Float32Array.from([0, 0, 1, 1]), reference, p), 0);
-    // a kept location that is not salient does not count
-    assert.ok(Math.abs(colourAgreement(lab, Float32Array.from([1, 1, 0, 0]), Float32Array.from([1, 1, 1, 1]), reference, p) - 1) < 1e-9);
-  });
 });
+
 
 describe('prompt geometry', () => {
   test('mask coverage pools to the grid with the model stretch', () => {

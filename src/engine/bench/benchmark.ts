@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { readImage, readMask, writePngAtomic } from '../io/images';
 import { computeMattingMetrics, summarize, type MattingMetrics } from '../metrics/matting-metrics';
 import { InContextMatter, type MatterOptions } from '../pipeline/matter';
+import { writeEvidenceDump } from './dump';
+import { groupKey } from './groups';
 import type { Prompt } from '../pipeline/prompt';
 
 export interface BenchManifest {
@@ -26,16 +28,22 @@ export interface BenchOptions extends MatterOptions {
   prompt?: BenchPrompt;
   outDir?: string;
   limit?: number;
-  onRow?: (row: BenchRow, index: number, total: number) => void;
+  /** Decide each group with the selection model trained without it (leave-group-out, selection.ts). */
+  crossValidate?: boolean;
+  /** Write what the head read for every target (evidence maps, candidates, truth on the grid) under this folder, for scripts/train-head.ts. */
+  dumpDir?: string;
+  onRow?: (row: BenchRow, index: number, total: number, method: BenchMethod) => void;
 }
 
 export interface BenchRow extends MattingMetrics {
   group: string;
   target: string;
   ms: number;
-  /** icm only: what the head kept, and the share it recovered where the saliency had nothing. */
-  selection?: string;
-  recovered?: number;
+  /** icm only: the head's decision (candidates kept and dropped, confidence, review flag). */
+  kept?: number;
+  dropped?: number;
+  confidence?: number;
+  review?: boolean;
 }
 
 export interface BenchResult {
@@ -44,7 +52,7 @@ export interface BenchResult {
   prompt: BenchPrompt;
   rows: BenchRow[];
   mean: MattingMetrics;
-  /** Wall time of the whole run (reference encodes included) divided by the number of targets. */
+  /** Time of the whole run (the method's target times plus its reference encodings) divided by the number of targets. */
   msPerTarget: number;
   /** Mean time of one target once the reference is cached (the steady state of a long shoot). */
   msPerTargetSteady: number;
@@ -66,28 +74,46 @@ export async function loadBenchManifest(dir: string): Promise<BenchManifest> {
   return m;
 }
 
-async function readAlpha(path: string, width: number, height: number): Promise<Float32Array> {
+/** The truth alpha in [0, 1], with its size (scored at the truth's size: a prediction is resized to it). */
+async function readAlpha(path: string): Promise<{ alpha: Float32Array; width: number; height: number }> {
   const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== width || info.height !== height) throw new Error(`ground truth "${path}" is ${info.width}x${info.height}, target is ${width}x${height}`);
-  const out = new Float32Array(width * height);
-  for (let i = 0; i < out.length; i++) out[i] = data[i] / 255;
+  const alpha = new Float32Array(info.width * info.height);
+  for (let i = 0; i < alpha.length; i++) alpha[i] = data[i] / 255;
+  return { alpha, width: info.width, height: info.height };
+}
+
+/** A prediction at the truth's size (bilinear; the same photo can come at another resolution than its truth, e.g. icm-db-fullres). */
+async function predictionAt(alpha: Uint8Array, width: number, height: number, W: number, H: number): Promise<Float32Array> {
+  const bytes = width === W && height === H ? alpha : await sharp(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), { raw: { width, height, channels: 1 } }).resize(W, H, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
+  const out = new Float32Array(W * H);
+  for (let i = 0; i < out.length; i++) out[i] = bytes[i] / 255;
   return out;
 }
 
 export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promise<BenchResult> {
+  return (await runBenchmarks(dir, [opts.method ?? 'icm'], opts))[0];
+}
+
+/**
+ * Runs several methods over a benchmark in one process, one backbone pass per target shared by
+ * all of them (ISNet alone is that pass plus its compose; icm adds the similarity and the head),
+ * so their times compare under the same conditions and the run costs one pass per photo.
+ */
+export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: BenchOptions = {}): Promise<BenchResult[]> {
   const root = resolve(dir);
   const manifest = await loadBenchManifest(root);
-  const method = opts.method ?? 'icm';
   const promptKind = opts.prompt ?? 'mask';
-  const matter = await InContextMatter.create(opts);
-  const rows: BenchRow[] = [];
+  const matter = await InContextMatter.create({ ...opts, keepEvidence: opts.keepEvidence || !!opts.dumpDir });
+  const setName = basename(root);
+  const withIcm = methods.includes('icm');
+  const rows = new Map<BenchMethod, BenchRow[]>(methods.map((m) => [m, []]));
   const total = Math.min(opts.limit ?? Infinity, manifest.groups.reduce((s, g) => s + g.targets.length, 0));
-  const t0 = performance.now();
+  let done = 0;
   let referenceMs = 0;
   try {
     for (const group of manifest.groups) {
-      if (rows.length >= total) break;
-      if (method === 'icm') {
+      if (done >= total) break;
+      if (withIcm) {
         const tr = performance.now();
         const refImage = await readImage(join(root, group.reference.image));
         let prompt: Prompt;
@@ -101,40 +127,58 @@ export async function runBenchmark(dir: string, opts: BenchOptions = {}): Promis
         referenceMs += performance.now() - tr;
       }
       for (const t of group.targets) {
-        if (rows.length >= total) break;
+        if (done >= total) break;
+        done++;
         const target = await readImage(join(root, t.image));
-        const ts = performance.now();
-        const matted = method === 'icm' ? await matter.matte(target) : null;
-        const result = matted ?? (await matter.saliencyOnly(target));
-        const ms = performance.now() - ts;
-        const gt = await readAlpha(join(root, t.alpha), target.width, target.height);
-        const pred = new Float32Array(result.alpha.length);
-        for (let i = 0; i < pred.length; i++) pred[i] = result.alpha[i] / 255;
-        const metrics = computeMattingMetrics(pred, gt, target.width, target.height);
-        const row: BenchRow = { group: group.id, target: t.image, ms, ...metrics, ...(matted ? { selection: matted.selection, recovered: matted.recovered } : {}) };
-        rows.push(row);
-        if (opts.outDir) {
-          const out = join(resolve(opts.outDir), group.id, basename(t.image, extname(t.image)) + '.png');
-          await fsp.mkdir(dirname(out), { recursive: true });
-          await writePngAtomic(out, result.alpha, target.width, target.height, 1);
+        const gt = await readAlpha(join(root, t.alpha));
+        const encoded = await matter.encode(target);
+        for (const method of methods) {
+          const matted = method === 'icm' ? await matter.matte(target, { encoded, ...(opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {}) }) : null;
+          const result = matted ?? (await matter.saliencyOnly(target, encoded));
+          const pred = await predictionAt(result.alpha, target.width, target.height, gt.width, gt.height);
+          const metrics = computeMattingMetrics(pred, gt.alpha, gt.width, gt.height);
+          const row: BenchRow = {
+            group: group.id,
+            target: t.image,
+            ms: result.timings.totalMs,
+            ...metrics,
+            ...(matted ? { kept: matted.kept, dropped: matted.dropped, confidence: matted.confidence, review: matted.review } : {}),
+          };
+          if (opts.dumpDir && matted?.evidence) {
+            const stem = join(resolve(opts.dumpDir), setName, group.id, basename(t.image, extname(t.image)));
+            const involves = (t as { involves?: string[] }).involves;
+            const meta = { set: setName, group: group.id, groupKey: groupKey(setName, group.id), ...(involves ? { involves } : {}), target: t.image, truthPath: join(root, t.alpha), priorPath: `${stem}.prior.f32.gz`, width: target.width, height: target.height, sad: metrics.sad };
+            await writeEvidenceDump(`${stem}.json`, meta, matted.evidence);
+          }
+          rows.get(method)!.push(row);
+          if (opts.outDir) {
+            const out = join(resolve(opts.outDir), ...(methods.length > 1 ? [method] : []), group.id, basename(t.image, extname(t.image)) + '.png');
+            await fsp.mkdir(dirname(out), { recursive: true });
+            await writePngAtomic(out, result.alpha, target.width, target.height, 1);
+          }
+          opts.onRow?.(row, done, total, method);
         }
-        opts.onRow?.(row, rows.length, total);
       }
     }
   } finally {
     await matter.dispose();
   }
-  const wall = performance.now() - t0;
-  return {
-    name: manifest.name,
-    method,
-    prompt: promptKind,
-    rows,
-    mean: summarize(rows),
-    msPerTarget: wall / Math.max(1, rows.length),
-    msPerTargetSteady: rows.reduce((s, r) => s + r.ms, 0) / Math.max(1, rows.length),
-    referenceMs,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
-    provider: matter.provider,
-  };
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  return methods.map((method) => {
+    const r = rows.get(method)!;
+    const targetMs = r.reduce((s, x) => s + x.ms, 0);
+    const refMs = method === 'icm' ? referenceMs : 0;
+    return {
+      name: manifest.name,
+      method,
+      prompt: promptKind,
+      rows: r,
+      mean: summarize(r),
+      msPerTarget: (targetMs + refMs) / Math.max(1, r.length),
+      msPerTargetSteady: targetMs / Math.max(1, r.length),
+      referenceMs: refMs,
+      peakRssMB,
+      provider: matter.provider,
+    };
+  });
 }

@@ -30,23 +30,20 @@ export function buildResizeGraph(): Uint8Array {
 
 /**
  * The head's last step at full resolution:
- *   alpha = clip(max(resize(saliency) · resize(selection), resize(recovered)), 0, 1) → uint8
- * saliency is the backbone's alpha prior (model resolution), selection the in-context region
- * gate (region grid), recovered (only with `withRecovered`) the object parts the prior missed
- * (region grid, head.ts recoverMissedParts); all are resized bilinearly to the target photo's own
- * size `size`.
+ *   alpha = clip(resize(saliency) · resize(selection), 0, 1) → uint8
+ * saliency is the backbone's alpha prior (model resolution), selection the gate of the kept
+ * candidate objects (token grid, selection.ts gateOf); both are resized bilinearly to the target
+ * photo's own size `size`.
  */
-export function buildComposeGraph(withRecovered = false): Uint8Array {
-  const g = new GraphBuilder(withRecovered ? 'compose_alpha_recovered' : 'compose_alpha');
+export function buildComposeGraph(): Uint8Array {
+  const g = new GraphBuilder('compose_alpha');
   const saliency = g.input('saliency', 'float32', [1, 1, 'hs', 'ws']);
   const selection = g.input('selection', 'float32', [1, 1, 'hg', 'wg']);
-  const recovered = withRecovered ? g.input('recovered', 'float32', [1, 1, 'hr', 'wr']) : '';
   const size = g.input('size', 'int64', [4]);
   const attrs = { mode: 'linear', coordinate_transformation_mode: 'half_pixel' };
   const s = g.op('Resize', [saliency, '', '', size], attrs);
   const m = g.op('Resize', [selection, '', '', size], attrs);
   let a = g.op('Mul', [s, m]);
-  if (withRecovered) a = g.op('Max', [a, g.op('Resize', [recovered, '', '', size], attrs)]);
   a = g.op('Clip', [a, g.constFloat([0], []), g.constFloat([1], [])]);
   // round to 8 bit: Cast truncates, so add one half first
   const bytes = g.op('Cast', [g.op('Add', [g.op('Mul', [a, g.constFloat([255], [])]), g.constFloat([0.5], [])])], { to: 2 });

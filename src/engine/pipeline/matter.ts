@@ -3,9 +3,11 @@
 // description (tokens, RoI, regions) is computed once per reference set and cached.
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
+import { describeCandidates, findCandidates, type Candidate, type EvidenceMaps, type ReferenceStats } from './candidates';
 import { labHistogram } from './colour';
-import { competitionGate, DEFAULT_HEAD_PARAMS, normaliseByMax, colourAgreement, recoverMissedParts, restoreEnclosedParts, type HeadParams, type SelectionKind } from './head';
+import { DEFAULT_HEAD_PARAMS, normaliseByMax, type HeadParams } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
+import { decide, gateOf, loadSelectionModel, type Decision, type LogisticModel, type SelectionModel } from './selection';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
 import { appendBlocks, buildTokens, concatFloat32, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
@@ -27,6 +29,17 @@ export interface MatterOptions {
    * ["d16", "d32", "d64"]; default none (the batch CLI and the benchmark don't pay for them).
    */
   heatmapScales?: string[];
+  /** The selection model (selection.ts), or the path of its file; default resources/head/selection.json. */
+  selectionModel?: SelectionModel | string;
+  /** Also return the evidence maps and candidates the decision read (MatteResult.evidence), for training and dumps. */
+  keepEvidence?: boolean;
+}
+
+export interface MatteOptions {
+  /** Decide with the leave-group-out model trained without this group (cross-validation, `icm bench --cross-validate`). */
+  heldOutGroup?: string;
+  /** The target's backbone pass, when the caller already has it (InContextMatter.encode); its time counts as backboneMs. */
+  encoded?: { enc: EncodedImage; ms: number };
 }
 
 export interface ReferenceInput {
@@ -56,15 +69,17 @@ export interface MatteResult {
   /** The head's gate (where the referenced object is), same grid. */
   gate: Float32Array;
   gridSize: number;
-  selection: SelectionKind;
-  /**
-   * Share of the kept object's area that the head added where the saliency prior had nothing
-   * (parts it missed, head.ts recoverMissedParts); 0 when nothing was missed.
-   */
-  recovered: number;
-  /** Colour agreement (histogram intersection, 0..1) of the kept region with the reference RoI. */
-  agreement: number;
+  /** How many candidate objects the head kept and dropped (selection.ts). */
+  kept: number;
+  dropped: number;
+  /** How sure the head is of its keep/drop decisions, [0, 1]. */
+  confidence: number;
+  /** The photo needs a look (unsure, or the product was not found: then the alpha is empty). */
+  review: boolean;
+  reason?: string;
   timings: StageTimings;
+  /** With MatterOptions.keepEvidence: what the decision read. */
+  evidence?: { maps: EvidenceMaps; reference: ReferenceStats; candidates: Candidate[]; features: number[][]; decision: Decision; prior: { data: Float32Array; height: number; width: number } };
   /** S′ per scale (eq. 5, one step) when MatterOptions.heatmapScales asks for it. */
   intraScales?: ScaleMap[];
 }
@@ -79,6 +94,8 @@ interface TokenSet {
 interface ImageTokens {
   inter: TokenSet;
   intra: TokenSet;
+  /** Lab planes [3, n] on the token grid. */
+  lab: Float32Array;
   side: number;
   n: number;
 }
@@ -91,6 +108,8 @@ interface PreparedReference {
   K: number;
   /** Lab histogram of the RoI (colour grid). */
   histogram: Float64Array;
+  /** RoI area as a share of the photo. */
+  area: number;
 }
 
 export class InContextMatter {
@@ -105,6 +124,10 @@ export class InContextMatter {
   private readonly intraIds: string[];
   private readonly referenceCache = new Map<string, PreparedReference>();
   private reference: PreparedReference | null = null;
+  /** Mean query token (unit blocks joined), for the candidates' prototype cosine. */
+  private prototype: Float32Array[] = [];
+  private readonly selection: SelectionModel;
+  private readonly keepEvidence: boolean;
 
   private constructor(readonly backbone: Backbone, opts: MatterOptions) {
     this.interTemperature = opts.interTemperature ?? 0.02;
@@ -114,6 +137,8 @@ export class InContextMatter {
     this.heatmapScales = opts.heatmapScales ?? [];
     for (const id of this.heatmapScales) backbone.feature(id); // fails early on an unknown id
     if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, parseHeadOverrides(process.env.ICM_HEAD_PARAMS)); // experiments only
+    this.selection = typeof opts.selectionModel === 'object' ? opts.selectionModel : loadSelectionModel(opts.selectionModel);
+    this.keepEvidence = opts.keepEvidence ?? false;
     const d = backbone.pack.manifest.defaults;
     this.interIds = d.inter;
     this.intraIds = d.intra;
@@ -153,9 +178,11 @@ export class InContextMatter {
       f.height === h && f.width === w ? f : { ...f, height: h, width: w, data: await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, h, w) };
     const maps = (ids: string[]) => ids.map((id) => enc.features.get(id)!);
     const intraBase = await onGrid(enc.features.get(this.intraIds[0])!);
+    const lab = await labGrid(image, w);
     return {
       inter: { tokens: unitColumns(first.data, first.channels, n), context: { maps: maps(this.interIds.slice(1)), grid: [h, w] } },
-      intra: { tokens: buildTokens(intraBase, await labGrid(image, w)), context: { maps: maps(this.intraIds.slice(1)), grid: [h, w] } },
+      intra: { tokens: buildTokens(intraBase, lab), context: { maps: maps(this.intraIds.slice(1)), grid: [h, w] } },
+      lab,
       side: w,
       n,
     };
@@ -185,16 +212,17 @@ export class InContextMatter {
       }
       prepared.push(p);
     }
-    if (prepared.length === 1) {
-      this.reference = prepared[0];
-      return;
+    if (prepared.length === 1) this.reference = prepared[0];
+    else {
+      const K = prepared.reduce((s, p) => s + p.K, 0);
+      const query = concatFloat32(prepared.map((p) => p.query));
+      const queryContext = prepared[0].queryContext.map((_, i) => concatFloat32(prepared.map((p) => p.queryContext[i])));
+      const histogram = new Float64Array(prepared[0].histogram.length);
+      for (const p of prepared) for (let b = 0; b < histogram.length; b++) histogram[b] += p.histogram[b] / prepared.length;
+      const area = prepared.reduce((s, p) => s + p.area, 0) / prepared.length;
+      this.reference = { query, queryContext, K, histogram, area };
     }
-    const K = prepared.reduce((s, p) => s + p.K, 0);
-    const query = concatFloat32(prepared.map((p) => p.query));
-    const queryContext = prepared[0].queryContext.map((_, i) => concatFloat32(prepared.map((p) => p.queryContext[i])));
-    const histogram = new Float64Array(prepared[0].histogram.length);
-    for (const p of prepared) for (let b = 0; b < histogram.length; b++) histogram[b] += p.histogram[b] / prepared.length;
-    this.reference = { query, queryContext, K, histogram };
+    this.prototype = meanRows(this.reference);
   }
 
   private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
@@ -229,12 +257,18 @@ export class InContextMatter {
       for (const s of seeds) grown[s] = 1;
       for (const i of ext.topIndex) grown[i] = 1;
       // The extended prompt still covers parts of the object only. The reference is located like
-      // a target, with the extended prompt as its query (S → S′ → gate), and the RoI becomes the
-      // salient area the head gives to the object, the salient regions under the clicks (click to
+      // a target, with the extended prompt as its query (S → S′ → candidates → decision), and the
+      // RoI becomes the candidates the head keeps, the salient regions under the clicks (click to
       // select), and the prompt's own cells.
       const saliencyOnGrid = await this.poolSaliency(enc, side);
-      const { gate } = await this.locate(queryAt(tokens.inter.tokens, blocks, n, grown), tokens, saliencyOnGrid);
       const clicked = salientRegionsAt(saliencyOnGrid, side, this.head.salientThreshold, seeds);
+      const clickedR = upsampleRoi(clicked, side, R);
+      const stats: ReferenceStats = {
+        area: Math.max(1, clicked.reduce((s, v) => s + v, 0)) / n,
+        histogram: labHistogram(await labGrid(image, R), R * R, (i) => clickedR[i] > 0),
+      };
+      const q = queryAt(tokens.inter.tokens, blocks, n, grown);
+      const { gate } = await this.select(q, meanRows(q), stats, tokens, saliencyOnGrid, this.selection);
       roiTokens = new Uint8Array(n);
       for (let i = 0; i < n; i++) roiTokens[i] = (gate[i] > 0.5 && saliencyOnGrid[i] > this.head.salientThreshold) || clicked[i] ? 1 : 0;
       for (const s of seeds) roiTokens[s] = 1;
@@ -242,23 +276,25 @@ export class InContextMatter {
     }
     if (!roiTokens.some((v) => v)) throw new Error('the reference prompt selects nothing');
     const histogram = labHistogram(await labGrid(image, R), R * R, (i) => roiRegion[i] > 0);
-    return { ...queryAt(tokens.inter.tokens, blocks, n, roiTokens), histogram };
+    const area = roiTokens.reduce((s, v) => s + v, 0) / n;
+    return { ...queryAt(tokens.inter.tokens, blocks, n, roiTokens), histogram, area };
   }
 
   /**
    * S (eqs. 2–4) of a query on an image's tokens, S′ (eq. 5) diffused over the image's
-   * self-affinity together with the competing "other objects" label, and the head's gate (head.ts
-   * steps 1–4), all on the inter grid. `objectCut` says whether the gate still removes part of
-   * the salient area (another object) after the enclosed parts are given back; `missed` holds the
-   * object parts the saliency prior missed, when there are any worth filling.
+   * self-affinity together with the competing "other objects" label, the candidate objects those
+   * labels and the saliency give (candidates.ts), and the head's decision on each (selection.ts).
    */
-  private async locate(
+  private async select(
     q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>,
+    prototype: Float32Array[],
+    reference: ReferenceStats,
     t: ImageTokens,
     saliencyOnGrid: Float32Array,
-  ): Promise<{ S: Float32Array; evidence: Float32Array; gate: Float32Array; objectCut: boolean; missed: ReturnType<typeof recoverMissedParts> }> {
+    model: LogisticModel & { reviewBelow: number },
+  ): Promise<{ maps: EvidenceMaps; candidates: Candidate[]; features: number[][]; decision: Decision; gate: Float32Array; S: Float32Array }> {
     const g = this.backbone.graphSessions;
-    const { S } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
+    const { S, bestCosine } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
     // Intra-similarity (eq. 5): the self-affinity (appearance + position tokens) spreads the
     // sparse matches S over the object. Reduced as in the authors' code (A·S: every location
     // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
@@ -272,18 +308,20 @@ export class InContextMatter {
       { temperature: this.intraTemperature, steps: this.head.diffusionSteps, salientThreshold: this.head.salientThreshold, otherLevel: this.head.otherSeedLevel },
       t.intra.context,
     );
-    // A photo with no competing salient object (no seeds) keeps all of its salient area.
-    const competed = competitionGate(diffused.evidence, diffused.seedCount > 0 ? diffused.other : null, this.head);
-    const restored = restoreEnclosedParts(competed, saliencyOnGrid, t.side, this.head).gate;
-    const objectCut = restored.some((v, i) => v <= 0.5 && saliencyOnGrid[i] > this.head.salientThreshold);
-    // Nothing left cut: keep the whole salient area, its soft edges included (the competition may
-    // have claimed edge locations below the salient threshold for a label that no longer exists).
-    let gate = objectCut ? restored : new Float32Array(restored.length).fill(1);
-    // Parts the saliency missed altogether (head step 4). A region cut only because it bordered
-    // such a part (the lettering on a white bowl) is given back once the part counts as kept.
-    const missed = recoverMissedParts(gate, saliencyOnGrid, diffused.evidence, t.side, this.head);
-    if (missed) gate = restoreEnclosedParts(gate, saliencyOnGrid.map((v, i) => (missed.fill[i] ? 1 : v)), t.side, this.head).gate;
-    return { S, evidence: diffused.evidence, gate, objectCut, missed };
+    const maps: EvidenceMaps = {
+      side: t.side,
+      saliency: saliencyOnGrid,
+      S,
+      nearest: bestCosine,
+      prototype: prototypeCosine([t.inter.tokens, ...(await this.contextBlocks(t.inter.context))], prototype, t.n),
+      evidence: diffused.evidence,
+      other: diffused.seedCount > 0 ? diffused.other : null,
+      lab: t.lab,
+    };
+    const candidates = findCandidates(maps);
+    const features = describeCandidates(candidates, maps, reference);
+    const decision = decide(candidates, features, model, model.reviewBelow);
+    return { maps, candidates, features, decision, gate: gateOf(candidates, decision.keep, t.side), S };
   }
 
   /** The saliency prior pooled to an R×R grid. */
@@ -293,49 +331,64 @@ export class InContextMatter {
     return this.backbone.graphSessions.areaDown(enc.saliency, H, W, H / R);
   }
 
+  /** One backbone pass over a target with every feature matte() reads, to share between matte() and saliencyOnly(). */
+  async encode(target: RgbImage): Promise<{ enc: EncodedImage; ms: number }> {
+    const t0 = performance.now();
+    const enc = await this.backbone.encode(target, this.featureIds);
+    return { enc, ms: performance.now() - t0 };
+  }
+
   /** In-context matting of one target (reference set must be set). */
-  async matte(target: RgbImage): Promise<MatteResult> {
+  async matte(target: RgbImage, opts: MatteOptions = {}): Promise<MatteResult> {
     const ref = this.reference;
     if (!ref) throw new Error('setReferences() must be called before matte()');
     const g = this.backbone.graphSessions;
-    const t0 = performance.now();
-    const enc = await this.backbone.encode(target, this.featureIds);
+    let model: LogisticModel & { reviewBelow: number } = this.selection;
+    if (opts.heldOutGroup !== undefined) {
+      const fold = this.selection.folds?.[opts.heldOutGroup];
+      if (!fold) throw new Error(`the selection model has no leave-group-out model for group "${opts.heldOutGroup}"`);
+      model = { ...fold, reviewBelow: this.selection.reviewBelow };
+    }
+    const t0 = performance.now() - (opts.encoded?.ms ?? 0);
+    const enc = opts.encoded?.enc ?? (await this.backbone.encode(target, this.featureIds));
     const t1 = performance.now();
 
-    // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid, and the head's gate.
+    // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid.
     const t = await this.tokensOf(enc, target);
-    const { side, n } = t;
-    const { S, evidence, gate, objectCut, missed } = await this.locate(ref, t, await this.poolSaliency(enc, side));
-    const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, S, side, this.heatmapScales, this.intraTemperature) : undefined;
+    const { side } = t;
+    const sel = await this.select(ref, this.prototype, ref, t, await this.poolSaliency(enc, side), model);
+    const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, sel.S, side, this.heatmapScales, this.intraTemperature) : undefined;
     const t2 = performance.now();
 
-    // Head: colour agreement of the kept region (shown to the user), full-resolution alpha.
-    const R = this.head.colourGrid;
-    const agreement = colourAgreement(await labGrid(target, R), await this.poolSaliency(enc, R), await g.resize(gate, side, side, R, R), ref.histogram, this.head);
+    // Head: keep or drop each candidate object whole (done in select), then the full-resolution alpha.
+    const { decision } = sel;
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
-    const alpha = await g.compose(enc.saliency, H, W, gate, side, side, target.height, target.width, missed?.fill);
+    const alpha = decision.kept === 0 ? new Uint8Array(target.width * target.height) : await g.compose(enc.saliency, H, W, sel.gate, side, side, target.height, target.width);
     const t4 = performance.now();
     return {
       width: target.width,
       height: target.height,
       alpha,
-      inter: normaliseByMax(S),
-      intra: evidence,
-      gate,
+      inter: normaliseByMax(sel.S),
+      intra: sel.maps.evidence,
+      gate: sel.gate,
       gridSize: side,
-      selection: objectCut ? 'object' : 'whole-salient',
-      recovered: missed?.recovered ?? 0,
-      agreement,
+      kept: decision.kept,
+      dropped: decision.dropped,
+      confidence: decision.confidence,
+      review: decision.review,
+      ...(decision.reason ? { reason: decision.reason } : {}),
       intraScales,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
+      ...(this.keepEvidence ? { evidence: { maps: sel.maps, reference: { area: ref.area, histogram: ref.histogram }, candidates: sel.candidates, features: sel.features, decision, prior: { data: enc.saliency, height: H, width: W } } } : {}),
     };
   }
 
   /** The automatic baseline: the backbone's saliency alone, no reference (for `icm bench --method isnet-alone`). */
-  async saliencyOnly(target: RgbImage): Promise<Pick<MatteResult, 'width' | 'height' | 'alpha' | 'timings'>> {
-    const t0 = performance.now();
-    const enc = await this.backbone.encode(target, []);
+  async saliencyOnly(target: RgbImage, encoded?: MatteOptions['encoded']): Promise<Pick<MatteResult, 'width' | 'height' | 'alpha' | 'timings'>> {
+    const t0 = performance.now() - (encoded?.ms ?? 0);
+    const enc = encoded?.enc ?? (await this.backbone.encode(target, []));
     const t1 = performance.now();
     const [H, W] = enc.modelSize;
     const alpha = await this.backbone.graphSessions.compose(enc.saliency, H, W, new Float32Array([1]), 1, 1, target.height, target.width);
@@ -357,6 +410,37 @@ function queryAt(base: Float32Array, blocks: Float32Array[], n: number, marked: 
     queryContext: blocks.map((b) => gatherQuery(b, b.length / n, n, locations)),
     K: locations.length,
   };
+}
+
+/** The mean query token, per block (base rows, then each context block). */
+function meanRows(q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>): Float32Array[] {
+  return [q.query, ...q.queryContext].map((rows) => {
+    const D = rows.length / q.K;
+    const m = new Float32Array(D);
+    for (let k = 0; k < q.K; k++) for (let d = 0; d < D; d++) m[d] += rows[k * D + d] / q.K;
+    return m;
+  });
+}
+
+/** Cosine of every location's joined unit blocks ([D_b, n] each) to the joined prototype blocks. */
+function prototypeCosine(blocks: Float32Array[], prototype: Float32Array[], n: number): Float32Array {
+  const dot = new Float32Array(n);
+  const norm = new Float32Array(n);
+  let pNorm = 0;
+  blocks.forEach((b, k) => {
+    const p = prototype[k];
+    for (let d = 0; d < p.length; d++) {
+      pNorm += p[d] * p[d];
+      const row = d * n;
+      for (let i = 0; i < n; i++) {
+        dot[i] += p[d] * b[row + i];
+        norm[i] += b[row + i] * b[row + i];
+      }
+    }
+  });
+  const inv = 1 / Math.sqrt(pNorm + 1e-12);
+  for (let i = 0; i < n; i++) dot[i] *= inv / Math.sqrt(norm[i] + 1e-12);
+  return dot;
 }
 
 function threshold(map: Float32Array, t: number): Uint8Array {

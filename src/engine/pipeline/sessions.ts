@@ -36,17 +36,12 @@ export class GraphSessions extends SimilarityModule {
     return out.resized.data as Float32Array;
   }
 
-  /**
-   * alpha (uint8, H×W) = resize(saliency) · resize(gate), or max(that, resize(recovered)) when the
-   * head recovered parts the saliency missed (`recovered` on the gate's grid).
-   */
-  async compose(saliency: Float32Array, sh: number, sw: number, gate: Float32Array, gh: number, gw: number, H: number, W: number, recovered?: Float32Array): Promise<Uint8Array> {
-    const s = recovered ? await this.session('compose_recovered', () => buildComposeGraph(true)) : await this.session('compose', () => buildComposeGraph());
-    if (recovered && recovered.length !== gh * gw) throw new RangeError(`compose: recovered map of ${recovered.length} values for a ${gh}×${gw} gate`);
+  /** alpha (uint8, H×W) = resize(saliency) · resize(gate). */
+  async compose(saliency: Float32Array, sh: number, sw: number, gate: Float32Array, gh: number, gw: number, H: number, W: number): Promise<Uint8Array> {
+    const s = await this.session('compose', buildComposeGraph);
     const out = await s.run({
       saliency: new ort.Tensor('float32', saliency, [1, 1, sh, sw]),
       selection: new ort.Tensor('float32', gate, [1, 1, gh, gw]),
-      ...(recovered ? { recovered: new ort.Tensor('float32', recovered, [1, 1, gh, gw]) } : {}),
       size: new ort.Tensor('int64', BigInt64Array.from([1n, 1n, BigInt(H), BigInt(W)]), [4]),
     });
     return out.alpha.data as Uint8Array;

@@ -3,7 +3,6 @@
 // large) and each sits behind an error boundary so a failing view never blanks the app.
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { PhotoInfo } from '../../shared/contract';
-import { recoveredShareLabel } from '../../shared/wording';
 import { useActions, useAppState } from '../state/context';
 import type { MainMode } from '../state/store';
 import { formatDuration } from './format';
@@ -237,13 +236,15 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
           <span className="spinner small" aria-hidden="true" /> updating…
         </span>
       )}
-      <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object found)'}</span>
-      {r.recovered > 0 && (
-        <span title="Parts of the object the saliency model missed, filled from the similarity maps (their edges follow the 16-pixel heatmap grid)">
-          +{recoveredShareLabel(r.recovered)} recovered from similarity
+      {r.review ? (
+        <span className="needs-review" title="The app is unsure about this photo: check it before export">Needs review: {r.reason ?? 'unsure'}</span>
+      ) : (
+        <span title="Objects in the photo taken as the product, and objects left out">
+          {r.kept === 1 ? 'Product found' : `${r.kept} objects kept`}
+          {r.dropped > 0 ? `, ${r.dropped} other${r.dropped === 1 ? '' : 's'} left out` : ''}
         </span>
       )}
-      <span title="Colour agreement of the kept region with the reference">agreement {r.agreement.toFixed(2)}</span>
+      <span title="How sure the app is that it kept the right objects (0–100 %)">confidence {Math.round(r.confidence * 100)} %</span>
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}
       </span>

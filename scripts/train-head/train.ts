@@ -1,0 +1,245 @@
+// npm run train-head: trains the selection model (src/engine/pipeline/selection.ts) and writes
+// resources/head/selection.json with its leave-group-out folds and a report.
+//
+//   1. training photos: the visible benchmark sets in ../shared/bench (real same-subject and
+//      category groups), generated composites and product-absent pairs (generate.ts, fixed seed);
+//   2. every photo goes through the real engine once (`icm bench` runner with --dump): the
+//      evidence maps the head reads are cached under .cache/train-head (keyed by the engine's
+//      source), so retraining after a change of candidate features needs no backbone pass;
+//   3. candidates (candidates.ts) labelled by the truth: a candidate is the product when most of
+//      its area is in the truth alpha; weighted by their share of the photo's salient area, so a
+//      photo's loss is the share of its salient area on the wrong side;
+//   4. logistic regression (L2, standardised features, plain gradient descent: deterministic);
+//   5. leave-group-out: one model per subject, trained without every photo that shows it (as
+//      reference, target, distractor or background); the report scores each visible target with
+//      the model of its own held-out subject, through the same compose graph and metrics as `icm bench`.
+//
+// usage: npm run train-head [-- --fresh | --reuse-dumps | --no-dump] [--composites N] [--seed S] [--bench DIR] [--out FILE]
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmark';
+import { readEvidenceDump, readPrior, type EvidenceDump } from '../../src/engine/bench/dump';
+import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
+import { CANDIDATE_FEATURES, describeCandidates, findCandidates } from '../../src/engine/pipeline/candidates';
+import { decide, gateOf, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
+import { GraphSessions } from '../../src/engine/pipeline/sessions';
+import { generateAbsent, generateComposites, type SourceSet } from './generate';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const benchRoot = resolve(repo, opt('bench', '../shared/bench'));
+const cache = resolve(repo, '.cache/train-head');
+const outFile = resolve(repo, opt('out', 'resources/head/selection.json'));
+const SEED = Number(opt('seed', '20261201'));
+const COMPOSITES = Number(opt('composites', '64'));
+const ABSENT_PER_SET = 4;
+/** Visible sets used for training; the video sequences and full-resolution copies repeat them. */
+const TRAIN_SETS = ['icm-db', 'icm-composite', 'icm58', 'coco-oneshot', 'davis-oneshot', 'misc-coseg'];
+const L2 = 1e-2;
+const STEPS = 3000;
+const RATE = 0.5;
+/** Operating point of the review flag: at most this share of the training targets flagged (cross-validated). */
+const MAX_FLAGGED = 0.15;
+
+/** Hash of the engine sources that shape the evidence maps: a change invalidates the cached dumps. */
+function engineFingerprint(): string {
+  const h = createHash('sha256');
+  for (const f of ['src/engine/pipeline/matter.ts', 'src/engine/pipeline/tokens.ts', 'src/engine/pipeline/backbone.ts', 'src/engine/pipeline/head.ts', 'src/engine/similarity/graphs.ts', 'src/engine/similarity/runner.ts', 'src/engine/bench/dump.ts', 'resources/models/isnet-medium/manifest.json'])
+    h.update(readFileSync(join(repo, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+const NEUTRAL: SelectionModel = { schema: 1, features: [...CANDIDATE_FEATURES], mean: CANDIDATE_FEATURES.map(() => 0), std: CANDIDATE_FEATURES.map(() => 1), weights: CANDIDATE_FEATURES.map(() => 0), bias: 0, reviewBelow: 0 };
+
+async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): Promise<void> {
+  const stamp = join(dumpRoot, basename(dir), '.done');
+  // --reuse-dumps keeps dumps of an older engine source (for work on the features alone)
+  if (!args.includes('--fresh') && existsSync(stamp) && (readFileSync(stamp, 'utf8') === fingerprint || args.includes('--reuse-dumps'))) return;
+  const t0 = performance.now();
+  process.stderr.write(`dump ${basename(dir)} …\n`);
+  await runBenchmark(dir, { method: 'icm', prompt: 'mask', dumpDir: dumpRoot, selectionModel: NEUTRAL, provider: 'cpu' });
+  await fsp.writeFile(stamp, fingerprint);
+  process.stderr.write(`dump ${basename(dir)}: ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+}
+
+async function allDumps(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await allDumps(p)));
+    else if (e.name.endsWith('.json')) out.push(p);
+  }
+  return out.sort();
+}
+
+interface Sample { x: number[]; y: number; w: number }
+interface Photo { dump: EvidenceDump; candidates: ReturnType<typeof findCandidates>; x: number[][]; y: number[]; w: number[]; keys: Set<string> }
+
+function photoOf(dump: EvidenceDump): Photo {
+  const candidates = findCandidates(dump.maps);
+  const x = describeCandidates(candidates, dump.maps, dump.reference);
+  const total = candidates.reduce((s, c) => s + c.cells.length, 0) || 1;
+  const y = candidates.map((c) => (c.cells.reduce((s, i) => s + dump.truth[i], 0) / c.cells.length > 0.5 ? 1 : 0));
+  const w = candidates.map((c) => c.cells.length / total);
+  return { dump, candidates, x, y, w, keys: new Set([dump.meta.groupKey, ...(dump.meta.involves ?? [])]) };
+}
+
+function fit(samples: Sample[]): LogisticModel {
+  const d = CANDIDATE_FEATURES.length;
+  const W = samples.reduce((s, q) => s + q.w, 0);
+  const mean = Array.from({ length: d }, (_, k) => samples.reduce((s, q) => s + q.w * q.x[k], 0) / W);
+  const std = Array.from({ length: d }, (_, k) => Math.sqrt(samples.reduce((s, q) => s + q.w * (q.x[k] - mean[k]) ** 2, 0) / W) || 1);
+  const z = samples.map((q) => q.x.map((v, k) => (v - mean[k]) / std[k]));
+  const w = new Float64Array(d);
+  let b = 0;
+  for (let step = 0; step < STEPS; step++) {
+    const gw = new Float64Array(d);
+    let gb = 0;
+    samples.forEach((q, i) => {
+      let s = b;
+      for (let k = 0; k < d; k++) s += w[k] * z[i][k];
+      const e = (1 / (1 + Math.exp(-s)) - q.y) * q.w;
+      gb += e;
+      for (let k = 0; k < d; k++) gw[k] += e * z[i][k];
+    });
+    for (let k = 0; k < d; k++) w[k] -= RATE * (gw[k] / W + L2 * w[k]);
+    b -= RATE * (gb / W);
+  }
+  return { mean, std, weights: Array.from(w), bias: b };
+}
+
+const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x, y: p.y[k], w: p.w[k] })));
+
+/** Scores a photo as `icm bench` does: decision → gate → compose graph at the photo's size → metrics at the truth's size. */
+async function score(g: GraphSessions, p: Photo, model: LogisticModel, reviewBelow: number, isnetAlone = false) {
+  const { meta } = p.dump;
+  const decision = decide(p.candidates, p.x, model, reviewBelow);
+  const prior = await readPrior(meta.priorPath);
+  const side = p.dump.maps.side;
+  const gate = isnetAlone ? new Float32Array(1).fill(1) : gateOf(p.candidates, decision.keep, side);
+  const gs = isnetAlone ? 1 : side;
+  const alpha = !isnetAlone && decision.kept === 0 ? new Uint8Array(meta.width * meta.height) : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
+  const truth = await sharp(meta.truthPath).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const { width: TW, height: TH } = truth.info;
+  const pb = TW === meta.width && TH === meta.height ? alpha : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } }).resize(TW, TH, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
+  // SAD and MSE as `icm bench` computes them (Grad and Conn are left to the benchmark: they are slow and no decision here reads them)
+  const pred = Float32Array.from(pb, (v) => v / 255), gt = Float32Array.from(truth.data, (v) => v / 255);
+  return { sad: computeSad(pred, gt, TW, TH), mse: computeMse(pred, gt, TW, TH), decision };
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const fingerprint = engineFingerprint();
+  const sets: SourceSet[] = [];
+  for (const name of TRAIN_SETS) {
+    const dir = join(benchRoot, name);
+    if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`training set ${dir} not found (run from the repo with ../shared beside it, or --bench DIR)`);
+    sets.push({ dir, name, manifest: await loadBenchManifest(dir) });
+  }
+  const genDir = join(cache, `generated-${SEED}-${COMPOSITES}`);
+  const absentDir = join(cache, `absent-${SEED}`);
+  if (!existsSync(join(genDir, 'manifest.json'))) await generateComposites(sets.filter((s) => s.name !== 'misc-coseg'), genDir, COMPOSITES, SEED);
+  if (!existsSync(join(absentDir, 'manifest.json'))) await generateAbsent(sets.filter((s) => s.name !== 'misc-coseg'), absentDir, ABSENT_PER_SET, SEED + 1);
+  const dumpRoot = join(cache, 'dumps');
+  // --no-dump trains on the dumps already cached (for work on the features or the fit alone)
+  if (!args.includes('--no-dump')) for (const dir of [...sets.map((s) => s.dir), genDir, absentDir]) await dumpSource(dir, dumpRoot, fingerprint);
+
+  const visible = new Set(TRAIN_SETS);
+  const photos: Photo[] = [];
+  for (const f of await allDumps(dumpRoot)) {
+    const dump = await readEvidenceDump(f);
+    if (visible.has(dump.meta.set) || dump.meta.set === basename(genDir) || dump.meta.set === basename(absentDir)) photos.push(photoOf(dump));
+  }
+  const real = photos.filter((p) => visible.has(p.dump.meta.set));
+  process.stderr.write(`${photos.length} photos (${real.length} real), ${photos.reduce((s, p) => s + p.candidates.length, 0)} candidates\n`);
+
+  const full = fit(samplesOf(photos));
+  const folds: Record<string, LogisticModel> = {};
+  const keys = [...new Set(real.map((p) => p.dump.meta.groupKey))].sort();
+  for (const k of keys) folds[k] = fit(samplesOf(photos.filter((p) => !p.keys.has(k))));
+
+  // Cross-validated decisions on the real targets (and the generated ones, for the review flag).
+  const g = new GraphSessions('cpu');
+  const cv: Array<{ p: Photo; sad: number; mse: number; isnet: number; confidence: number; kept: number }> = [];
+  for (const p of real) {
+    const model = folds[p.dump.meta.groupKey];
+    const r = await score(g, p, model, 0);
+    const base = await score(g, p, model, 0, true);
+    cv.push({ p, sad: r.sad, mse: r.mse, isnet: base.sad, confidence: r.decision.confidence, kept: r.decision.kept });
+  }
+  // The review flag's operating point: the confidence level below which at most MAX_FLAGGED of
+  // the real targets fall (cross-validated confidences).
+  const sortedConf = cv.map((c) => c.confidence).sort((a, b) => a - b);
+  const reviewBelow = sortedConf[Math.floor(MAX_FLAGGED * sortedConf.length)] ?? 0;
+  const absent = photos.filter((p) => p.dump.meta.set === basename(absentDir));
+  const absentCv = [];
+  for (const p of absent) {
+    const k = p.dump.meta.groupKey;
+    const model = folds[k] ?? full;
+    const r = await score(g, p, model, reviewBelow);
+    absentCv.push({ sad: r.sad, review: r.decision.review });
+  }
+  await g.dispose();
+
+  const report: Record<string, unknown> = {};
+  const line = (name: string, rows: typeof cv) => {
+    const n = rows.length || 1;
+    const flagged = rows.filter((r) => r.confidence < reviewBelow || r.kept === 0);
+    const bad = rows.filter((r) => r.sad > 50);
+    const worse = rows.filter((r) => r.sad - r.isnet > 20);
+    const o = {
+      targets: rows.length,
+      icmSad: +(rows.reduce((s, r) => s + r.sad, 0) / n).toFixed(2),
+      icmMse: +(rows.reduce((s, r) => s + r.mse, 0) / n).toFixed(4),
+      isnetSad: +(rows.reduce((s, r) => s + r.isnet, 0) / n).toFixed(2),
+      worseBy20: worse.length,
+      flagged: flagged.length,
+      badCaught: `${bad.filter((r) => r.confidence < reviewBelow || r.kept === 0).length}/${bad.length}`,
+    };
+    report[name] = o;
+    process.stdout.write(`${name.padEnd(16)} ${JSON.stringify(o)}\n`);
+  };
+  process.stdout.write(`leave-group-out (each target decided by the model trained without its subject):\n`);
+  for (const s of TRAIN_SETS) line(s, cv.filter((c) => c.p.dump.meta.set === s));
+  line('all real', cv);
+  const worst = [...cv].sort((a, b) => b.sad - b.isnet - (a.sad - a.isnet)).slice(0, 10);
+  process.stdout.write(`worst against ISNet alone:\n${worst.map((c) => `  ${c.p.dump.meta.set}/${c.p.dump.meta.group}/${basename(c.p.dump.meta.target)}: ISNet ${c.isnet.toFixed(2)} -> ${c.sad.toFixed(2)}`).join('\n')}\n`);
+  const absentReport = { targets: absentCv.length, sad: +(absentCv.reduce((s, r) => s + r.sad, 0) / (absentCv.length || 1)).toFixed(2), flagged: absentCv.filter((r) => r.review).length };
+  process.stdout.write(`product absent: ${JSON.stringify(absentReport)}\nreview below confidence ${reviewBelow.toFixed(3)}\n`);
+
+  const model: SelectionModel = {
+    schema: 1,
+    features: [...CANDIDATE_FEATURES],
+    ...full,
+    reviewBelow,
+    folds,
+    provenance: {
+      command: 'npm run train-head',
+      seed: SEED,
+      composites: COMPOSITES,
+      absentPerSet: ABSENT_PER_SET,
+      trainSets: TRAIN_SETS,
+      photos: photos.length,
+      engine: fingerprint,
+      l2: L2,
+      steps: STEPS,
+      leaveGroupOut: report,
+      productAbsent: absentReport,
+      seconds: Math.round((performance.now() - t0) / 1000),
+    },
+  };
+  await fsp.mkdir(dirname(outFile), { recursive: true });
+  const tmp = `${outFile}.tmp-${process.pid}`;
+  await fsp.writeFile(tmp, JSON.stringify(model, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v), 1) + '\n');
+  await fsp.rename(tmp, outFile);
+  process.stderr.write(`wrote ${outFile} in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`train-head: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

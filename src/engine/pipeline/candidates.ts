@@ -1,0 +1,151 @@
+// Candidate objects of a target and what describes them (the head decides per object, not per
+// grid cell: selection.ts). A candidate is a 4-connected region of salient locations on the token
+// grid that one label holds: where the two-label competition of the diffusion (eq. 5 run with the
+// "other objects" label, similarity/graphs.ts buildCompetitionDiffusionGraph) splits a salient
+// region, each side is a candidate of its own, so objects that touch can be told apart; a
+// single-object photo, where nothing competes, has one candidate per salient region.
+import { histogramIntersection, labHistogram } from './colour';
+import { neighbours4 } from './grid';
+
+/** Everything the head reads of one target, on the side × side token grid (row-major). */
+export interface EvidenceMaps {
+  side: number;
+  /** The backbone's saliency prior pooled to the grid, [0, 1]. */
+  saliency: Float32Array;
+  /** Inter-similarity S (eq. 4), sums to 1 over the grid. */
+  S: Float32Array;
+  /** Cosine of each location to its nearest reference query token. */
+  nearest: Float32Array;
+  /** Cosine of each location to the mean reference query token (the RoI's prototype). */
+  prototype: Float32Array;
+  /** S′ (eq. 5, diffused), max-normalised. */
+  evidence: Float32Array;
+  /** The competing "other objects" evidence, max-normalised; null when nothing competed. */
+  other: Float32Array | null;
+  /** Lab planes [3, side²]. */
+  lab: Float32Array;
+}
+
+/** What the head knows of the reference RoI. */
+export interface ReferenceStats {
+  /** RoI area as a share of the reference photo. */
+  area: number;
+  /** Lab histogram of the RoI (colour.ts). */
+  histogram: Float64Array;
+}
+
+export interface Candidate {
+  /** Grid locations of the candidate. */
+  cells: number[];
+  /** Index of the salient region it is part of. */
+  region: number;
+}
+
+/** The feature names, in the order of describeCandidates' vectors (the selection model's inputs). */
+export const CANDIDATE_FEATURES = [
+  'nearest', 'nearestToBest',
+  'prototype', 'prototypeToBest',
+  'logSDensity', 'logSDensityToBest',
+  'evidence', 'evidenceToBest',
+  'labelShare',
+  'colour', 'colourToBest',
+  'logAreaToReference', 'areaShare',
+  'touchingShare', 'regionShare',
+  'saliency',
+] as const;
+
+const SALIENT = 0.5;
+
+/** Salient regions, split where the competition's labels differ. */
+export function findCandidates(maps: EvidenceMaps): Candidate[] {
+  const { side, saliency, evidence, other } = maps;
+  const n = side * side;
+  const label = new Int8Array(n).fill(-1); // -1 not salient, 1 object side, 0 other side
+  for (let i = 0; i < n; i++) if (saliency[i] > SALIENT) label[i] = !other || evidence[i] >= other[i] ? 1 : 0;
+  const region = new Int32Array(n).fill(-1);
+  let regions = 0;
+  for (let s = 0; s < n; s++) {
+    if (label[s] < 0 || region[s] >= 0) continue;
+    floodFill(s, side, (j) => label[j] >= 0 && region[j] < 0, (j) => (region[j] = regions));
+    regions++;
+  }
+  const seen = new Uint8Array(n);
+  const out: Candidate[] = [];
+  for (let s = 0; s < n; s++) {
+    if (label[s] < 0 || seen[s]) continue;
+    const cells: number[] = [];
+    floodFill(s, side, (j) => !seen[j] && label[j] === label[s], (j) => { seen[j] = 1; cells.push(j); });
+    out.push({ cells, region: region[s] });
+  }
+  return out;
+}
+
+function floodFill(start: number, side: number, accept: (j: number) => boolean, visit: (j: number) => void): void {
+  visit(start);
+  const stack = [start];
+  while (stack.length) {
+    for (const j of neighbours4(stack.pop()!, side)) {
+      if (j >= 0 && accept(j)) {
+        visit(j);
+        stack.push(j);
+      }
+    }
+  }
+}
+
+/**
+ * One feature vector per candidate (CANDIDATE_FEATURES order). Every feature is a ratio, a cosine
+ * or a share, so it does not depend on the photo's resolution; "…ToBest" is the candidate's value
+ * minus the best candidate's in the same photo (the referenced object is meant to be in the photo,
+ * so how a candidate compares with the best match tells more than its value alone).
+ */
+export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, ref: ReferenceStats): number[][] {
+  const { side, S, nearest, prototype, evidence, other, saliency, lab } = maps;
+  const n = side * side;
+  const owner = new Int32Array(n).fill(-1);
+  candidates.forEach((c, k) => { for (const i of c.cells) owner[i] = k; });
+  const salientArea = candidates.reduce((s, c) => s + c.cells.length, 0) || 1;
+  const regionArea = new Map<number, number>();
+  for (const c of candidates) regionArea.set(c.region, (regionArea.get(c.region) ?? 0) + c.cells.length);
+  const mean = (c: Candidate, m: Float32Array) => c.cells.reduce((s, i) => s + m[i], 0) / c.cells.length;
+  const base = candidates.map((c) => {
+    const sMass = c.cells.reduce((s, i) => s + S[i], 0);
+    let touching = 0, border = 0;
+    for (const i of c.cells) for (const j of neighbours4(i, side)) {
+      if (j >= 0 && owner[j] === owner[i]) continue;
+      border++;
+      if (j >= 0 && owner[j] >= 0) touching++;
+    }
+    const inside = new Set(c.cells);
+    const histogram = labHistogram(lab, n, (i) => inside.has(i));
+    return {
+      nearest: mean(c, nearest),
+      prototype: mean(c, prototype),
+      logSDensity: Math.log((sMass * n) / c.cells.length + 1e-6),
+      evidence: mean(c, evidence),
+      labelShare: other ? c.cells.reduce((s, i) => s + evidence[i] / (evidence[i] + other[i] + 1e-6), 0) / c.cells.length : 1,
+      colour: histogramIntersection(histogram, ref.histogram),
+      logAreaToReference: Math.log(c.cells.length / n / Math.max(ref.area, 1e-4)),
+      areaShare: c.cells.length / salientArea,
+      touchingShare: border ? touching / border : 0,
+      regionShare: c.cells.length / regionArea.get(c.region)!,
+      saliency: mean(c, saliency),
+    };
+  });
+  // "best" over candidates of a real size (a speck's mean is noise), or all when there are none
+  const sized = base.filter((_, k) => candidates[k].cells.length >= 4);
+  const pool = sized.length ? sized : base;
+  const best = (key: 'nearest' | 'prototype' | 'logSDensity' | 'evidence' | 'colour') => Math.max(...pool.map((b) => b[key]));
+  const bests = { nearest: best('nearest'), prototype: best('prototype'), logSDensity: best('logSDensity'), evidence: best('evidence'), colour: best('colour') };
+  return base.map((b) => [
+    b.nearest, b.nearest - bests.nearest,
+    b.prototype, b.prototype - bests.prototype,
+    b.logSDensity, b.logSDensity - bests.logSDensity,
+    b.evidence, b.evidence - bests.evidence,
+    b.labelShare,
+    b.colour, b.colour - bests.colour,
+    b.logAreaToReference, b.areaShare,
+    b.touchingShare, b.regionShare,
+    b.saliency,
+  ]);
+}

@@ -1,0 +1,115 @@
+// The head's decision per candidate object (candidates.ts): a logistic model over the candidate's
+// features gives the probability that it is (part of) the referenced object; each candidate is
+// kept or dropped whole. The model is trained on candidates of generated and real photos with
+// known truth (scripts/train-head.ts, `npm run train-head`; weights in resources/head/) and
+// validated leave-group-out: the file also holds one model per held-out group, so a group's
+// benchmark scores can come from a model that never saw it (`icm bench --cross-validate`).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CANDIDATE_FEATURES, type Candidate } from './candidates';
+import { neighbours4 } from './grid';
+
+export interface LogisticModel {
+  /** Feature standardisation: x' = (x − mean) / std. */
+  mean: number[];
+  std: number[];
+  weights: number[];
+  bias: number;
+}
+
+export interface SelectionModel extends LogisticModel {
+  schema: 1;
+  features: string[];
+  /** A target is flagged for review when its confidence is below this (chosen on the training candidates, see the training report). */
+  reviewBelow: number;
+  /** Leave-group-out models: the model trained without group key k. */
+  folds?: Record<string, LogisticModel>;
+  /** How the file was made (command, data, seed, cross-validated scores). */
+  provenance?: Record<string, unknown>;
+}
+
+export interface Decision {
+  /** Probability per candidate that it is the referenced object. */
+  probability: number[];
+  keep: boolean[];
+  kept: number;
+  dropped: number;
+  /** 1 − 2 · (salient area share expected to be on the wrong side), in [0, 1]. */
+  confidence: number;
+  review: boolean;
+  /** Why the photo needs a look, in a photographer's words (absent when it does not). */
+  reason?: string;
+}
+
+export const DEFAULT_SELECTION_MODEL = join(dirname(fileURLToPath(import.meta.url)), '../../../resources/head/selection.json');
+
+export function loadSelectionModel(path = DEFAULT_SELECTION_MODEL): SelectionModel {
+  let m: SelectionModel;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as SelectionModel;
+  } catch (e) {
+    throw new Error(`cannot read the selection model "${path}": ${(e as Error).message}`);
+  }
+  const d = CANDIDATE_FEATURES.length;
+  if (m.schema !== 1 || m.features?.join() !== CANDIDATE_FEATURES.join() || m.weights?.length !== d || m.mean?.length !== d || m.std?.length !== d)
+    throw new Error(`"${path}": the selection model does not match this engine's candidate features (retrain: npm run train-head)`);
+  return m;
+}
+
+export function probability(model: LogisticModel, x: number[]): number {
+  let z = model.bias;
+  for (let k = 0; k < x.length; k++) z += model.weights[k] * ((x[k] - model.mean[k]) / model.std[k]);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Keeps each candidate whose probability is above one half; none kept means the product was not found. */
+export function decide(candidates: Candidate[], features: number[][], model: LogisticModel, reviewBelow: number): Decision {
+  const p = features.map((x) => probability(model, x));
+  const keep = p.map((v) => v > 0.5);
+  const kept = keep.filter(Boolean).length;
+  const area = candidates.map((c) => c.cells.length);
+  const total = area.reduce((s, a) => s + a, 0);
+  const risk = total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;
+  const confidence = Math.max(0, Math.min(1, 1 - 2 * risk));
+  const notFound = kept === 0;
+  const review = notFound || confidence < reviewBelow;
+  const reason = notFound ? (total ? 'not found: nothing in the photo matches the reference' : 'not found: no object in the photo') : review ? 'unsure which objects are the product' : undefined;
+  return { probability: p, keep, kept, dropped: candidates.length - kept, confidence, review, ...(reason ? { reason } : {}) };
+}
+
+/**
+ * The gate on the grid: 1 on kept candidates, 0 on dropped ones, and each non-salient location
+ * within two steps of a candidate follows the nearest one (its soft edge); ties and everything
+ * farther stay 1, so a kept object's rim is never bitten.
+ */
+export function gateOf(candidates: Candidate[], keep: boolean[], side: number): Float32Array {
+  const n = side * side;
+  const gate = new Float32Array(n).fill(1);
+  const dist = new Int8Array(n).fill(-1);
+  let frontier: number[] = [];
+  candidates.forEach((c, k) => {
+    for (const i of c.cells) {
+      gate[i] = keep[k] ? 1 : 0;
+      dist[i] = 0;
+      frontier.push(i);
+    }
+  });
+  for (let step = 1; step <= 2; step++) {
+    const next: number[] = [];
+    const vote = new Map<number, number>(); // cell → 1 if any kept neighbour reached it, else 0
+    for (const i of frontier) {
+      for (const j of neighbours4(i, side)) {
+        if (j < 0 || (dist[j] >= 0 && dist[j] < step)) continue;
+        if (dist[j] < 0) {
+          dist[j] = step;
+          next.push(j);
+        }
+        vote.set(j, Math.max(vote.get(j) ?? 0, gate[i]));
+      }
+    }
+    for (const [j, v] of vote) gate[j] = v;
+    frontier = next;
+  }
+  return gate;
+}
