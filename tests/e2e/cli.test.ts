@@ -430,9 +430,9 @@ describe('icm matte: safety', () => {
 
 describe('icm bench', () => {
   const SUMMARY = (name: string) =>
-    new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 2 targets SAD [\\d.]+ MSE [\\d.]+ Grad [\\d.]+ Conn [\\d.]+ ms\\/target \\d+ peakRSS \\d+MB$`);
-  // Per-target row, optionally prefixed with the method: "[icm ]group/target.jpg SAD … ms 1234[ selection]".
-  const ROW = /^(?:(icm|isnet-alone) )?(\S+)\/(\S+) SAD ([\d.]+) MSE ([\d.]+) Grad ([\d.]+) Conn ([\d.]+) ms \d+( \S+)?$/;
+    new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 2 targets SAD [\\d.]+ MSE [\\d.]+ Grad [\\d.]+ Conn [\\d.]+ ms\\/target \\d+ peakRSS \\d+MB( flagged \\d+\\/2 badCaught \\d+\\/\\d+)?$`);
+  // Per-target row, optionally prefixed with the method: "[icm ]group/target.jpg SAD … ms 1234[ kept K dropped D confidence C[ review: …]]".
+  const ROW = /^(?:(icm|isnet-alone) )?(\S+)\/(\S+) SAD ([\d.]+) MSE ([\d.]+) Grad ([\d.]+) Conn ([\d.]+) ms \d+( kept \d+ dropped \d+ confidence [\d.]+( review: .+)?)?$/;
 
   function parseBench(r: RunResult, name: string, method: string): { rows: string[]; summary: string } {
     assert.equal(r.code, 0, show(r));
