@@ -24,7 +24,7 @@ import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmar
 import { readEvidenceDump, readPrior, type EvidenceDump } from '../../src/engine/bench/dump';
 import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
 import { CANDIDATE_FEATURES, describeCandidates, findCandidates } from '../../src/engine/pipeline/candidates';
-import { decide, gateOf, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
+import { anchorOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
 import { generateAbsent, generateComposites, type SourceSet } from './generate';
 
@@ -53,7 +53,8 @@ function engineFingerprint(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-const NEUTRAL: SelectionModel = { schema: 1, features: [...CANDIDATE_FEATURES], mean: CANDIDATE_FEATURES.map(() => 0), std: CANDIDATE_FEATURES.map(() => 1), weights: CANDIDATE_FEATURES.map(() => 0), bias: 0, reviewBelow: 0 };
+const zeros = (d: number): LogisticModel => ({ mean: Array(d).fill(0), std: Array(d).fill(1), weights: Array(d).fill(0), bias: 0 });
+const NEUTRAL: SelectionModel = { schema: 2, features: [...CANDIDATE_FEATURES], ...zeros(CANDIDATE_FEATURES.length), presence: zeros(PRESENCE_FEATURES.length), reviewBelow: 0 };
 
 async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): Promise<void> {
   const stamp = join(dumpRoot, basename(dir), '.done');
@@ -89,7 +90,7 @@ function photoOf(dump: EvidenceDump): Photo {
 }
 
 function fit(samples: Sample[]): LogisticModel {
-  const d = CANDIDATE_FEATURES.length;
+  const d = samples[0].x.length;
   const W = samples.reduce((s, q) => s + q.w, 0);
   const mean = Array.from({ length: d }, (_, k) => samples.reduce((s, q) => s + q.w * q.x[k], 0) / W);
   const std = Array.from({ length: d }, (_, k) => Math.sqrt(samples.reduce((s, q) => s + q.w * (q.x[k] - mean[k]) ** 2, 0) / W) || 1);
@@ -114,8 +115,24 @@ function fit(samples: Sample[]): LogisticModel {
 
 const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x, y: p.y[k], w: p.w[k] })));
 
+/**
+ * Both models: which candidates are the product, learnt on photos that show it; and whether the
+ * photo shows it at all, learnt from the anchor (the likeliest candidate by the first model) of
+ * every photo, the product-absent pairs included (one sample per photo).
+ */
+function fitHead(photos: Photo[], isAbsent: (p: Photo) => boolean): HeadModel {
+  const select = fit(samplesOf(photos.filter((p) => !isAbsent(p))));
+  const presence = fit(
+    photos.flatMap((p) => {
+      const a = anchorOf(p.candidates, p.x.map((x) => probability(select, x)));
+      return a < 0 ? [] : [{ x: presenceVector(p.x[a]), y: isAbsent(p) ? 0 : 1, w: 1 }];
+    }),
+  );
+  return { ...select, presence };
+}
+
 /** Scores a photo as `icm bench` does: decision → gate → compose graph at the photo's size → metrics at the truth's size. */
-async function score(g: GraphSessions, p: Photo, model: LogisticModel, reviewBelow: number, isnetAlone = false) {
+async function score(g: GraphSessions, p: Photo, model: HeadModel, reviewBelow: number, isnetAlone = false) {
   const { meta } = p.dump;
   const decision = decide(p.candidates, p.x, model, reviewBelow);
   const prior = await readPrior(meta.priorPath);
@@ -157,10 +174,11 @@ async function main(): Promise<void> {
   const real = photos.filter((p) => visible.has(p.dump.meta.set));
   process.stderr.write(`${photos.length} photos (${real.length} real), ${photos.reduce((s, p) => s + p.candidates.length, 0)} candidates\n`);
 
-  const full = fit(samplesOf(photos));
-  const folds: Record<string, LogisticModel> = {};
+  const isAbsent = (p: Photo) => p.dump.meta.set === basename(absentDir);
+  const full = fitHead(photos, isAbsent);
+  const folds: Record<string, HeadModel> = {};
   const keys = [...new Set(real.map((p) => p.dump.meta.groupKey))].sort();
-  for (const k of keys) folds[k] = fit(samplesOf(photos.filter((p) => !p.keys.has(k))));
+  for (const k of keys) folds[k] = fitHead(photos.filter((p) => !p.keys.has(k)), isAbsent);
 
   // Cross-validated decisions on the real targets (and the generated ones, for the review flag).
   const g = new GraphSessions('cpu');
@@ -175,7 +193,7 @@ async function main(): Promise<void> {
   // the real targets fall (cross-validated confidences).
   const sortedConf = cv.map((c) => c.confidence).sort((a, b) => a - b);
   const reviewBelow = sortedConf[Math.floor(MAX_FLAGGED * sortedConf.length)] ?? 0;
-  const absent = photos.filter((p) => p.dump.meta.set === basename(absentDir));
+  const absent = photos.filter(isAbsent);
   const absentCv = [];
   for (const p of absent) {
     const k = p.dump.meta.groupKey;
@@ -212,7 +230,7 @@ async function main(): Promise<void> {
   process.stdout.write(`product absent: ${JSON.stringify(absentReport)}\nreview below confidence ${reviewBelow.toFixed(3)}\n`);
 
   const model: SelectionModel = {
-    schema: 1,
+    schema: 2,
     features: [...CANDIDATE_FEATURES],
     ...full,
     reviewBelow,

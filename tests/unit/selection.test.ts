@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { groupKey } from '../../src/engine/bench/groups';
 import { CANDIDATE_FEATURES, describeCandidates, findCandidates, type EvidenceMaps } from '../../src/engine/pipeline/candidates';
 import { labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { decide, gateOf, loadSelectionModel, probability, type LogisticModel } from '../../src/engine/pipeline/selection';
+import { decide, gateOf, loadSelectionModel, probability, type HeadModel, type LogisticModel } from '../../src/engine/pipeline/selection';
 
 // Grids drawn as text: 'A' salient on the object's side of the competition, 'b' salient on the
 // "other objects" side, '.' background.
@@ -72,7 +72,8 @@ describe('candidates', () => {
 
 describe('selection', () => {
   const d = CANDIDATE_FEATURES.length;
-  const nearestOnly: LogisticModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: CANDIDATE_FEATURES.map((f) => (f === 'nearestToBest' ? 40 : 0)), bias: 2 };
+  const alwaysPresent: LogisticModel = { mean: [0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1], weights: [0, 0, 0, 0, 0], bias: 5 };
+  const nearestOnly: HeadModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: CANDIDATE_FEATURES.map((f) => (f === 'nearestToBest' ? 40 : 0)), bias: 2, presence: alwaysPresent };
 
   test('keeps whole candidates: the matching one kept, the others dropped; the gate follows, rims included', () => {
     const m = maps(scene);
@@ -89,21 +90,24 @@ describe('selection', () => {
     assert.deepEqual(show, ['11100', '11100', '11000', '00000', '00000']); // (2,2) is nearer the dropped 'b' below it
   });
 
-  test('nothing kept: not found, flagged for review; an unsure decision is flagged; an empty photo too', () => {
+  test('product maybe absent: flagged for review; an unsure decision is flagged; a photo with no object is not found', () => {
     const m = maps(scene);
     const c = findCandidates(m);
     const x = describeCandidates(c, m, { area: 0.16, histogram: new Float64Array(256) });
-    const never: LogisticModel = { ...nearestOnly, weights: Array(d).fill(0), bias: -3 };
-    const none = decide(c, x, never, 0.5);
-    assert.equal(none.kept, 0);
+    const absent: HeadModel = { ...nearestOnly, presence: { ...alwaysPresent, bias: -3 } };
+    const none = decide(c, x, absent, 0.5);
+    assert.equal(none.kept, 1, 'the presence model only flags: the likeliest candidate stays');
     assert.equal(none.review, true);
-    assert.match(none.reason!, /not found/);
-    const coin: LogisticModel = { ...nearestOnly, weights: Array(d).fill(0), bias: 0.1 };
+    assert.match(none.reason!, /may not be in this photo/);
+    const coin: HeadModel = { ...nearestOnly, weights: Array(d).fill(0), bias: -0.1 };
     const unsure = decide(c, x, coin, 0.5);
+    assert.equal(unsure.kept, 1, 'the likeliest candidate is kept even below one half');
     assert.ok(unsure.confidence < 0.2);
     assert.equal(unsure.review, true);
     assert.match(unsure.reason!, /unsure/);
-    assert.equal(decide([], [], nearestOnly, 0.5).review, true);
+    const empty = decide([], [], nearestOnly, 0.5);
+    assert.equal(empty.review, true);
+    assert.match(empty.reason!, /not found/);
   });
 
   test('probability is the logistic of the standardised features', () => {

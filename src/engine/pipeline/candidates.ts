@@ -97,7 +97,7 @@ function floodFill(start: number, side: number, accept: (j: number) => boolean, 
  * One feature vector per candidate (CANDIDATE_FEATURES order). Every feature is a ratio, a cosine
  * or a share, so it does not depend on the photo's resolution; "…ToBest" is the candidate's value
  * minus the best candidate's in the same photo (the referenced object is meant to be in the photo,
- * so how a candidate compares with the best match tells more than its value alone).
+ * so how a candidate compares with the best match tells more than its value alone); the best match is the candidate holding the most of S.
  */
 export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, ref: ReferenceStats): number[][] {
   const { side, S, nearest, prototype, evidence, other, saliency, lab } = maps;
@@ -132,11 +132,11 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
       saliency: mean(c, saliency),
     };
   });
-  // "best" over candidates of a real size (a speck's mean is noise), or all when there are none
-  const sized = base.filter((_, k) => candidates[k].cells.length >= 4);
-  const pool = sized.length ? sized : base;
-  const best = (key: 'nearest' | 'prototype' | 'logSDensity' | 'evidence' | 'colour') => Math.max(...pool.map((b) => b[key]));
-  const bests = { nearest: best('nearest'), prototype: best('prototype'), logSDensity: best('logSDensity'), evidence: best('evidence'), colour: best('colour') };
+  // "best" is the candidate that holds the most of S (eq. 4): where the in-context evidence
+  // concentrates, which a speck cannot be by chance (S mass grows with area)
+  const mass = candidates.map((c) => c.cells.reduce((s, i) => s + S[i], 0));
+  const top = base[mass.indexOf(Math.max(...mass))] ?? base[0];
+  const bests = top ? { nearest: top.nearest, prototype: top.prototype, logSDensity: top.logSDensity, evidence: top.evidence, colour: top.colour } : { nearest: 0, prototype: 0, logSDensity: 0, evidence: 0, colour: 0 };
   return base.map((b) => [
     b.nearest, b.nearest - bests.nearest,
     b.prototype, b.prototype - bests.prototype,

@@ -7,7 +7,7 @@ import { describeCandidates, findCandidates, type Candidate, type EvidenceMaps, 
 import { labHistogram } from './colour';
 import { DEFAULT_HEAD_PARAMS, normaliseByMax, type HeadParams } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
-import { decide, gateOf, loadSelectionModel, type Decision, type LogisticModel, type SelectionModel } from './selection';
+import { decide, gateOf, loadSelectionModel, type Decision, type HeadModel, type SelectionModel } from './selection';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
 import { appendBlocks, buildTokens, concatFloat32, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
@@ -291,7 +291,7 @@ export class InContextMatter {
     reference: ReferenceStats,
     t: ImageTokens,
     saliencyOnGrid: Float32Array,
-    model: LogisticModel & { reviewBelow: number },
+    model: HeadModel & { reviewBelow: number },
   ): Promise<{ maps: EvidenceMaps; candidates: Candidate[]; features: number[][]; decision: Decision; gate: Float32Array; S: Float32Array }> {
     const g = this.backbone.graphSessions;
     const { S, bestCosine } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
@@ -343,7 +343,7 @@ export class InContextMatter {
     const ref = this.reference;
     if (!ref) throw new Error('setReferences() must be called before matte()');
     const g = this.backbone.graphSessions;
-    let model: LogisticModel & { reviewBelow: number } = this.selection;
+    let model: HeadModel & { reviewBelow: number } = this.selection;
     if (opts.heldOutGroup !== undefined) {
       const fold = this.selection.folds?.[opts.heldOutGroup];
       if (!fold) throw new Error(`the selection model has no leave-group-out model for group "${opts.heldOutGroup}"`);

@@ -18,13 +18,21 @@ export interface LogisticModel {
   bias: number;
 }
 
-export interface SelectionModel extends LogisticModel {
-  schema: 1;
+/** Which candidates of a photo are the product (relative features), and whether the product is in the photo at all (the anchor's absolute features). */
+export interface HeadModel extends LogisticModel {
+  presence: LogisticModel;
+}
+
+/** Features of the anchor candidate (the likeliest one) that tell whether the product is in the photo at all. */
+export const PRESENCE_FEATURES = ['nearest', 'prototype', 'logSDensity', 'colour', 'logAreaToReference'] as const;
+
+export interface SelectionModel extends HeadModel {
+  schema: 2;
   features: string[];
   /** A target is flagged for review when its confidence is below this (chosen on the training candidates, see the training report). */
   reviewBelow: number;
-  /** Leave-group-out models: the model trained without group key k. */
-  folds?: Record<string, LogisticModel>;
+  /** Leave-group-out models: the models trained without group key k. */
+  folds?: Record<string, HeadModel>;
   /** How the file was made (command, data, seed, cross-validated scores). */
   provenance?: Record<string, unknown>;
 }
@@ -52,7 +60,7 @@ export function loadSelectionModel(path = DEFAULT_SELECTION_MODEL): SelectionMod
     throw new Error(`cannot read the selection model "${path}": ${(e as Error).message}`);
   }
   const d = CANDIDATE_FEATURES.length;
-  if (m.schema !== 1 || m.features?.join() !== CANDIDATE_FEATURES.join() || m.weights?.length !== d || m.mean?.length !== d || m.std?.length !== d)
+  if (m.schema !== 2 || !m.presence || m.features?.join() !== CANDIDATE_FEATURES.join() || m.weights?.length !== d || m.mean?.length !== d || m.std?.length !== d)
     throw new Error(`"${path}": the selection model does not match this engine's candidate features (retrain: npm run train-head)`);
   return m;
 }
@@ -63,18 +71,49 @@ export function probability(model: LogisticModel, x: number[]): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Keeps each candidate whose probability is above one half; none kept means the product was not found. */
-export function decide(candidates: Candidate[], features: number[][], model: LogisticModel, reviewBelow: number): Decision {
+export function presenceVector(x: number[]): number[] {
+  return PRESENCE_FEATURES.map((f) => x[CANDIDATE_FEATURES.indexOf(f)]);
+}
+
+/** The anchor: the likeliest candidate of a real size (a speck's features are noise), or of any size when there is none. */
+export function anchorOf(candidates: Candidate[], p: number[]): number {
+  let best = -1;
+  for (const sized of [true, false]) {
+    for (let k = 0; k < p.length; k++) if ((!sized || candidates[k].cells.length >= 4) && (best < 0 || p[k] > p[best])) best = k;
+    if (best >= 0) return best;
+  }
+  return best;
+}
+
+/**
+ * Keeps each candidate whose probability is above one half, and always the likeliest one (the
+ * referenced object is meant to be in the photo). When the presence model says even the anchor
+ * does not match the reference, the photo is flagged: the product may be absent.
+ */
+export function decide(candidates: Candidate[], features: number[][], model: HeadModel, reviewBelow: number): Decision {
   const p = features.map((x) => probability(model, x));
   const keep = p.map((v) => v > 0.5);
+  const anchor = anchorOf(candidates, p);
+  const present = anchor >= 0 ? probability(model.presence, presenceVector(features[anchor])) : 0;
+  if (anchor >= 0) keep[anchor] = true;
+  // The presence model only flags: emptying the matte on its word lost the product on real photos
+  // (a car seen from another side, leave-group-out), which is worse than keeping a wrong object
+  // that the flag sends to review.
+  const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
   const area = candidates.map((c) => c.cells.length);
   const total = area.reduce((s, a) => s + a, 0);
   const risk = total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;
-  const confidence = Math.max(0, Math.min(1, 1 - 2 * risk));
+  const confidence = Math.max(0, Math.min(1, 1 - 2 * risk, Math.abs(2 * present - 1)));
   const notFound = kept === 0;
-  const review = notFound || confidence < reviewBelow;
-  const reason = notFound ? (total ? 'not found: nothing in the photo matches the reference' : 'not found: no object in the photo') : review ? 'unsure which objects are the product' : undefined;
+  const review = notFound || absent || confidence < reviewBelow;
+  const reason = notFound
+    ? 'not found: no object in the photo'
+    : absent
+      ? 'the product may not be in this photo'
+      : review
+        ? 'unsure which objects are the product'
+        : undefined;
   return { probability: p, keep, kept, dropped: candidates.length - kept, confidence, review, ...(reason ? { reason } : {}) };
 }
 
