@@ -67,6 +67,11 @@ export interface MatteResult {
   timings: StageTimings;
   /** S′ per scale (eq. 5, one step) when MatterOptions.heatmapScales asks for it. */
   intraScales?: ScaleMap[];
+  confidence?: number;
+  review?: boolean;
+  kept?: number;
+  dropped?: number;
+  reason?: string;
 }
 
 /** One token set on the token grid: base tokens [D, n] and the context features joined inside the graphs. */
