@@ -168,7 +168,6 @@ async function matteCommand(argv: string[]): Promise<number> {
       model: manifest.model.sha256,
       references: settingsParts,
       heatmaps,
-      acceptDamaged: readOpts.acceptDamaged,
       head: process.env.ICM_HEAD_PARAMS ?? null,
       engine: ENGINE_REVISION,
     }),
@@ -207,6 +206,7 @@ async function matteCommand(argv: string[]): Promise<number> {
     }
     const prev = byName.get(basename(plan.outputs[0]));
     if (!resume || !prev || prev.status !== 'ok' || prev.settings !== settings || prev.input?.sha256 !== plan.inputSha) continue;
+    if (prev.damaged && !readOpts.acceptDamaged) continue; // matted from a damaged file: not without the opt-in
     const files = prev.files ?? [];
     if (files.length !== plan.outputs.length || !files.every((f, k) => f.name === basename(plan.outputs[k]))) continue;
     let intact = true;
@@ -269,6 +269,7 @@ async function matteCommand(argv: string[]): Promise<number> {
           files,
         };
         if (r.reason !== undefined) (entry as ReportEntry & { reason?: string }).reason = r.reason;
+        if (target.damaged) entry.damaged = true;
         // Recorded with their hashes before they land, so a kill right after a rename still
         // leaves files the report vouches for.
         await report.set(i, entry);

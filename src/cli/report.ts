@@ -36,6 +36,8 @@ export interface ReportEntry {
   ms: number;
   /** Extra keys (the CLI's own record). */
   resumed?: boolean;
+  /** Matted from a file the decoder warned about (--accept-damaged). */
+  damaged?: boolean;
   input?: { path: string; bytes: number; sha256: string };
   settings?: string;
   files?: ReportFile[];

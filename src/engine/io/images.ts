@@ -97,6 +97,8 @@ export interface RgbImage {
   width: number;
   height: number;
   rgb: Uint8Array;
+  /** Decoded despite decoder warnings (ReadOptions.acceptDamaged): parts may be garbage. */
+  damaged?: boolean;
 }
 
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'tiff', 'webp']);
@@ -186,7 +188,7 @@ async function probe(path: string, buf: Buffer, kind: 'image' | 'mask'): Promise
   return meta;
 }
 
-/** Sharp options for decoding pixels: warnings fail unless damaged files are accepted; pixel budget. */
+/** Sharp options for decoding pixels: strict (warnings fail) or tolerant; pixel budget either way. */
 function decodeOptions(opts: ReadOptions): SharpOptions {
   return { failOn: opts.acceptDamaged ? 'error' : 'warning', limitInputPixels: maxInputPixels() };
 }
@@ -197,23 +199,22 @@ async function decode(
   buf: Buffer,
   opts: ReadOptions,
   build: (s: Sharp) => Sharp,
-): Promise<{ data: Buffer; info: OutputInfo }> {
+): Promise<{ data: Buffer; info: OutputInfo; damaged: boolean }> {
   try {
-    return await build(sharp(buf, decodeOptions(opts))).raw().toBuffer({ resolveWithObject: true });
+    return { ...(await build(sharp(buf, decodeOptions({}))).raw().toBuffer({ resolveWithObject: true })), damaged: false };
   } catch (err) {
-    if (!opts.acceptDamaged) {
-      // Only a warning? Then the file decodes, but parts of it are garbage: say it is damaged.
-      const tolerant = await build(sharp(buf, decodeOptions({ acceptDamaged: true })))
-        .raw()
-        .toBuffer()
-        .then(() => true, () => false);
-      if (tolerant) {
-        throw new ImageInputError(
-          path,
-          `the file is damaged: the decoder reported "${sharpDetail(err)}" (parts of the image would be garbage; --accept-damaged uses it anyway)`,
-          { kind, cause: err },
-        );
-      }
+    // Only a warning? Then the file decodes, but parts of it are garbage: it is damaged.
+    const tolerant = await build(sharp(buf, decodeOptions({ acceptDamaged: true })))
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+      .catch(() => null);
+    if (tolerant) {
+      if (opts.acceptDamaged) return { ...tolerant, damaged: true };
+      throw new ImageInputError(
+        path,
+        `the file is damaged: the decoder reported "${sharpDetail(err)}" (parts of the image would be garbage; --accept-damaged uses it anyway)`,
+        { kind, cause: err },
+      );
     }
     throw new ImageInputError(path, `image data is truncated or corrupt (${sharpDetail(err)})`, { kind, cause: err });
   }
@@ -236,13 +237,13 @@ function asUint8(buf: Buffer): Uint8Array {
 export async function readImage(path: string, opts: ReadOptions = {}): Promise<RgbImage> {
   const buf = await readInputFile(path, 'image');
   await probe(path, buf, 'image');
-  const { data, info } = await decode(path, 'image', buf, opts, (s) =>
+  const { data, info, damaged } = await decode(path, 'image', buf, opts, (s) =>
     s.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb'),
   );
   if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
     throw new ImageInputError(path, `decoded to ${info.channels} channels, expected RGB`);
   }
-  return { path, width: info.width, height: info.height, rgb: asUint8(data) };
+  return { path, width: info.width, height: info.height, rgb: asUint8(data), ...(damaged ? { damaged } : {}) };
 }
 
 /**
