@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { runBenchmark, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
-import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
+import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, prepareFolder, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import { readManifest, resolvePackDir } from '../engine/model-pack/load';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
@@ -298,12 +298,8 @@ async function matteCommand(argv: string[]): Promise<number> {
 }
 
 async function ensureWritableDir(dir: string): Promise<void> {
-  try {
-    await fsp.mkdir(dir, { recursive: true });
-    await fsp.access(dir, (await import('node:fs')).constants.W_OK);
-  } catch (e) {
-    throw new ImageOutputError(dir, `output folder is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const problem = await prepareFolder(dir);
+  if (problem) throw new ImageOutputError(dir, `output folder is not writable (${problem})`);
 }
 
 function packId(v: string | undefined): string {

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { pixelBudgetReason, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
+import { pixelBudgetReason, prepareFolder, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import type {
   Correction,
   ExportOptions,
@@ -709,12 +709,8 @@ export class ShootService implements ServiceApi {
     const outDir = await this.paths.check(opts.outDir, 'export folder');
     // Originals are never written: an output path that is a photo of the shoot fails that file.
     const protect = new Set(this.order.map((id) => this.photos.get(id)!.path));
-    try {
-      await fsp.mkdir(outDir, { recursive: true });
-      await fsp.access(outDir, fsp.constants.W_OK);
-    } catch (e) {
-      throw new ServiceError('io', `cannot write to export folder "${outDir}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const problem = await prepareFolder(outDir);
+    if (problem) throw new ServiceError('io', `cannot write to export folder "${outDir}": ${problem}`);
     const targets = (opts.photoIds ?? this.order).map((id) => this.photo(id)).filter((r) => this.isTarget(r));
     const job = this.newJob('export', targets.length);
     this.settings.exportDefaults = { format: opts.format, bitDepth: opts.bitDepth, background: opts.background, nameTemplate: opts.nameTemplate, overwrite: opts.overwrite, outDir };

@@ -3,6 +3,7 @@
 // 8 (usage errors before the model loads and before any folder; pixel budget) and 9 (resume).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,28 @@ describe('item 8: usage errors before the model loads and before any folder is c
     assert.doesNotMatch(r.stderr, /model isnet/);
     assert.equal(existsSync(out), false);
     assert.ok(performance.now() - t0 < 15_000, 'found without loading the model');
+  });
+});
+
+/** A read-only tmpfs (needs root and mount rights), or null. */
+function readOnlyMount(dir: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'icm-ro-test', dir], { stdio: 'ignore' }).status === 0;
+}
+
+describe('item 8: a missing sub-folder on a read-only disk', () => {
+  it('is reported as a read-only file system, not ENOENT, before the model loads', { timeout: 60_000 }, async (t) => {
+    const ro = join(tmp, 'ro');
+    await fsp.mkdir(ro);
+    if (!readOnlyMount(ro)) return t.skip('cannot mount a read-only tmpfs here (needs root with mount rights)');
+    try {
+      const r = await icm(['matte', ...REF, '--out', join(ro, 'missing', 'sub'), join(FIXTURES, 'target-1.jpg')], { cwd: tmp });
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stderr, /output folder is not writable \(read-only file system \(.*ro\)\)/, show(r));
+      assert.doesNotMatch(r.stderr, /ENOENT|model isnet/, show(r));
+    } finally {
+      spawnSync('umount', [ro], { stdio: 'ignore' });
+    }
   });
 });
 

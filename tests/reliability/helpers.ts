@@ -48,8 +48,8 @@ export function collect(child: ChildProcess, timeoutMs = 240_000): Promise<RunRe
   });
 }
 
-export function icm(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; prefix?: string[] }): Promise<RunResult> {
-  return collect(startIcm(args, opts));
+export function icm(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; prefix?: string[]; timeoutMs?: number }): Promise<RunResult> {
+  return collect(startIcm(args, opts), opts.timeoutMs);
 }
 
 export function show(r: RunResult): string {

@@ -16,7 +16,7 @@
  * single line naming the file; output problems are ImageOutputError.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -627,6 +627,33 @@ export async function encodePng(path: string, data: Uint8Array, width: number, h
     return await s.png({ compressionLevel: 6 }).toBuffer();
   } catch (err) {
     throw new ImageOutputError(path, `PNG encoding failed (${sharpDetail(err)})`, { cause: err });
+  }
+}
+
+/**
+ * Creates `dir` (and its parents) and checks it is writable. On failure returns why in words: a
+ * missing sub-folder on a read-only disk makes mkdir report ENOENT, so the nearest existing
+ * ancestor is asked what is really wrong (read-only file system, permission denied, a file).
+ * Returns null when the folder is ready.
+ */
+export async function prepareFolder(dir: string): Promise<string | null> {
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.access(dir, fsConstants.W_OK);
+    return null;
+  } catch (err) {
+    let anc = resolve(dir);
+    while (!(await statOrNull(anc)) && dirname(anc) !== anc) anc = dirname(anc);
+    const st = await statOrNull(anc);
+    if (st && !st.isDirectory()) return `${printable(anc)} is a file, not a folder`;
+    try {
+      await fsp.access(anc, fsConstants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EROFS') return `read-only file system (${printable(anc)})`;
+      if (code === 'EACCES' || code === 'EPERM') return `permission denied (${printable(anc)})`;
+    }
+    return errnoReason(err, 'cannot create folder');
   }
 }
 
