@@ -301,7 +301,7 @@ export class ShootService implements ServiceApi {
   /** Imports run one at a time: two at once used to both find a photo new and add it twice. */
   private importChain: Promise<unknown> = Promise.resolve();
 
-  importPaths(pathsArg: unknown): Promise<ImportSummary> {
+  async importPaths(pathsArg: unknown): Promise<ImportSummary> {
     const paths = v.strArray(pathsArg, 'paths');
     const run = this.importChain.then(() => this.importNow(paths));
     this.importChain = run.catch(() => undefined);
