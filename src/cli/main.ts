@@ -5,7 +5,8 @@
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
-import { ImageInputError, ImageOutputError, readImage, readMask, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
+import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, prepareFolder, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
+import { readManifest, resolvePackDir } from '../engine/model-pack/load';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
 import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
@@ -13,11 +14,18 @@ import type { Prompt } from '../engine/pipeline/prompt';
 import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
 import { Progress } from './progress';
 import { decisionLabel } from '../shared/wording';
+import { readReport, recordedFiles, REPORT_NAME, REPORT_VERSION, ReportError, RunReport, sha256, sha256OfFile, type ReportEntry, type ReportFile } from './report';
+
+/**
+ * Bump when a code change alters mattes for the same inputs and settings, so a rerun recomputes
+ * instead of keeping results of the old code (--no-resume does that by hand).
+ */
+const ENGINE_REVISION = 2;
 
 const USAGE = `usage:
   icm matte --reference REF.jpg (--mask M.png | --points "x,y;x,y" | --scribble S.png | --box x0,y0,x1,y1)
             [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]
-            [--provider auto|cpu|cuda|dml] TARGET...
+            [--provider auto|cpu|cuda|dml] [--threads N] [--overwrite] [--no-resume] [--accept-damaged] TARGET...
   icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small] [--limit N]
             [--cross-validate] [--dump DIR]
   icm prepare-models [--pack medium|small] [--quiet]
@@ -54,7 +62,7 @@ function reportFatal(e: unknown): number {
     process.stderr.write(`icm: ${e.message}\n${USAGE}\n`);
     return 2;
   }
-  const msg = e instanceof ImageInputError || e instanceof ImageOutputError || e instanceof ModelPackError ? e.message : `${(e as Error)?.message ?? e}`;
+  const msg = e instanceof ImageInputError || e instanceof ImageOutputError || e instanceof ModelPackError || e instanceof ReportError ? e.message : `${(e as Error)?.message ?? e}`;
   process.stderr.write(`icm: error: ${firstLine(msg)}\n`);
   if (process.env.ICM_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return 1;
@@ -88,97 +96,211 @@ function referenceSpecs(p: ParsedArgs): Array<{ image: string; prompt: { kind: s
   return specs as Array<{ image: string; prompt: { kind: string; value: string } }>;
 }
 
+interface TargetPlan {
+  target: string;
+  /** Output files: [matte] or [matte, inter, intra], absolute; `shown` = as built from --out. */
+  outputs: string[];
+  shown: string;
+  inputSha?: string;
+  inputBytes?: number;
+  resumeFrom?: ReportEntry;
+}
+
 async function matteCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, new Set(['reference', 'mask', 'points', 'scribble', 'box', 'out', 'pack', 'provider', 'threads']), new Set(['heatmaps', 'quiet']));
+  const p = parseArgs(
+    argv,
+    new Set(['reference', 'mask', 'points', 'scribble', 'box', 'out', 'pack', 'provider', 'threads']),
+    new Set(['heatmaps', 'quiet', 'overwrite', 'resume', 'no-resume', 'accept-damaged']),
+  );
   const specs = referenceSpecs(p);
   const outArg = last(p, 'out');
   if (!outArg) throw new UsageError('matte needs --out DIR');
   if (p.positional.length === 0) throw new UsageError('matte needs at least one TARGET image');
+  if (has(p, 'resume') && has(p, 'no-resume')) throw new UsageError('--resume and --no-resume exclude each other');
   const outDir = resolve(outArg);
+  // Every usage value and the model pack are checked before anything is read, created or loaded,
+  // so a typo fails at once and leaves no folder behind.
+  const threads = intArg(p, 'threads');
+  const provider = providerArg(last(p, 'provider'));
+  const pack = packId(last(p, 'pack'));
+  const { manifest } = await readManifest(resolvePackDir(pack));
+  const heatmaps = has(p, 'heatmaps');
+  const overwrite = has(p, 'overwrite');
+  const resume = !has(p, 'no-resume');
+  const readOpts = { acceptDamaged: has(p, 'accept-damaged') };
 
   // Validate every reference before loading the model (and before creating the output folder), so
   // a bad prompt fails fast and leaves nothing behind.
   const references: ReferenceInput[] = [];
+  const settingsParts: unknown[] = [];
   for (const s of specs) {
-    const image = await readImage(s.image);
+    const image = await readImage(s.image, readOpts);
     let prompt: Prompt;
+    let promptId: string = s.prompt.value;
     switch (s.prompt.kind) {
       case 'mask':
-        prompt = { kind: 'mask', mask: await readMask(s.prompt.value, image.width, image.height) };
+        prompt = { kind: 'mask', mask: await readMask(s.prompt.value, image.width, image.height, readOpts) };
+        promptId = sha256(prompt.mask);
         break;
       case 'scribble':
-        prompt = { kind: 'scribble', mask: await readMask(s.prompt.value, image.width, image.height) };
+        prompt = { kind: 'scribble', mask: await readMask(s.prompt.value, image.width, image.height, readOpts) };
+        promptId = sha256(prompt.mask);
         break;
       case 'points':
         prompt = { kind: 'points', points: parsePoints(s.prompt.value) };
         for (const [x, y] of prompt.points) if (x < 0 || y < 0 || x >= image.width || y >= image.height) throw new UsageError(`point ${x},${y} is outside ${s.image} (${image.width}x${image.height})`);
         break;
-      default:
-        prompt = { kind: 'box', box: parseBox(s.prompt.value) };
+      default: {
+        const box = parseBox(s.prompt.value);
+        if (box[2] <= 0 || box[3] <= 0 || box[0] >= image.width || box[1] >= image.height)
+          throw new UsageError(`--box ${s.prompt.value} is outside ${s.image} (${image.width}x${image.height}); give it in the reference's pixels`);
+        prompt = { kind: 'box', box };
+      }
     }
     const st = await fsp.stat(s.image);
     references.push({ image, prompt, cacheKey: `${resolve(s.image)}:${st.mtimeMs}` });
+    settingsParts.push({ image: sha256(image.rgb), w: image.width, h: image.height, kind: s.prompt.kind, prompt: promptId });
   }
+  // What a result depends on besides its own input: a rerun with the same hash may keep a result.
+  const settings = sha256(
+    JSON.stringify({
+      report: REPORT_VERSION,
+      pack: manifest.id,
+      model: manifest.model.sha256,
+      references: settingsParts,
+      heatmaps,
+      head: process.env.ICM_HEAD_PARAMS ?? null,
+      engine: ENGINE_REVISION,
+    }),
+  );
+
+  // The plan: output names, checked against each other and against the inputs before any work.
+  const protect = new Set([...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value), ...p.positional].map((x) => resolve(x)));
+  const plans: TargetPlan[] = [];
+  const planned = new Map<string, string>();
+  const reportPath = join(outDir, REPORT_NAME);
+  for (const targetPath of p.positional) {
+    const name = basename(targetPath, extname(targetPath));
+    const out = join(outDir, `${name}.png`);
+    const outputs = heatmaps ? [out, join(outDir, `${name}.inter.png`), join(outDir, `${name}.intra.png`)] : [out];
+    plans.push({ target: targetPath, outputs, shown: join(outArg, `${name}.png`) });
+    for (const o of outputs) if (!planned.has(o)) planned.set(o, targetPath);
+  }
+  if (protect.has(reportPath)) throw new UsageError(`${reportPath} is an input; icm matte writes its report there (choose another --out)`);
 
   await ensureWritableDir(outDir);
+  // Temp files of a killed earlier run (ours by name, their process gone) go first.
+  await sweepStaleTemps(outDir);
+  const previous = await readReport(outDir, overwrite);
+  const recorded = recordedFiles(previous);
+  const byName = new Map<string, ReportEntry>();
+  for (const e of [...(previous?.previous ?? []), ...(previous?.targets ?? [])]) if (e.files?.length) byName.set(e.files[0].name, e);
 
-  const protect = new Set([...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value), ...p.positional].map((x) => resolve(x)));
-  const matter = await InContextMatter.create({ pack: packId(last(p, 'pack')), provider: providerArg(last(p, 'provider')), threads: intArg(p, 'threads') });
+  // Resume: same input bytes, same settings, every recorded file still there with its hash.
+  for (const plan of plans) {
+    try {
+      const bytes = await fsp.readFile(plan.target);
+      plan.inputSha = sha256(bytes);
+      plan.inputBytes = bytes.length;
+    } catch {
+      continue; // fails (with its reason) when it is read for real
+    }
+    const prev = byName.get(basename(plan.outputs[0]));
+    if (!resume || !prev || prev.status !== 'ok' || prev.settings !== settings || prev.input?.sha256 !== plan.inputSha) continue;
+    if (prev.damaged && !readOpts.acceptDamaged) continue; // matted from a damaged file: not without the opt-in
+    const files = prev.files ?? [];
+    if (files.length !== plan.outputs.length || !files.every((f, k) => f.name === basename(plan.outputs[k]))) continue;
+    let intact = true;
+    for (const f of files) if ((await sha256OfFile(join(outDir, f.name))) !== f.sha256) intact = false;
+    if (intact) plan.resumeFrom = prev;
+  }
+
   const quiet = has(p, 'quiet');
-  const progress = new Progress(p.positional.length, process.stderr, quiet);
-  if (!quiet) progress.note(`icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`);
+  const progress = new Progress(plans.length, process.stderr, quiet);
+  const report = new RunReport(outDir, settings, previous, plans.length);
+  const needModel = plans.some((x) => !x.resumeFrom);
+  const matter = needModel ? await InContextMatter.create({ pack, provider, threads }) : null;
+  if (!quiet && matter) progress.note(`icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`);
   let failures = 0;
   try {
-    await matter.setReferences(references);
+    if (matter) await matter.setReferences(references);
     const written = new Map<string, string>();
-    for (let i = 0; i < p.positional.length; i++) {
-      const targetPath = p.positional[i];
-      const name = basename(targetPath, extname(targetPath));
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i];
+      const targetPath = plan.target;
+      const started = performance.now();
+      if (plan.resumeFrom) {
+        for (const o of plan.outputs) written.set(o, targetPath);
+        await report.set(i, { ...plan.resumeFrom, target: targetPath, output: plan.shown, resumed: true });
+        progress.tick(i + 1, targetPath, 'ok (unchanged since the last run: kept)');
+        continue;
+      }
       try {
-        const out = join(outDir, `${name}.png`);
-        const inter = join(outDir, `${name}.inter.png`);
-        const intra = join(outDir, `${name}.intra.png`);
-        const outputs = has(p, 'heatmaps') ? [out, inter, intra] : [out];
         // Refuse before spending a backbone pass: an output of an earlier target of this run (two
-        // targets named alike, or a target named like another one's heatmap), or an input file.
-        // writePngAtomic re-checks inputs by real path and inode.
-        for (const o of outputs) {
+        // targets named alike, or a target named like another one's heatmap), an input file, or a
+        // file this tool did not write. writeFileAtomic re-checks inputs by real path and inode.
+        for (const o of plan.outputs) {
           const prev = written.get(o);
           if (prev) throw new ImageOutputError(o, `already written for target "${oneLinePath(prev)}" in this run (target "${oneLinePath(targetPath)}" has the same output name)`);
           if (protect.has(o)) throw new ImageOutputError(o, 'refusing to overwrite an input file (originals are never overwritten)');
+          if (o === reportPath) throw new ImageOutputError(o, 'is the report of this run');
+          const existing = await sha256OfFile(o);
+          if (existing !== null && !overwrite && !recorded.get(basename(o))?.has(existing))
+            throw new ImageOutputError(o, `refusing to replace a file icm did not write (${REPORT_NAME} has no record of it); pass --overwrite to replace it`);
         }
-        const target = await readImage(targetPath);
-        const r = await matter.matte(target);
-        await writePngAtomic(out, r.alpha, r.width, r.height, 1, { protect });
-        written.set(out, targetPath);
-        if (has(p, 'heatmaps')) {
-          await writeHeatmapPng(inter, r.inter, r.gridSize, r.gridSize, r.width, r.height, { protect });
-          written.set(inter, targetPath);
-          await writeHeatmapPng(intra, r.intra, r.gridSize, r.gridSize, r.width, r.height, { protect });
-          written.set(intra, targetPath);
+        const target = await readImage(targetPath, readOpts);
+        const r = await matter!.matte(target);
+        const bytes = [await encodePng(plan.outputs[0], r.alpha, r.width, r.height, 1)];
+        if (heatmaps) {
+          bytes.push(await encodePng(plan.outputs[1], await heatmapRgb(r.inter, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3));
+          bytes.push(await encodePng(plan.outputs[2], await heatmapRgb(r.intra, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3));
         }
-        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${decisionLabel(r)})`);
+        const files: ReportFile[] = plan.outputs.map((o, k) => ({ name: basename(o), sha256: sha256(bytes[k]), bytes: bytes[k].length, state: 'writing' }));
+        const entry: ReportEntry = {
+          target: targetPath,
+          output: plan.shown,
+          status: 'ok',
+          confidence: r.confidence ?? null,
+          review: r.review ?? null,
+          kept: r.kept ?? null,
+          dropped: r.dropped ?? null,
+          ms: Math.round(performance.now() - started),
+          input: { path: resolve(targetPath), bytes: plan.inputBytes ?? 0, sha256: plan.inputSha ?? '' },
+          settings,
+          files,
+        };
+        if (r.reason !== undefined) (entry as ReportEntry & { reason?: string }).reason = r.reason;
+        if (target.damaged) entry.damaged = true;
+        // Recorded with their hashes before they land, so a kill right after a rename still
+        // leaves files the report vouches for.
+        await report.set(i, entry);
+        for (const [k, o] of plan.outputs.entries()) {
+          await writeFileAtomic(o, bytes[k], { protect });
+          written.set(o, targetPath);
+          files[k].state = 'written';
+        }
+        entry.ms = Math.round(performance.now() - started);
+        await report.set(i, entry);
+        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${decisionLabel({ kept: r.kept, dropped: r.dropped, confidence: r.confidence, review: r.review, reason: r.reason })})`);
       } catch (e) {
         failures++;
-        progress.note(`icm: error: ${firstLine((e as Error).message)}`);
+        const msg = firstLine((e as Error).message);
+        await report.set(i, { target: targetPath, output: null, status: 'failed', error: msg, confidence: null, review: null, kept: null, dropped: null, ms: Math.round(performance.now() - started) });
+        progress.note(`icm: error: ${msg}`);
         progress.tick(i + 1, targetPath, 'failed');
         if (e instanceof ModelPackError) throw e;
       }
     }
   } finally {
-    await matter.dispose();
+    await matter?.dispose();
   }
   if (failures) process.stderr.write(`icm: ${failures} of ${p.positional.length} targets failed\n`);
   return failures ? 1 : 0;
 }
 
 async function ensureWritableDir(dir: string): Promise<void> {
-  try {
-    await fsp.mkdir(dir, { recursive: true });
-    await fsp.access(dir, (await import('node:fs')).constants.W_OK);
-  } catch (e) {
-    throw new ImageOutputError(dir, `output folder is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const problem = await prepareFolder(dir);
+  if (problem) throw new ImageOutputError(dir, `output folder is not writable (${problem})`);
 }
 
 function packId(v: string | undefined): string {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { API_METHODS, isAssetKind, type ApiMethod, type ServiceEvent } from '../shared/contract';
+import { sweepStaleTemps, tempNameFor } from '../engine/io/images';
 import { isImagePath } from '../service/paths';
 import { ServiceError, toApiError, type ShootService } from '../service/shoot-service';
 
@@ -53,6 +54,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const maxUpload = opts.maxUploadBytes ?? 1024 ** 3;
   const staticRoot = resolve(opts.staticDir);
   await fsp.mkdir(opts.uploadDir, { recursive: true });
+  await sweepStaleTemps(opts.uploadDir); // partial uploads of a server that was killed
   const clients = new Set<ServerResponse>();
   let port = 0;
 
@@ -79,6 +81,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const url = new URL(req.url ?? '/', `http://${host}`);
     const path = url.pathname;
+    // A malformed escape (GET /%) is the client's error, not a server failure.
+    const decode = (s: string): string | null => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return null;
+      }
+    };
+    if (decode(path) === null) return send(res, 400, { error: { code: 'invalid-argument', message: 'malformed percent-encoding in the URL' } });
 
     if (path.startsWith('/api/')) {
       const name = path.slice(5);
@@ -115,7 +126,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const [, , kind, rawId] = path.split('/');
       if (!kind || !isAssetKind(kind)) return send(res, 404, { error: { code: 'not-found', message: 'unknown asset' } });
       try {
-        const asset = await opts.service.getAsset(kind, decodeURIComponent(rawId ?? ''));
+        const asset = await opts.service.getAsset(kind, decode(rawId ?? '') ?? '');
         // URLs carry the photo's version, so a given URL's bytes never change.
         res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable', 'content-length': asset.body.length });
         res.end(asset.body);
@@ -128,7 +139,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: { code: 'invalid-argument', message: 'method not allowed' } });
     // Static renderer files (not secret: the token guards the API, events and images).
-    const rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+    const rel = path === '/' ? 'index.html' : (decode(path.slice(1)) ?? '');
     const file = normalize(join(staticRoot, rel));
     if (!file.startsWith(staticRoot + sep)) return send(res, 404, { error: { code: 'not-found', message: 'not found' } });
     try {
@@ -150,25 +161,39 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       req.resume();
       return send(res, 400, { error: { code: 'invalid-argument', message: `"${url.searchParams.get('name') ?? ''}": not a supported image type; use JPEG, PNG, TIFF or WebP` } });
     }
+    const tooLarge = { error: { code: 'invalid-argument', message: `${name} is larger than the upload limit of ${maxUpload} bytes` } };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxUpload) {
-      req.resume();
-      return send(res, 413, { error: { code: 'invalid-argument', message: `${name} is larger than ${maxUpload} bytes` } });
+      // The answer goes out once the body is read (discarded): a client still sending when the
+      // socket closes sees a connection reset instead of the 413.
+      await drain(req);
+      return send(res, 413, tooLarge);
     }
     const stem = name.slice(0, name.length - extname(name).length);
     let target = join(opts.uploadDir, name);
     for (let i = 2; await fsp.stat(target).catch(() => null); i++) target = join(opts.uploadDir, `${stem}-${i}${extname(name)}`);
-    const tmp = `${target}.part-${randomBytes(4).toString('hex')}`;
+    // A recognisable temp name (TEMP_NAME): the upload folder is swept of those at start.
+    const tmp = tempNameFor(target, 'part');
     let received = 0;
+    let over = false;
     try {
-      req.on('data', (c: Buffer) => {
-        received += c.length;
-        if (received > maxUpload) req.destroy(new Error(`${name} is larger than ${maxUpload} bytes`));
-      });
-      await pipeline(req, createWriteStream(tmp, { flags: 'wx' }));
+      const file = createWriteStream(tmp, { flags: 'wx' });
+      await pipeline(
+        req,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const c of source) {
+            received += c.length;
+            if (received > maxUpload) over = true;
+            if (!over) yield c; // past the limit: read on, write nothing
+          }
+        },
+        file,
+      );
+      if (over) throw new Error('too large');
       await fsp.rename(tmp, target);
     } catch (e) {
       await fsp.rm(tmp, { force: true });
+      if (over) return send(res, 413, tooLarge);
       return send(res, 400, { error: { code: 'io', message: `upload of ${name} failed: ${(e as Error).message}` } });
     }
     send(res, 200, { result: target });
@@ -217,6 +242,16 @@ async function callMethod(service: ShootService, method: ApiMethod, args: unknow
   const fn = (service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
   if (typeof fn !== 'function') throw new ServiceError('not-found', `no API method ${method}`);
   return fn.apply(service, args);
+}
+
+/** Reads and discards the rest of a request body. */
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((ok) => {
+    req.on('end', ok);
+    req.on('error', () => ok());
+    req.on('close', () => ok());
+    req.resume();
+  });
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

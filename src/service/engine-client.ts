@@ -1,4 +1,5 @@
 // The service's handle on the engine host worker: typed request/response over postMessage.
+import '../engine/offline-env'; // main thread, before the engine worker starts: onnxruntime telemetry off
 import { Worker } from 'node:worker_threads';
 import type { EngineCorrection, EngineInit, EngineMatteReply, EngineReadyInfo, EngineReference, EngineReply, EngineRequest } from './engine-protocol';
 

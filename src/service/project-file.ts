@@ -55,7 +55,9 @@ export async function readProjectFile(projectPath: string, defaults: ShootSettin
   }
   const o = doc as Record<string, unknown>;
   if (!o || o.format !== PROJECT_FORMAT) throw new ProjectFileError(`cannot open project "${projectPath}": not an In-Context Matting project`);
-  if (typeof o.version !== 'number' || o.version > PROJECT_VERSION) throw new ProjectFileError(`cannot open project "${projectPath}": made by a newer version (format ${String(o.version)})`);
+  if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1)
+    throw new ProjectFileError(`cannot open project "${projectPath}": not a valid project file (version must be a whole number from 1, got ${JSON.stringify(o.version) ?? 'nothing'})`);
+  if (o.version > PROJECT_VERSION) throw new ProjectFileError(`cannot open project "${projectPath}": made by a newer version (format ${o.version})`);
   try {
     if (!Array.isArray(o.photos)) throw new InvalidArgument('photos: must be a list');
     const base = dirname(projectPath);

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { writeFileAtomic } from '../engine/io/images';
+import { pixelBudgetReason, prepareFolder, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import type {
   Correction,
   ExportOptions,
@@ -79,6 +79,8 @@ interface PhotoRecord {
   correction: Correction | null;
   /** The file itself cannot be read (set at import, thumbnail or matte): stays failed until relinked. */
   broken?: string;
+  /** Real path (symlinks resolved) at import: duplicates are found by it. */
+  realPath?: string;
 }
 
 interface QueueItem {
@@ -143,6 +145,8 @@ export class ShootService implements ServiceApi {
   start(): Promise<void> {
     this.engineReady = (async () => {
       await fsp.mkdir(this.resultsDir, { recursive: true });
+      // Temp files a killed process left in the app's own folders.
+      for (const d of [this.opts.stateDir, this.resultsDir, join(this.opts.stateDir, 'cache', 'images'), join(this.opts.stateDir, 'exports')]) await sweepStaleTemps(d);
       this.engine = new EngineClient(this.opts.workerEntry);
       try {
         this.engineInfo = await this.engine.init({ pack: `isnet-${this.settings.pack}`, provider: this.opts.provider, threads: this.opts.threads });
@@ -287,13 +291,29 @@ export class ShootService implements ServiceApi {
       throw new Error(`not a readable image (${(e as Error).message.split('\n')[0]})`);
     }
     if (!meta.width || !meta.height) throw new Error('image has no size');
+    const over = pixelBudgetReason(meta.width, meta.height);
+    if (over) throw new Error(over);
     const swap = (meta.orientation ?? 1) >= 5;
     const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
     return { path, name: basename(path), width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height, bitDepth, size: st.size, mtimeMs: st.mtimeMs };
   }
 
+  /** Imports run one at a time: two at once used to both find a photo new and add it twice. */
+  private importChain: Promise<unknown> = Promise.resolve();
+
   async importPaths(pathsArg: unknown): Promise<ImportSummary> {
     const paths = v.strArray(pathsArg, 'paths');
+    const run = this.importChain.then(() => this.importNow(paths));
+    this.importChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The real path of a photo: its identity (the same file by two paths is one photo). */
+  private static async realOf(path: string): Promise<string> {
+    return fsp.realpath(path).catch(() => path);
+  }
+
+  private async importNow(paths: string[]): Promise<ImportSummary> {
     const failed: ImportFailure[] = [];
     const files: string[] = [];
     for (const p of paths) {
@@ -308,22 +328,34 @@ export class ShootService implements ServiceApi {
       if (!st) failed.push({ path: abs, reason: 'not found' });
       else if (st.isDirectory()) {
         const names = (await fsp.readdir(abs)).filter((n) => !n.startsWith('.')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-        for (const n of names) if (isImagePath(n)) files.push(join(abs, n));
+        // Every entry passes the same path check as a path given directly (a symlink in the
+        // folder that points out of the roots is refused, not followed).
+        for (const n of names) {
+          if (!isImagePath(n)) continue;
+          try {
+            files.push(await this.paths.check(join(abs, n), 'import'));
+          } catch (e) {
+            failed.push({ path: join(abs, n), reason: (e as Error).message });
+          }
+        }
       } else if (!isImagePath(abs)) failed.push({ path: abs, reason: `not a supported image type (${extname(abs) || 'no extension'}); use JPEG, PNG, TIFF or WebP` });
       else files.push(abs);
     }
     let added = 0;
     let skippedDuplicates = 0;
     const job = files.length > 50 ? this.newJob('import', files.length) : null;
+    const known = new Set([...this.photos.values()].map((r) => r.realPath ?? r.path));
     for (const [i, path] of files.entries()) {
       const id = ShootService.idOf(path);
-      if (this.photos.has(id)) {
+      const real = await ShootService.realOf(path);
+      if (this.photos.has(id) || known.has(real)) {
         skippedDuplicates++;
         continue;
       }
+      known.add(real);
       try {
         const probe = await this.probePhoto(path);
-        this.photos.set(id, { ...probe, id, state: 'new', version: 1, correction: null });
+        this.photos.set(id, { ...probe, realPath: real, id, state: 'new', version: 1, correction: null });
         this.order.push(id);
         this.touch(id);
         added++;
@@ -677,12 +709,8 @@ export class ShootService implements ServiceApi {
     const outDir = await this.paths.check(opts.outDir, 'export folder');
     // Originals are never written: an output path that is a photo of the shoot fails that file.
     const protect = new Set(this.order.map((id) => this.photos.get(id)!.path));
-    try {
-      await fsp.mkdir(outDir, { recursive: true });
-      await fsp.access(outDir, fsp.constants.W_OK);
-    } catch (e) {
-      throw new ServiceError('io', `cannot write to export folder "${outDir}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const problem = await prepareFolder(outDir);
+    if (problem) throw new ServiceError('io', `cannot write to export folder "${outDir}": ${problem}`);
     const targets = (opts.photoIds ?? this.order).map((id) => this.photo(id)).filter((r) => this.isTarget(r));
     const job = this.newJob('export', targets.length);
     this.settings.exportDefaults = { format: opts.format, bitDepth: opts.bitDepth, background: opts.background, nameTemplate: opts.nameTemplate, overwrite: opts.overwrite, outDir };
@@ -700,13 +728,24 @@ export class ShootService implements ServiceApi {
       if (n) name = name.replace(/(\.[^.]+)$/, `-${n + 1}$1`); // two photos with the same name
       return { r, out: join(outDir, name) };
     });
-    // Outputs that already exist are finished work (a rerun after a cancel or a crash skips them).
+    // Temp files of an export that was killed go first (ours by name, their process gone).
+    await sweepStaleTemps(outDir);
+    const record = await this.exportRecord(outDir);
+    // An output that exists is finished work when this app wrote it (the record in the state
+    // folder has its hash): a rerun after a cancel or a crash skips it. A file the app did not
+    // write is never replaced without *overwrite*: that photo fails with the reason.
     const todo: typeof plan = [];
     for (const p of plan) {
-      if (!opts.overwrite && (await fsp.stat(p.out).catch(() => null))) {
+      const existing = await fsp.readFile(p.out).then((b) => createHash('sha256').update(b).digest('hex'), () => null);
+      const ours = existing !== null && record.files[basename(p.out)] === existing;
+      if (existing !== null && !opts.overwrite && ours) {
         job.skipped++;
         job.done++;
         job.skippedFiles.push(p.out);
+      } else if (existing !== null && !opts.overwrite) {
+        job.failed++;
+        job.done++;
+        job.failures.push({ path: p.r.path, reason: `${p.out} exists and was not written by In-Context Matting; it is not replaced (tick overwrite to replace it)` });
       } else todo.push(p);
     }
     this.progress(job);
@@ -723,7 +762,10 @@ export class ShootService implements ServiceApi {
         if (res instanceof Error) throw res;
         if (protect.has(resolve(p.out))) throw new Error('would overwrite an original photo');
         const alpha = await fsp.readFile(`${this.stemFor(res, res.resultKey!)}.alpha.png`);
-        await writeExport(p.out, await encodeExport(res.path, alpha, opts), protect);
+        const bytes = await encodeExport(res.path, alpha, opts);
+        // Recorded before the rename: a crash right after it still leaves a file known as ours.
+        await this.recordExport(outDir, basename(p.out), createHash('sha256').update(bytes).digest('hex'));
+        await writeExport(p.out, bytes, protect);
         job.written.push(p.out);
       } catch (e) {
         job.failed++;
@@ -733,6 +775,40 @@ export class ShootService implements ServiceApi {
       this.progress(job);
     }
     this.finishJob(job, job.cancelled ? 'cancelled' : 'done');
+  }
+
+  /** What the app wrote into an export folder (name → sha256), kept in the state folder, not beside the user's files. */
+  private exportRecordPath(outDir: string): string {
+    return join(this.opts.stateDir, 'exports', `${createHash('sha1').update(outDir).digest('hex').slice(0, 16)}.json`);
+  }
+
+  private exportRecords = new Map<string, { folder: string; files: Record<string, string> }>();
+  private exportRecordWrite: Promise<void> = Promise.resolve();
+
+  private async exportRecord(outDir: string): Promise<{ folder: string; files: Record<string, string> }> {
+    const cached = this.exportRecords.get(outDir);
+    if (cached) return cached;
+    let rec = { folder: outDir, files: {} as Record<string, string> };
+    try {
+      const o = JSON.parse(await fsp.readFile(this.exportRecordPath(outDir), 'utf8')) as typeof rec;
+      if (o && o.folder === outDir && o.files && typeof o.files === 'object') rec = o;
+    } catch {
+      /* none yet */
+    }
+    this.exportRecords.set(outDir, rec);
+    return rec;
+  }
+
+  private async recordExport(outDir: string, name: string, sha: string): Promise<void> {
+    const rec = await this.exportRecord(outDir);
+    rec.files[name] = sha;
+    const bytes = Buffer.from(JSON.stringify(rec));
+    const file = this.exportRecordPath(outDir);
+    this.exportRecordWrite = this.exportRecordWrite.then(async () => {
+      await fsp.mkdir(dirname(file), { recursive: true });
+      await writeFileAtomic(file, bytes);
+    });
+    await this.exportRecordWrite;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -748,6 +824,13 @@ export class ShootService implements ServiceApi {
   }
 
   async newProject(): Promise<void> {
+    // Another window (a second tab in serve mode) must not silently cancel a running export.
+    if ([...this.jobs.values()].some((j) => j.state === 'running' && j.kind === 'export'))
+      throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before starting a new project');
+    await this.clearShoot();
+  }
+
+  private async clearShoot(): Promise<void> {
     for (const job of this.jobs.values()) if (job.state === 'running') await this.cancelJob(job.jobId);
     const ids = [...this.order];
     this.queue.length = 0;
@@ -787,14 +870,26 @@ export class ShootService implements ServiceApi {
     } catch (e) {
       throw new ServiceError(e instanceof ProjectFileError ? 'invalid-argument' : 'io', (e as Error).message);
     }
-    await this.newProject();
+    // Every photo it names passes the path policy before any of them is touched, so a project
+    // file cannot reach (or probe the existence of) files outside the roots.
+    for (const [i, p] of data.photos.entries()) {
+      try {
+        await this.paths.check(p.path, 'photo');
+      } catch (e) {
+        throw new ServiceError('invalid-argument', `cannot open project "${path}": photos[${i}] "${p.path}" is outside the folders this server may use; the project is not opened`);
+      }
+    }
+    data.settings.exportDefaults = await this.checkedExportDefaults(data.settings.exportDefaults);
+    if ([...this.jobs.values()].some((j) => j.state === 'running' && j.kind === 'export'))
+      throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before opening another project');
+    await this.clearShoot();
     this.settings = data.settings;
     for (const p of data.photos) {
       const id = ShootService.idOf(p.path);
       if (this.photos.has(id)) continue;
       let rec: PhotoRecord;
       try {
-        rec = { ...(await this.probePhoto(p.path)), id, state: 'new', version: 1, correction: p.correction };
+        rec = { ...(await this.probePhoto(p.path)), realPath: await ShootService.realOf(p.path), id, state: 'new', version: 1, correction: p.correction };
       } catch (e) {
         const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
         rec = { id, path: p.path, name: basename(p.path), width: 0, height: 0, bitDepth: 8, size: 0, mtimeMs: 0, state: missing ? 'missing' : 'failed', error: missing ? `${basename(p.path)} is missing (was at ${p.path})` : (e as Error).message, version: 1, correction: p.correction };
@@ -810,6 +905,30 @@ export class ShootService implements ServiceApi {
     this.flushPhotos();
     this.emitStatus();
     return this.statusSync();
+  }
+
+  /** Saved export defaults from a project file: each field checked like a real export's, bad ones dropped. */
+  private async checkedExportDefaults(d: unknown): Promise<ShootSettings['exportDefaults']> {
+    const base = structuredClone(DEFAULT_SETTINGS.exportDefaults);
+    const o = (d && typeof d === 'object' ? d : {}) as Record<string, unknown>;
+    const pick = <K extends keyof ExportOptions>(k: K): void => {
+      try {
+        const checked = v.exportOptions({ ...base, outDir: '/', [k]: o[k] });
+        (base as Record<string, unknown>)[k] = checked[k];
+      } catch {
+        /* invalid: keep the default */
+      }
+    };
+    for (const k of ['format', 'bitDepth', 'nameTemplate', 'background', 'overwrite'] as const) if (o[k] !== undefined) pick(k);
+    if (base.format === 'cutout-webp' && base.bitDepth === 16) base.bitDepth = 8;
+    if (typeof o.outDir === 'string') {
+      try {
+        base.outDir = await this.paths.check(o.outDir, 'export folder');
+      } catch {
+        /* outside the roots: not offered */
+      }
+    }
+    return base;
   }
 
   async recentProjects(): Promise<string[]> {
@@ -842,6 +961,7 @@ export class ShootService implements ServiceApi {
         continue;
       }
       try {
+        await this.paths.check(found, 'relink');
         const probe = await this.probePhoto(found);
         const newId = ShootService.idOf(found);
         if (this.photos.has(newId)) {

@@ -189,6 +189,7 @@ describe('icm matte: happy path', () => {
 
     // only the expected files, no temp files
     assert.deepEqual(await listDir(out), [
+      'report.json',
       'target-1.inter.png',
       'target-1.intra.png',
       'target-1.png',
@@ -221,7 +222,7 @@ describe('icm matte: happy path', () => {
     const out = join(tmp, 'out-points');
     const r = await icm(['matte', '--reference', 'in/ref.jpg', '--points', '130,100;160,126;190,150', '--out', 'out-points', 'in/target-1.jpg']);
     assert.equal(r.code, 0, show(r));
-    assert.deepEqual(await listDir(out), ['target-1.png']);
+    assert.deepEqual(await listDir(out), ['report.json', 'target-1.png']);
     await assertGrayPng8(join(out, 'target-1.png'), 400, 300);
     const c = await coverage(join(out, 'target-1.png'), 1);
     // measured: object 0.969 distractor 0.000
@@ -248,7 +249,7 @@ describe('icm matte: happy path', () => {
     const out = join(tmp, 'out-box');
     const r = await icm(['matte', '--reference', 'in/ref.jpg', '--box', '80,70,240,175', '--out', 'out-box', 'in/target-2.jpg']);
     assert.equal(r.code, 0, show(r));
-    assert.deepEqual(await listDir(out), ['target-2.png']);
+    assert.deepEqual(await listDir(out), ['report.json', 'target-2.png']);
     await assertGrayPng8(join(out, 'target-2.png'), 240, 320);
     const c = await coverage(join(out, 'target-2.png'), 2);
     // measured: object 0.982 distractor 0.000
@@ -301,7 +302,7 @@ describe('icm matte: bad inputs', () => {
     assert.match(r.stderr, /^icm: 6 of 7 targets failed$/m, show(r));
 
     const out = join(dir, 'out');
-    assert.deepEqual(await listDir(out), ['good.inter.png', 'good.intra.png', 'good.png']);
+    assert.deepEqual(await listDir(out), ['good.inter.png', 'good.intra.png', 'good.png', 'report.json']);
     await noTmpFiles(out);
     await assertGrayPng8(join(out, 'good.png'), 240, 320);
     const c = await coverage(join(out, 'good.png'), 2);
@@ -423,7 +424,8 @@ describe('icm matte: safety', () => {
     const l = errorLinesFor(r.stderr, join(dir, 'x.png'));
     assert.equal(l.length, 1, show(r));
     assert.match(l[0], /refusing to overwrite/);
-    assert.deepEqual(await snapshot(tmp), beforeSnap, 'the original and everything else unchanged');
+    // the run's report.json (it records the refusal) is the only new file
+    assert.deepEqual(await snapshot(tmp, [join(dir, 'report.json')]), beforeSnap, 'the original and everything else unchanged');
     await noTmpFiles(dir);
   });
 });

@@ -16,7 +16,7 @@
  * single line naming the file; output problems are ImageOutputError.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -97,6 +97,8 @@ export interface RgbImage {
   width: number;
   height: number;
   rgb: Uint8Array;
+  /** Decoded despite decoder warnings (ReadOptions.acceptDamaged): parts may be garbage. */
+  damaged?: boolean;
 }
 
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'tiff', 'webp']);
@@ -108,7 +110,37 @@ const SUPPORTED_TEXT = 'JPEG, PNG, TIFF or WebP';
  * with grey) while tolerating mere warnings (e.g. extraneous bytes before a
  * JPEG marker) that many cameras and editors produce.
  */
-const DECODE_OPTIONS: SharpOptions = { failOn: 'error' };
+const DECODE_OPTIONS: SharpOptions = { failOn: 'error', limitInputPixels: false };
+
+/**
+ * Pixel budget per image. Decoding needs about 24 bytes per pixel end to end (a 256-megapixel PNG
+ * of 249 KB peaked at 6.2 GB), so a budget keeps memory bounded and a decompression bomb out:
+ * checked from the header before any pixel is decoded, and passed to libvips as
+ * `limitInputPixels` as well. Default 150 megapixels (the largest medium-format backs);
+ * ICM_MAX_MEGAPIXELS raises or lowers it.
+ */
+export function maxInputPixels(): number {
+  const env = Number(process.env.ICM_MAX_MEGAPIXELS);
+  return Math.round((Number.isFinite(env) && env > 0 ? env : 150) * 1e6);
+}
+
+/** Why an image of w×h is over the pixel budget, or null when it is within it. */
+export function pixelBudgetReason(width: number, height: number): string | null {
+  const limit = maxInputPixels();
+  if (width * height <= limit) return null;
+  const mp = (n: number) => (n / 1e6).toFixed(n < 1e6 ? 2 : 0);
+  return `image is ${width}x${height} (${mp(width * height)} megapixels), over the limit of ${mp(limit)} megapixels (set ICM_MAX_MEGAPIXELS to change it)`;
+}
+
+export interface ReadOptions {
+  /**
+   * Accept damaged files. By default a decoder warning (corrupt JPEG data, a bad PNG chunk CRC) is
+   * an error: libvips otherwise decodes such a file to flat grey where the data was damaged, and
+   * the matte of that grey looks like a normal result. With this set, warnings are tolerated
+   * (truncated or undecodable files still fail).
+   */
+  acceptDamaged?: boolean;
+}
 
 async function readInputFile(path: string, kind: 'image' | 'mask'): Promise<Buffer> {
   let st: Stats;
@@ -151,17 +183,39 @@ async function probe(path: string, buf: Buffer, kind: 'image' | 'mask'): Promise
       kind,
     });
   }
+  const over = meta.width && meta.height ? pixelBudgetReason(meta.width, meta.height) : null;
+  if (over) throw new ImageInputError(path, over, { kind });
   return meta;
+}
+
+/** Sharp options for decoding pixels: strict (warnings fail) or tolerant; pixel budget either way. */
+function decodeOptions(opts: ReadOptions): SharpOptions {
+  return { failOn: opts.acceptDamaged ? 'error' : 'warning', limitInputPixels: maxInputPixels() };
 }
 
 async function decode(
   path: string,
   kind: 'image' | 'mask',
-  pipeline: Sharp,
-): Promise<{ data: Buffer; info: OutputInfo }> {
+  buf: Buffer,
+  opts: ReadOptions,
+  build: (s: Sharp) => Sharp,
+): Promise<{ data: Buffer; info: OutputInfo; damaged: boolean }> {
   try {
-    return await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return { ...(await build(sharp(buf, decodeOptions({}))).raw().toBuffer({ resolveWithObject: true })), damaged: false };
   } catch (err) {
+    // Only a warning? Then the file decodes, but parts of it are garbage: it is damaged.
+    const tolerant = await build(sharp(buf, decodeOptions({ acceptDamaged: true })))
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+      .catch(() => null);
+    if (tolerant) {
+      if (opts.acceptDamaged) return { ...tolerant, damaged: true };
+      throw new ImageInputError(
+        path,
+        `the file is damaged: the decoder reported "${sharpDetail(err)}" (parts of the image would be garbage; --accept-damaged uses it anyway)`,
+        { kind, cause: err },
+      );
+    }
     throw new ImageInputError(path, `image data is truncated or corrupt (${sharpDetail(err)})`, { kind, cause: err });
   }
 }
@@ -180,18 +234,16 @@ function asUint8(buf: Buffer): Uint8Array {
  * file, a directory, an empty file, an unsupported format or corrupt /
  * truncated data.
  */
-export async function readImage(path: string): Promise<RgbImage> {
+export async function readImage(path: string, opts: ReadOptions = {}): Promise<RgbImage> {
   const buf = await readInputFile(path, 'image');
   await probe(path, buf, 'image');
-  const { data, info } = await decode(
-    path,
-    'image',
-    sharp(buf, DECODE_OPTIONS).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb'),
+  const { data, info, damaged } = await decode(path, 'image', buf, opts, (s) =>
+    s.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb'),
   );
   if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
     throw new ImageInputError(path, `decoded to ${info.channels} channels, expected RGB`);
   }
-  return { path, width: info.width, height: info.height, rgb: asUint8(data) };
+  return { path, width: info.width, height: info.height, rgb: asUint8(data), ...(damaged ? { damaged } : {}) };
 }
 
 /**
@@ -210,14 +262,10 @@ export async function readImage(path: string): Promise<RgbImage> {
  * ImageInputError `mask is WxH but the image is W2xH2` otherwise, and
  * `mask is empty` if every value is 0.
  */
-export async function readMask(path: string, width: number, height: number): Promise<Uint8Array> {
+export async function readMask(path: string, width: number, height: number, opts: ReadOptions = {}): Promise<Uint8Array> {
   const buf = await readInputFile(path, 'mask');
   await probe(path, buf, 'mask');
-  const { data, info } = await decode(
-    path,
-    'mask',
-    sharp(buf, DECODE_OPTIONS).rotate().toColourspace('srgb').ensureAlpha(),
-  );
+  const { data, info } = await decode(path, 'mask', buf, opts, (s) => s.rotate().toColourspace('srgb').ensureAlpha());
   if (info.width !== width || info.height !== height) {
     throw new ImageInputError(path, `mask is ${info.width}x${info.height} but the image is ${width}x${height}`, {
       kind: 'mask',
@@ -564,17 +612,90 @@ export async function writePngAtomic(
     );
   }
   await assertNotProtected(path, options.protect);
+  await writeFileAtomic(path, await encodePng(path, data, width, height, channels), options);
+}
 
-  let png: Buffer;
+/** The PNG bytes writePngAtomic writes (for callers that record a hash before writing). */
+export async function encodePng(path: string, data: Uint8Array, width: number, height: number, channels: 1 | 3 | 4): Promise<Buffer> {
+  checkDims('encodePng', width, height);
+  if (data.length !== width * height * channels) {
+    throw new RangeError(`encodePng: ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`);
+  }
   try {
     let s = sharp(data, { raw: { width, height, channels } });
     s = channels === 1 ? s.toColourspace('b-w') : s.toColourspace('srgb');
-    png = await s.png({ compressionLevel: 6 }).toBuffer();
+    return await s.png({ compressionLevel: 6 }).toBuffer();
   } catch (err) {
     throw new ImageOutputError(path, `PNG encoding failed (${sharpDetail(err)})`, { cause: err });
   }
+}
 
-  await writeFileAtomic(path, png, options);
+/**
+ * Creates `dir` (and its parents) and checks it is writable. On failure returns why in words: a
+ * missing sub-folder on a read-only disk makes mkdir report ENOENT, so the nearest existing
+ * ancestor is asked what is really wrong (read-only file system, permission denied, a file).
+ * Returns null when the folder is ready.
+ */
+export async function prepareFolder(dir: string): Promise<string | null> {
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.access(dir, fsConstants.W_OK);
+    return null;
+  } catch (err) {
+    let anc = resolve(dir);
+    while (!(await statOrNull(anc)) && dirname(anc) !== anc) anc = dirname(anc);
+    const st = await statOrNull(anc);
+    if (st && !st.isDirectory()) return `${printable(anc)} is a file, not a folder`;
+    try {
+      await fsp.access(anc, fsConstants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EROFS') return `read-only file system (${printable(anc)})`;
+      if (code === 'EACCES' || code === 'EPERM') return `permission denied (${printable(anc)})`;
+    }
+    return errnoReason(err, 'cannot create folder');
+  }
+}
+
+/**
+ * Temp files of writeFileAtomic: `.<name>.tmp-<pid>-<12 hex>` beside the final name; the serve
+ * mode's partial uploads: `.<name>.part-<pid>-<12 hex>`. Recognisable, so a later run can sweep
+ * what a killed process left behind.
+ */
+export const TEMP_NAME = /^\..+\.(?:tmp|part)-(\d+)-[0-9a-f]{12}$/;
+
+export function tempNameFor(abs: string, kind: 'tmp' | 'part' = 'tmp'): string {
+  return join(dirname(abs), `.${basename(abs)}.${kind}-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files (TEMP_NAME) in `dir` that no running process is writing: their pid is
+ * gone, or they are older than `maxAgeMs` (a pid reused by an unrelated process). Not recursive.
+ * Returns the names removed. A missing folder is fine (nothing to sweep).
+ */
+export async function sweepStaleTemps(dir: string, maxAgeMs = 15 * 60_000): Promise<string[]> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = TEMP_NAME.exec(n);
+    if (!m) continue;
+    const st = await fsp.lstat(join(dir, n)).catch(() => null);
+    if (!st?.isFile()) continue;
+    if (pidAlive(Number(m[1])) && Date.now() - st.mtimeMs < maxAgeMs) continue;
+    await fsp.rm(join(dir, n), { force: true });
+    removed.push(n);
+  }
+  return removed;
 }
 
 /**
@@ -584,7 +705,7 @@ export async function writePngAtomic(
 export async function writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
   await assertNotProtected(path, options.protect);
   const abs = resolve(path);
-  const tmp = join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const tmp = tempNameFor(abs);
   let fh: Awaited<ReturnType<typeof fsp.open>> | undefined;
   try {
     fh = await fsp.open(tmp, 'wx', 0o644);
@@ -632,21 +753,8 @@ function buildTurboLut(): Uint8Array {
 /** 256-entry Turbo colormap, RGB interleaved (index 0 = low, 255 = high). */
 export const TURBO_LUT: Uint8Array = buildTurboLut();
 
-/**
- * Writes a w×h scalar map as a colour heatmap PNG of outW×outH: values are
- * divided by the map's maximum (negatives and NaN → 0; an all-≤0 map is all
- * low colour), upsampled (bilinear, pixel-centre aligned, 16-bit), then
- * coloured with the 256-entry Turbo LUT, and written with writePngAtomic.
- */
-export async function writeHeatmapPng(
-  path: string,
-  map: Float32Array,
-  w: number,
-  h: number,
-  outW: number,
-  outH: number,
-  options: WriteOptions = {},
-): Promise<void> {
+/** The RGB pixels (outW×outH×3) of writeHeatmapPng's heatmap. */
+export async function heatmapRgb(map: Float32Array, w: number, h: number, outW: number, outH: number): Promise<Uint8Array> {
   checkDims('writeHeatmapPng', w, h);
   checkDims('writeHeatmapPng', outW, outH);
   if (map.length !== w * h) {
@@ -669,5 +777,23 @@ export async function writeHeatmapPng(
     rgb[i * 3 + 1] = TURBO_LUT[k + 1];
     rgb[i * 3 + 2] = TURBO_LUT[k + 2];
   }
-  await writePngAtomic(path, rgb, outW, outH, 3, options);
+  return rgb;
+}
+
+/**
+ * Writes a w×h scalar map as a colour heatmap PNG of outW×outH: values are
+ * divided by the map's maximum (negatives and NaN → 0; an all-≤0 map is all
+ * low colour), upsampled (bilinear, pixel-centre aligned, 16-bit), then
+ * coloured with the 256-entry Turbo LUT, and written with writePngAtomic.
+ */
+export async function writeHeatmapPng(
+  path: string,
+  map: Float32Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  options: WriteOptions = {},
+): Promise<void> {
+  await writePngAtomic(path, await heatmapRgb(map, w, h, outW, outH), outW, outH, 3, options);
 }

@@ -16,6 +16,7 @@
 // recording why in providerNote. A session that was created with an EP really runs on it (with CPU
 // for the nodes the EP does not support, since 'cpu' is appended).
 
+import '../offline-env'; // before onnxruntime creates its environment: telemetry off
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
