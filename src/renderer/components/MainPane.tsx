@@ -143,7 +143,7 @@ function ReferenceMode({ photo }: { photo: PhotoInfo }) {
       )}
       {refPhoto ? (
         <div className="view-host">
-          <ReferenceEditor key={refPhoto.id} bridge={actions.bridge} photo={refPhoto} prompt={ref.prompt} onChange={(p) => actions.setPrompt(refPhoto.id, p)} />
+          <ReferenceEditor key={refPhoto.id} bridge={actions.bridge} photo={refPhoto} prompt={ref.prompt} editor={actions.editor} />
         </div>
       ) : (
         <div className="inline-error">The reference photo is no longer in the shoot.</div>
