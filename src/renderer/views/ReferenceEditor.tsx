@@ -11,13 +11,14 @@
 // boxes and points. Live feedback (brush stroke, lasso, box being dragged) is drawn on fabric's top
 // context.
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { Canvas, Circle, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, Rect, type TPointerEventInfo } from 'fabric';
+import { Canvas, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, type TPointerEventInfo } from 'fabric';
 import type { Point, PromptShape } from '../../shared/contract';
-import { keyCommand, TOOLS, type EditorModel, type ViewTransform } from '../state/editor';
+import { keyCommand, type EditorModel, type ViewTransform } from '../state/editor';
 import type { ReferenceEditorProps } from './props';
 import { ADD_RGB, ERASE_RGB, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
+import { drawBoxDraft, drawLassoDraft, markerObjects, pathScenePoints, type LassoDraft } from './canvas/referenceMarks';
+import { ReferenceToolbar } from './ReferenceToolbar';
 import './views.css';
-import { RadioButton } from './canvas/RadioButton';
 
 const MAX_ZOOM = 40;
 
@@ -30,13 +31,6 @@ interface Stage {
   /** Preview pixels per photo pixel. */
   scale: number;
   fitZoom: number;
-}
-
-interface LassoDraft {
-  points: Point[]; // scene coordinates
-  down: boolean;
-  freehand: boolean;
-  cut: boolean;
 }
 
 /** The model's snapshot of one reference (opened on first use, re-synced with the app's prompt). */
@@ -74,7 +68,6 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
   const addShape = useCallback((shape: PromptShape) => live.current.editor.addShape(live.current.photo.id, shape), []);
   const undo = useCallback(() => live.current.editor.undo(live.current.photo.id), []);
   const redo = useCallback(() => live.current.editor.redo(live.current.photo.id), []);
-  const clear = useCallback(() => live.current.editor.clear(live.current.photo.id), []);
   /** Remembers the zoom/pan in the model (null: fitted, follow container resizes). */
   const saveView = useCallback((fitted: boolean) => {
     const st = stageRef.current;
@@ -91,44 +84,7 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
     for (const m of st.markers) canvas.remove(m);
     st.markers = [];
     if (!st.photo) return;
-    const z = canvas.getZoom();
-    for (const s of current().prompt.shapes) {
-      if (s.kind === 'box') {
-        st.markers.push(
-          new Rect({
-            left: Math.min(s.x0, s.x1) * scale,
-            top: Math.min(s.y0, s.y1) * scale,
-            width: Math.abs(s.x1 - s.x0) * scale,
-            height: Math.abs(s.y1 - s.y0) * scale,
-            originX: 'left',
-            originY: 'top',
-            fill: 'transparent',
-            stroke: '#ffd400',
-            strokeWidth: 2 / z,
-            strokeDashArray: [8 / z, 5 / z],
-            selectable: false,
-            evented: false,
-            objectCaching: false,
-          }),
-        );
-      } else if (s.kind === 'point') {
-        st.markers.push(
-          new Circle({
-            left: s.x * scale,
-            top: s.y * scale,
-            originX: 'center',
-            originY: 'center',
-            radius: 6 / z,
-            fill: `rgb(${ADD_RGB})`,
-            stroke: 'white',
-            strokeWidth: 2 / z,
-            selectable: false,
-            evented: false,
-            objectCaching: false,
-          }),
-        );
-      }
-    }
+    st.markers = markerObjects(current().prompt.shapes, scale, canvas.getZoom());
     if (st.markers.length) canvas.add(...st.markers);
     canvas.requestRenderAll();
   }, []);
@@ -190,26 +146,7 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
   const drawLasso = useCallback(
     (cursor: FPoint | null) => {
       const d = lasso.current;
-      drawTop(
-        d &&
-          ((ctx, z) => {
-            const pts = cursor && !d.freehand ? [...d.points, [cursor.x, cursor.y] as Point] : d.points;
-            const rgb = d.cut ? ERASE_RGB : ADD_RGB;
-            ctx.beginPath();
-            ctx.moveTo(pts[0][0], pts[0][1]);
-            for (const [x, y] of pts.slice(1)) ctx.lineTo(x, y);
-            ctx.closePath();
-            ctx.fillStyle = `rgba(${rgb}, 0.25)`;
-            ctx.fill();
-            ctx.lineWidth = 2 / z;
-            ctx.setLineDash([6 / z, 4 / z]);
-            ctx.strokeStyle = `rgb(${rgb})`;
-            ctx.stroke();
-            ctx.setLineDash([]);
-            ctx.fillStyle = 'white';
-            for (const [x, y] of d.freehand ? [] : d.points) ctx.fillRect(x - 3 / z, y - 3 / z, 6 / z, 6 / z);
-          }),
-      );
+      drawTop(d && ((ctx, z) => drawLassoDraft(ctx, d, cursor, z)));
     },
     [drawTop],
   );
@@ -261,14 +198,7 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
     // Brush / eraser strokes arrive as fabric paths in scene coordinates: keep their points only.
     canvas.on('path:created', ({ path }) => {
       canvas.remove(path);
-      const pts: Point[] = [];
-      for (const cmd of (path as Path).path) {
-        const nums = cmd.slice(1) as number[];
-        // M/L: end point; Q: the pencil brush's control point is the raw mouse sample, keep both;
-        // C: end point.
-        const pairs = cmd[0] === 'C' ? [nums.slice(4)] : Array.from({ length: nums.length / 2 }, (_, i) => nums.slice(i * 2, i * 2 + 2));
-        for (const [x, y] of pairs) pts.push(toPhoto(new FPoint(x, y)));
-      }
+      const pts = pathScenePoints(path as Path).map(([x, y]) => toPhoto(new FPoint(x, y)));
       if (!pts.length) return;
       const { tool: t, size: sz } = current();
       addShape({ kind: 'brush', mode: t === 'eraser' ? 'erase' : 'add', size: sz, points: thinPoints(pts, 0.5) });
@@ -304,14 +234,7 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
       const t = current().tool;
       if (t === 'box' && boxStart.current) {
         const b = boxStart.current;
-        drawTop((ctx, z) => {
-          ctx.fillStyle = 'rgba(255, 212, 0, 0.12)';
-          ctx.fillRect(b.x, b.y, p.x - b.x, p.y - b.y);
-          ctx.lineWidth = 2 / z;
-          ctx.setLineDash([8 / z, 5 / z]);
-          ctx.strokeStyle = '#ffd400';
-          ctx.strokeRect(b.x, b.y, p.x - b.x, p.y - b.y);
-        });
+        drawTop((ctx, z) => drawBoxDraft(ctx, b, p, z));
       } else if ((t === 'lasso' || t === 'lasso-cut') && lasso.current) {
         const d = lasso.current;
         if (d.down) {
@@ -564,59 +487,11 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
     };
   }, [undo, redo, cancelDrafts, finishLasso]);
 
-  const { maxSize } = snap;
   const counts = countShapes(prompt.shapes);
 
   return (
     <div className="icm-view icm-ref-editor" ref={rootRef}>
-      <div className="icm-toolbar" role="toolbar" aria-label="Reference tools">
-        <div className="icm-group" role="radiogroup" aria-label="Tool">
-          {TOOLS.map((t) => (
-            <RadioButton key={t.id} on={tool === t.id} testId={`tool-${t.id}`} title={t.title} onClick={() => editor.setTool(t.id)}>{t.label}</RadioButton>
-          ))}
-        </div>
-        <label className="icm-group" title="Brush size in photo pixels ([ and ])">
-          Size
-          <input
-            type="range"
-            data-testid="brush-size"
-            min={1}
-            max={maxSize}
-            value={Math.min(size, maxSize)}
-            onChange={(e) => editor.setSize(photo.id, Number(e.target.value))}
-          />
-          <span className="icm-num">{size}px</span>
-        </label>
-        <div className="icm-group" role="radiogroup" aria-label="Strokes mean" title="Mask: the product is painted in completely. Scribble: a few strokes on it, grown to the whole object.">
-          Strokes mean
-          {(['mask', 'scribble'] as const).map((m) => (
-            <RadioButton key={m} on={prompt.brushMeans === m} testId={`brush-means-${m}`} onClick={() => editor.setBrushMeans(photo.id, m)}>{m === 'mask' ? 'Mask' : 'Scribble'}</RadioButton>
-          ))}
-        </div>
-        <div className="icm-group">
-          <button type="button" data-testid="undo" title="Undo (Ctrl+Z)" disabled={!snap.canUndo} onClick={undo}>
-            Undo
-          </button>
-          <button type="button" data-testid="redo" title="Redo (Ctrl+Shift+Z / Ctrl+Y)" disabled={!snap.canRedo} onClick={redo}>
-            Redo
-          </button>
-          <button type="button" data-testid="clear-prompt" title="Remove every shape" disabled={prompt.shapes.length === 0} onClick={clear}>
-            Clear
-          </button>
-        </div>
-        <div className="icm-group">
-          <button type="button" data-testid="zoom-out" title="Zoom out" onClick={() => zoomBy(1 / 1.25)}>
-            −
-          </button>
-          <span className="icm-num" aria-label="Zoom">{zoomPct}%</span>
-          <button type="button" data-testid="zoom-in" title="Zoom in" onClick={() => zoomBy(1.25)}>
-            +
-          </button>
-          <button type="button" data-testid="zoom-fit" title="Fit the photo in the view" onClick={fit}>
-            Fit
-          </button>
-        </div>
-      </div>
+      <ReferenceToolbar snap={snap} editor={editor} zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
       <div className="icm-stage" data-testid="reference-canvas" ref={hostRef}>
         <div className="icm-brush-ring" ref={cursorRef} aria-hidden="true" />
         {!loadState.ok && <div className="icm-overlay-msg">{loadState.error ?? 'Loading photo…'}</div>}
