@@ -3,7 +3,8 @@
 // large) and each sits behind an error boundary so a failing view never blanks the app.
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { PhotoInfo } from '../../shared/contract';
-import { recoveredShareLabel } from '../../shared/wording';
+import { colourMatchWords, recoveredWords, selectionWords } from '../../shared/wording';
+import { ErrorText } from './ErrorText';
 import { useActions, useAppState } from '../state/context';
 import type { MainMode } from '../state/store';
 import { formatDuration } from './format';
@@ -87,7 +88,7 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
       {selectedCount > 1 && <div className="pane-note">{selectedCount} photos selected (Delete removes them).</div>}
       {photo.error && (
         <div className="inline-error" role="alert">
-          {photo.error}
+          <ErrorText message={photo.error} />
         </div>
       )}
       <div className="pane-body">
@@ -195,7 +196,7 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
       return (
         <div className="placeholder">
           <div className="inline-error" role="alert" data-testid="preview-error">
-            {previewError ?? photo.error ?? `This photo ${photo.state === 'missing' ? 'is missing' : 'failed'}.`}
+            <ErrorText message={previewError ?? photo.error ?? `This photo ${photo.state === 'missing' ? 'is missing' : 'failed'}.`} />
           </div>
           {photo.state !== 'missing' && (
             <button type="button" onClick={() => void actions.preview(photo.id)}>
@@ -237,17 +238,21 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
           <span className="spinner small" aria-hidden="true" /> updating…
         </span>
       )}
-      <span title="What the head kept">{r.selection === 'object' ? 'Object matched' : 'Whole salient region (no other object found)'}</span>
-      {r.recovered > 0 && (
-        <span title="Parts of the object the saliency model missed, filled from the similarity maps (their edges follow the 16-pixel heatmap grid)">
-          +{recoveredShareLabel(r.recovered)} recovered from similarity
-        </span>
-      )}
-      <span title="Colour agreement of the kept region with the reference">agreement {r.agreement.toFixed(2)}</span>
+      <Said words={selectionWords(r.selection)} testId="result-selection" />
+      {r.recovered > 0 && <Said words={recoveredWords(r.recovered)} testId="result-recovered" />}
+      <Said words={colourMatchWords(r.agreement)} testId="result-colour-match" />
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}
       </span>
     </div>
+  );
+}
+
+function Said({ words, testId }: { words: { text: string; paper: string }; testId: string }) {
+  return (
+    <span title={words.paper} data-testid={testId}>
+      {words.text}
+    </span>
   );
 }
 
