@@ -73,10 +73,10 @@ export function fileErrorWords(message: string): { plain: string; details: strin
   const rules: Array<[RegExp, string]> = [
     [/empty \(0 bytes\)/i, 'The file is empty (0 bytes) — did the copy fail?'],
     [/premature end|unexpected end|end of (file|stream|data)|incomplete|truncated file|file is truncated/i, 'The file is cut short — an incomplete copy? Copy it again from the card or the camera.'],
-    [/file not found|ENOENT|no such file|moved or deleted/i, 'The file is no longer where it was — moved or deleted?'],
+    [/file not found|ENOENT|no such file|moved or deleted/i, 'The file is not there — moved, deleted, or a typo in the path?'],
     [/permission denied|EACCES|EPERM/i, 'The app is not allowed to read this file (check its permissions).'],
     [/not a supported image type/i, 'Not a photo this app reads: use JPEG, PNG, TIFF or WebP.'],
-    [/unsupported image format|not a (supported|readable) image|corrupt|bad (huffman|marker)|invalid/i, 'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.'],
+    [/unsupported image format|not a (supported|readable) image|corrupt|bad (huffman|marker)/i, 'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.'],
     [/is a directory|not a file/i, 'This is a folder, not a photo.'],
     [/no space left/i, 'The disk is full.'],
   ];

@@ -10,7 +10,7 @@ describe('fileErrorWords', () => {
       ['cannot read image "/s/IMG_01.jpg": image data is truncated or corrupt (VipsJpeg: premature end of JPEG image)', /cut short — an incomplete copy\?/],
       ['not a readable image (Input buffer contains unsupported image format)', /damaged, or is not a JPEG, PNG, TIFF or WebP/],
       ['file is empty (0 bytes)', /empty \(0 bytes\) — did the copy fail\?/],
-      ['cannot read image "/s/a.jpg": file not found', /no longer where it was — moved or deleted\?/],
+      ['cannot read image "/s/a.jpg": file not found', /not there — moved, deleted, or a typo in the path\?/],
       ['cannot read image "/s/a.jpg": permission denied', /not allowed to read/],
       ['not a supported image type (.txt); use JPEG, PNG, TIFF or WebP', /Not a photo this app reads/],
     ];
@@ -27,6 +27,7 @@ describe('fileErrorWords', () => {
   });
 
   it('an unknown message is shown as it is, with no details', () => {
+    assert.equal(fileErrorWords('references[0].prompt.shapes: invalid shape').details, null, 'argument errors are not file errors');
     assert.deepEqual(fileErrorWords('the model is not available: still loading'), { plain: 'the model is not available: still loading', details: null });
   });
 });
