@@ -16,6 +16,7 @@ const OVERSCAN_ROWS = 3;
 const NAME_CHROME_PX = 16;
 
 let measureCtx: CanvasRenderingContext2D | null | undefined;
+let fontFamily: string | undefined; // read once: getComputedStyle can force a style recalculation
 const fitted = new Map<string, string>();
 /** The tile name shortened in the middle to the width left next to its state badge (measured, cached). */
 function tileName(name: string, state: string, tileW: number): string {
@@ -25,7 +26,7 @@ function tileName(name: string, state: string, tileW: number): string {
   measureCtx ??= document.createElement('canvas').getContext('2d');
   const ctx = measureCtx;
   if (!ctx) return name;
-  const family = getComputedStyle(document.body).fontFamily;
+  const family = (fontFamily ??= getComputedStyle(document.body).fontFamily);
   ctx.font = `600 10px ${family}`;
   const badge = state ? ctx.measureText(state.toUpperCase()).width + state.length * 0.4 + 10 + 6 : 0; // letter-spacing, padding, gap
   ctx.font = `12px ${family}`;
