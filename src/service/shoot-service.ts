@@ -382,6 +382,7 @@ export class ShootService implements ServiceApi {
     this.order = this.order.filter((id) => !gone.has(id));
     for (let i = this.queue.length - 1; i >= 0; i--) if (gone.has(this.queue[i].id)) this.queue.splice(i, 1);
     for (const id of gone) this.rejectWaiters(id, new ServiceError('not-found', 'the photo was removed from the shoot'));
+    for (const id of gone) this.settleRunJobs(id);
     if (this.references.some((r) => gone.has(r.photoId))) await this.applyReferences(this.references.filter((r) => !gone.has(r.photoId)));
     this.emit({ type: 'photos-removed', ids: [...gone] });
     this.markDirty();
@@ -436,8 +437,10 @@ export class ShootService implements ServiceApi {
     this.requireReferences();
     const targets = (ids ?? this.order).map((id) => this.photo(id)).filter((r) => this.isTarget(r) && r.state !== 'missing' && !r.broken && !(r.state === 'done' && r.resultKey === this.keyFor(r)));
     const job = this.newJob('run', targets.length);
-    for (const r of targets) this.enqueue(r, job.jobId, false);
+    // The ids still to count: a run job is counted by photo, not by queue item, because a preview
+    // of the same photo can take over its queue item or already be running it.
     job.ids = new Set(targets.map((t) => t.id));
+    for (const r of targets) this.enqueue(r, job.jobId, false);
     if (!targets.length) this.finishJob(job, 'done');
     void this.pump();
     return job.jobId;
@@ -487,6 +490,8 @@ export class ShootService implements ServiceApi {
     const at = this.queue.findIndex((q) => q.id === r.id);
     if (at >= 0) {
       if (!urgent) return;
+      // Moved to the front: it still belongs to the job that queued it.
+      jobId ??= this.queue[at].jobId;
       this.queue.splice(at, 1);
     }
     if (this.running === r.id && !urgent) return;
@@ -524,25 +529,28 @@ export class ShootService implements ServiceApi {
         const key = this.keyFor(r);
         if (r.state === 'done' && r.resultKey === key) {
           this.resolveWaiters(r);
+          this.settleRunJobs(r.id);
           continue;
         }
         this.running = r.id;
         r.state = 'running';
         this.touch(r.id);
-        // Run jobs count their targets here; an export counts its written files itself.
-        const job = item.jobId ? this.jobs.get(item.jobId) : undefined;
-        const runJob = job?.kind === 'run' ? job : undefined;
-        if (runJob) {
-          runJob.current = r.name;
-          this.progress(runJob);
+        // Run jobs count their targets by photo (settleRunJobs); an export counts its written files itself.
+        for (const job of this.runJobsWaitingFor(r.id)) {
+          job.current = r.name;
+          this.progress(job);
         }
         try {
           const reply = await this.matteOne(r, key);
           // Inputs may have changed while it ran (new references, new correction): then this
           // result is stale and the photo goes back to the queue if someone still wants it.
           if (this.keyFor(r) !== key || !this.photos.has(r.id)) {
-            if (this.waiters.has(r.id)) this.queue.unshift({ id: r.id, jobId: item.jobId });
-            else if (this.photos.has(r.id)) r.state = 'new';
+            const wanted = this.photos.has(r.id) && (this.waiters.has(r.id) || (this.isTarget(r) && this.runJobsWaitingFor(r.id).length > 0));
+            if (wanted) this.queue.unshift({ id: r.id, jobId: item.jobId });
+            else {
+              if (this.photos.has(r.id)) r.state = 'new';
+              this.settleRunJobs(r.id); // removed, or no longer a target: nothing left to run
+            }
             continue;
           }
           r.state = 'done';
@@ -555,8 +563,8 @@ export class ShootService implements ServiceApi {
           r.resultStem = stem;
           r.result = { kept: reply.kept, dropped: reply.dropped, confidence: reply.confidence, review: reply.review, ...(reply.reason ? { reason: reply.reason } : {}), gridSize: reply.gridSize, scales: reply.scales, timings: reply.timings };
           r.version++;
-          if (runJob) runJob.done++;
           this.resolveWaiters(r);
+          this.settleRunJobs(r.id);
         } catch (e) {
           r.state = 'failed';
           r.error = (e as Error).message;
@@ -564,23 +572,33 @@ export class ShootService implements ServiceApi {
           r.resultKey = undefined;
           r.result = undefined;
           r.version++;
-          if (runJob) {
-            runJob.done++;
-            runJob.failed++;
-            runJob.failures.push({ path: r.path, reason: r.error });
-          }
+          this.settleRunJobs(r.id, { path: r.path, reason: r.error });
           this.rejectWaiters(r.id, e instanceof ServiceError ? e : new ServiceError(e instanceof EngineError && e.code === 'input' ? 'io' : 'engine', r.error));
         } finally {
           this.running = null;
           this.touch(r.id);
-          if (runJob) {
-            this.progress(runJob);
-            if (runJob.done >= runJob.total) this.finishJob(runJob, 'done');
-          }
         }
       }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  private runJobsWaitingFor(id: string) {
+    return [...this.jobs.values()].filter((j) => j.kind === 'run' && j.state === 'running' && j.ids.has(id));
+  }
+
+  /** A photo of running run jobs is finished (done, failed, or nothing left to run): count it once per job. */
+  private settleRunJobs(id: string, failure?: ImportFailure): void {
+    for (const job of this.runJobsWaitingFor(id)) {
+      job.ids.delete(id);
+      job.done++;
+      if (failure) {
+        job.failed++;
+        job.failures.push(failure);
+      }
+      this.progress(job);
+      if (job.ids.size === 0) this.finishJob(job, 'done');
     }
   }
 

@@ -4,3 +4,71 @@
 export function decisionLabel(r: { kept: number; dropped: number; confidence: number; review: boolean; reason?: string }): string {
   return `kept ${r.kept} dropped ${r.dropped} confidence ${r.confidence.toFixed(2)}${r.review ? ` review: ${r.reason ?? 'unsure'}` : ''}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The app's words for a photographer. The paper's names (S, S′, eq. 4/5, salient region) stay in
+// the tooltips (`paper`), never in the visible text.
+
+export interface Words {
+  /** What the UI shows. */
+  text: string;
+  /** Tooltip: the same with the paper's terms. */
+  paper: string;
+}
+
+export const MAP_WORDS: Record<'inter' | 'intra', Words & { short: string }> = {
+  inter: {
+    text: 'Where the product was found',
+    short: 'Found',
+    paper: 'S, inter-similarity (IconMatting eq. 4): how closely each spot of this photo matches the features marked on the reference',
+  },
+  intra: {
+    text: 'How it spread over the object',
+    short: 'Spread',
+    paper: "S′, intra-similarity (IconMatting eq. 5): S spread over the object through the photo's self-similarity",
+  },
+};
+
+/** The spread map's levels: the combined one the matte uses, or one level of detail of the model. */
+export function scaleWords(scale: { side: number } | null, index = 0, count = 1): Words {
+  if (!scale) return { text: 'combined (used for the cut-out)', paper: 'S′ fused: the spread on the similarity grid that the matte uses' };
+  const level = count <= 1 ? 'detail' : index === 0 ? 'coarse detail' : index === count - 1 ? 'fine detail' : 'medium detail';
+  return { text: `${level} (${scale.side}×${scale.side})`, paper: `S′ at the ${scale.side}² decoder scale: one step of eq. 5 with that feature scale's self-affinity` };
+}
+
+/** What the head kept, in the result line. */
+export function decisionWords(r: { kept: number; dropped: number; review: boolean; reason?: string }): Words {
+  const paper = `kept ${r.kept}, dropped ${r.dropped} candidate objects (salient regions split where the two-label competition of S′ meets), each kept or dropped whole by the selection model`;
+  if (r.review) return { text: `Needs a look: ${r.reason ?? 'unsure which objects are the product'}`, paper };
+  const kept = r.kept === 1 ? 'Product found' : `${r.kept} parts kept as the product`;
+  return { text: r.dropped > 0 ? `${kept}, ${r.dropped} other object${r.dropped === 1 ? '' : 's'} left out` : kept, paper };
+}
+
+/** How sure the head is (0–1), in the result line. */
+export function confidenceWords(confidence: number): Words {
+  const c = Math.max(0, Math.min(1, confidence));
+  return {
+    text: `Sure: ${Math.round(c * 100)} %`,
+    paper: `confidence ${c.toFixed(2)} = 1 − 2 × the share of the salient area the selection model expects on the wrong side`,
+  };
+}
+
+/**
+ * A file error in a photographer's terms, with the technical message kept for "details".
+ * Unknown messages come back as they are (plain = the message, no details).
+ */
+export function fileErrorWords(message: string): { plain: string; details: string | null } {
+  const m = message;
+  const rules: Array<[RegExp, string]> = [
+    [/empty \(0 bytes\)/i, 'The file is empty (0 bytes) — did the copy fail?'],
+    [/premature end|unexpected end|end of (file|stream|data)|incomplete|truncated file|file is truncated/i, 'The file is cut short — an incomplete copy? Copy it again from the card or the camera.'],
+    [/file not found|ENOENT|no such file|moved or deleted/i, 'The file is not there — moved, deleted, or a typo in the path?'],
+    [/permission denied|EACCES|EPERM/i, 'The app is not allowed to read this file (check its permissions).'],
+    [/not a supported image type/i, 'Not a photo this app reads: use JPEG, PNG, TIFF or WebP.'],
+    [/unsupported image format|not a (supported|readable) image|corrupt|bad (huffman|marker)/i, 'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.'],
+    [/is a directory|not a file/i, 'This is a folder, not a photo.'],
+    [/no space left/i, 'The disk is full.'],
+  ];
+  for (const [re, plain] of rules) if (re.test(m)) return { plain, details: m };
+  return { plain: m, details: null };
+}

@@ -128,6 +128,17 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('01-import');
   });
 
+  it("file errors are said in a photographer's words, the technical message under details", T, async () => {
+    const summary = page.getByTestId('import-summary');
+    const corrupt = summary.getByTestId('import-failure').filter({ hasText: 'corrupt.jpg' });
+    assert.match(await corrupt.innerText(), /damaged, or is not a JPEG, PNG, TIFF or WebP photo/);
+    assert.doesNotMatch(await corrupt.innerText(), /unsupported image format/i, 'the technical message is folded away');
+    await corrupt.locator('summary', { hasText: 'details' }).click();
+    assert.match(await corrupt.innerText(), /unsupported image format/i, 'and shown under details');
+    assert.match(await summary.getByTestId('import-failure').filter({ hasText: 'empty.png' }).innerText(), /empty \(0 bytes\) — did the copy fail\?/);
+    await shot('01b-import-errors');
+  });
+
   it('draws the reference mask with the mouse; both heatmaps render where the product is', T, async () => {
     const ref = await photoByName('ref.jpg');
     await page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`).click();
@@ -149,6 +160,8 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     const target = await photoByName('target-1.jpg');
     await page.locator(`[data-testid="tile"][data-photo-id="${target.id}"]`).click();
     await page.getByTestId('mode-heatmaps').click();
+    // The view (and its toggles) appears with the result; on a loaded machine that takes a while.
+    await page.getByTestId('heatmap-view').waitFor({ timeout: 180_000 });
     for (const which of ['intra', 'inter'] as const) {
       await page.getByTestId(`heatmap-toggle-${which}`).click();
       const img = page.getByTestId('heatmap-image');
@@ -199,6 +212,104 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('05-matte');
   });
 
+  it('the reference editor keeps undo/redo, tool and brush size across photos and views', T, async () => {
+    const ref = await photoByName('ref.jpg');
+    const target = await photoByName('target-1.jpg');
+    const refTile = page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`);
+    const shapesInService = async (): Promise<number> => (await api<ServiceStatus>('getStatus')).references[0].prompt.shapes.length;
+    const waitShapes = async (n: number): Promise<void> => {
+      for (let i = 0; i < 50 && (await shapesInService()) !== n; i++) await page.waitForTimeout(200);
+      assert.equal(await shapesInService(), n);
+    };
+    await refTile.click();
+    await page.getByTestId('reference-canvas').waitFor();
+    const size = await page.getByTestId('brush-size').inputValue();
+    assert.equal(await page.getByTestId('undo').isEnabled(), true, 'the strokes painted before can be undone');
+    await page.getByTestId('tool-lasso').click();
+    await page.keyboard.press(']');
+    const bigger = await page.getByTestId('brush-size').inputValue();
+    assert.ok(Number(bigger) > Number(size), `] grows the brush (${size} -> ${bigger})`);
+    // Away to a target's heatmaps, then back.
+    await page.locator(`[data-testid="tile"][data-photo-id="${target.id}"]`).click();
+    await page.getByTestId('mode-heatmaps').click();
+    await page.getByTestId('reference-canvas').waitFor({ state: 'detached' });
+    await refTile.click();
+    await page.getByTestId('reference-canvas').waitFor();
+    assert.equal(await page.getByTestId('tool-lasso').getAttribute('aria-checked'), 'true', 'the tool survived');
+    assert.equal(await page.getByTestId('brush-size').inputValue(), bigger, 'the brush size survived');
+    assert.equal(await page.getByTestId('undo').isEnabled(), true, 'the history survived');
+    await page.getByTestId('undo').click();
+    await waitShapes(4);
+    assert.equal(await page.getByTestId('redo').isEnabled(), true);
+    await page.getByTestId('redo').click();
+    await waitShapes(5);
+    await page.getByTestId('tool-brush').click();
+  });
+
+  it('keyboard and screen readers: the grid is one Tab stop with arrow keys, full names, plain words, a keyboard split', T, async () => {
+    const grid = page.getByRole('listbox', { name: /Photos of the shoot/ });
+    const tree = await grid.ariaSnapshot();
+    assert.match(tree, /- option "ref\.jpg, reference"/, tree);
+    assert.match(tree, /- option "target-1\.jpg, [a-z ]+"/, tree);
+    assert.match(tree, /- option "target-2\.jpg, [a-z ]+"/, tree);
+    assert.equal(await page.locator('[data-testid="tile"][tabindex="0"]').count(), 1, 'one tile is the Tab stop');
+    // Tab from the import field reaches the grid once, and the next Tab leaves it for the main pane.
+    await page.getByTestId('import-path-input').focus();
+    const activeTile = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'tile');
+    let presses = 0;
+    while (!(await activeTile()) && presses < 10) {
+      await page.keyboard.press('Tab');
+      presses++;
+    }
+    assert.ok(await activeTile(), 'Tab reaches the grid');
+    await page.keyboard.press('Tab');
+    assert.equal(await activeTile(), false, 'one more Tab leaves the grid');
+    assert.ok(await page.evaluate(() => !!document.activeElement?.closest('.main-pane')), 'and lands in the main pane');
+    // Arrow keys move inside the grid: focus and selection follow.
+    await page.keyboard.press('Shift+Tab');
+    const before = await page.evaluate(() => document.activeElement?.getAttribute('data-photo-id'));
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((b) => {
+      const el = document.activeElement;
+      return el?.getAttribute('data-testid') === 'tile' && el.getAttribute('data-photo-id') !== b && el.getAttribute('aria-selected') === 'true';
+    }, before);
+    assert.equal(await page.locator('[data-testid="tile"][tabindex="0"]').count(), 1, 'still one Tab stop');
+
+    // The heatmaps in plain words, with a legend that has numbers.
+    const target = await photoByName('target-1.jpg');
+    await page.locator(`[data-testid="tile"][data-photo-id="${target.id}"]`).click();
+    await page.getByTestId('mode-heatmaps').click();
+    await page.getByTestId('heatmap-image').waitFor({ timeout: 180_000 });
+    const toolbar = await page.getByRole('toolbar', { name: 'Heatmap' }).ariaSnapshot();
+    assert.match(toolbar, /radio "Where the product was found"/, toolbar);
+    assert.match(toolbar, /radio "How it spread over the object"/, toolbar);
+    assert.match(await page.getByTestId('heatmap-toggle-inter').getAttribute('title') ?? '', /S, inter-similarity .*eq\. 4/);
+    assert.deepEqual(await page.getByTestId('heatmap-legend-ticks').locator('span').allInnerTexts(), ['0 %', '25 %', '50 %', '75 %', '100 %']);
+    assert.match(await page.getByTestId('result-confidence').innerText(), /^Sure: \d+ %$/);
+    await page.getByTestId('heatmap-toggle-intra').click();
+    const visible = await page.locator('body').innerText();
+    for (const jargon of [/\bS′/, /\(inter\)/, /\(intra\)/, /eq\. ?[45]/, /agreement/i, /salient/i, /recovered from similarity/, /per scale/]) {
+      assert.doesNotMatch(visible, jargon, `no "${jargon.source}" in the visible text`);
+    }
+    await shot('06-heatmap-plain-words');
+
+    // The before/after split from the keyboard.
+    await page.getByTestId('mode-matte').click();
+    await page.getByTestId('matte-mode').selectOption('split');
+    const slider = page.getByRole('slider', { name: 'Before / after split' });
+    await slider.focus();
+    await page.keyboard.press('End');
+    assert.equal(await slider.getAttribute('aria-valuenow'), '100');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await slider.getAttribute('aria-valuenow'), '95');
+    await page.keyboard.press('PageDown');
+    await page.keyboard.press('PageDown');
+    assert.equal(await slider.getAttribute('aria-valuenow'), '45');
+    const clip = await page.locator('.icm-layer.icm-checker').evaluate((el) => (el as HTMLElement).style.clipPath);
+    assert.equal(clip, 'inset(0px 0px 0px 45%)');
+    await shot('07-split-keyboard');
+  });
+
   it('exports the shoot; files match the engine run independently on the same prompt; originals untouched', T, async () => {
     const out = join(tmp, 'export');
     await page.getByTestId('export-button').click();
@@ -242,6 +353,54 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     const summary = page.getByTestId('export-summary');
     await summary.waitFor({ timeout: 120_000 });
     assert.match(await summary.innerText(), /skipped/i);
+  });
+
+  it('Run all, then opening a photo that is not matted yet: the progress bar ends with the run, also after a reload', T, async () => {
+    // Issue #15: the opened photo's on-demand matte took over its queue item from the run job, so
+    // the job counted one photo short and stayed "Matting 3/4 · about … left" for good.
+    await page.keyboard.press('Escape');
+    const more = join(tmp, 'more');
+    await fsp.mkdir(more);
+    // Long camera-style names that differ only at the end (the grid used to cut them to look alike).
+    const longName = (k: number) => `IMG_20261201_studio_sneaker_side_view_000${k}.jpg`;
+    for (let k = 1; k <= 4; k++) await fsp.copyFile(join(FIXTURES, `target-${1 + (k % 2)}.jpg`), join(more, longName(k)));
+    await page.getByTestId('import-path-input').fill(more);
+    await page.getByTestId('import-path-submit').click();
+    await page.getByTestId('import-summary').waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"]').length === 7);
+    await page.getByTestId('run-all').click();
+    const bar = page.locator('[data-testid="job-progress"][data-job-kind="run"]');
+    await bar.waitFor();
+    const last = await photoByName(longName(4));
+    const tile = page.locator(`[data-testid="tile"][data-photo-id="${last.id}"]`);
+    assert.equal(await tile.getAttribute('data-state'), 'queued', 'the opened photo is still queued behind the run');
+    await tile.click();
+    await page.getByTestId('mode-heatmaps').click();
+    // Every target ends done, and the bar goes away with the run.
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll('[data-testid="tile"]')).every((t) => t.getAttribute('data-reference') === 'true' || t.getAttribute('data-state') === 'done'),
+      undefined,
+      { timeout: 300_000 },
+    );
+    await bar.waitFor({ state: 'detached', timeout: 10_000 });
+    const status = await api<ServiceStatus>('getStatus');
+    assert.deepEqual(status.activeJobs, [], 'the service has no job left running');
+    // Their tiles show different (middle-shortened) names, and the full name on hover and to screen readers.
+    const tiles = page.locator('[data-testid="tile"]', { hasText: 'IMG_' });
+    const shown = await tiles.locator('.tile-name').allInnerTexts();
+    assert.equal(shown.length, 4);
+    assert.equal(new Set(shown).size, 4, `four different names shown: ${shown.join(' | ')}`);
+    for (let k = 1; k <= 4; k++) {
+      const t = page.getByRole('option', { name: new RegExp(`^${longName(k).replace(/\./g, '\\.')}, done`) });
+      assert.match((await t.getAttribute('title')) ?? '', new RegExp(longName(k).replace(/\./g, '\\.')));
+    }
+    await shot('08-long-names');
+    await page.reload();
+    await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('tile').nth(6).waitFor();
+    assert.equal(await page.getByTestId('job-progress').count(), 0, 'no progress bar after a reload');
+    assert.match(await page.locator('footer.statusbar').innerText(), /6 done/);
   });
 
   it('no uncaught errors in the page', () => {

@@ -226,6 +226,32 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.deepEqual([end2.state, end2.total], ['done', 0]);
   });
 
+  it('a run job ends when a photo of it is previewed meanwhile (queued, or already running)', STEP, async () => {
+    // Issue #15: a preview took over the run's queue item (or was already running the photo), so
+    // the run counted one photo short and stayed 'running' for good.
+    const ref = await photo('ref.jpg');
+    const t1 = await photo('target-1.jpg');
+    const t2 = await photo('target-2.jpg');
+    // 1. Run all, then open the photo queued last: it jumps the queue.
+    await service.setReferences([{ photoId: ref.id, prompt: { ...LASSO, brushMeans: 'scribble' } }]);
+    const run1 = await service.runTargets();
+    assert.equal((await photo('target-2.jpg')).state, 'queued');
+    const previewed = await service.previewTarget(t2.id);
+    assert.equal(previewed.state, 'done');
+    const end1 = await waitJob(run1, 60_000);
+    assert.deepEqual([end1.state, end1.done, end1.total, end1.failed], ['done', 2, 2, 0]);
+    // 2. A photo is being matted on demand when Run all starts.
+    await service.setReferences([{ photoId: ref.id, prompt: LASSO }]);
+    const preview = service.previewTarget(t1.id);
+    for (let i = 0; i < 200 && (await photo('target-1.jpg')).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal((await photo('target-1.jpg')).state, 'running');
+    const run2 = await service.runTargets();
+    await preview;
+    const end2 = await waitJob(run2, 60_000);
+    assert.deepEqual([end2.state, end2.done, end2.total, end2.failed], ['done', 2, 2, 0]);
+    assert.deepEqual((await service.getStatus()).activeJobs, [], 'no job left running');
+  });
+
   const ALPHA_OPTS = { format: 'alpha-png', bitDepth: 8, nameTemplate: '{index}_{name}_matte' } as const;
 
   it('exports alpha PNGs: named per template, photo-sized, the engine result, atomically, originals untouched', STEP, async () => {

@@ -1,4 +1,5 @@
 import type { ImportFailure } from '../../shared/contract';
+import { ErrorText } from './ErrorText';
 
 /** One line per file that failed: its path and the reason (import and export summaries). */
 export function FailureList({ failures, testId }: { failures: ImportFailure[]; testId: string }) {
@@ -10,7 +11,9 @@ export function FailureList({ failures, testId }: { failures: ImportFailure[]; t
           <span className="failure-path" title={f.path}>
             {f.path}
           </span>
-          <span className="failure-reason">{f.reason}</span>
+          <span className="failure-reason">
+            <ErrorText message={f.reason} />
+          </span>
         </li>
       ))}
     </ul>

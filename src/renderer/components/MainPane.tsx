@@ -3,6 +3,8 @@
 // large) and each sits behind an error boundary so a failing view never blanks the app.
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { PhotoInfo } from '../../shared/contract';
+import { confidenceWords, decisionWords } from '../../shared/wording';
+import { ErrorText } from './ErrorText';
 import { useActions, useAppState } from '../state/context';
 import type { MainMode } from '../state/store';
 import { formatDuration } from './format';
@@ -86,7 +88,7 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
       {selectedCount > 1 && <div className="pane-note">{selectedCount} photos selected (Delete removes them).</div>}
       {photo.error && (
         <div className="inline-error" role="alert">
-          {photo.error}
+          <ErrorText message={photo.error} />
         </div>
       )}
       <div className="pane-body">
@@ -142,7 +144,7 @@ function ReferenceMode({ photo }: { photo: PhotoInfo }) {
       )}
       {refPhoto ? (
         <div className="view-host">
-          <ReferenceEditor key={refPhoto.id} bridge={actions.bridge} photo={refPhoto} prompt={ref.prompt} onChange={(p) => actions.setPrompt(refPhoto.id, p)} />
+          <ReferenceEditor key={refPhoto.id} bridge={actions.bridge} photo={refPhoto} prompt={ref.prompt} editor={actions.editor} />
         </div>
       ) : (
         <div className="inline-error">The reference photo is no longer in the shoot.</div>
@@ -194,7 +196,7 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
       return (
         <div className="placeholder">
           <div className="inline-error" role="alert" data-testid="preview-error">
-            {previewError ?? photo.error ?? `This photo ${photo.state === 'missing' ? 'is missing' : 'failed'}.`}
+            <ErrorText message={previewError ?? photo.error ?? `This photo ${photo.state === 'missing' ? 'is missing' : 'failed'}.`} />
           </div>
           {photo.state !== 'missing' && (
             <button type="button" onClick={() => void actions.preview(photo.id)}>
@@ -236,19 +238,20 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
           <span className="spinner small" aria-hidden="true" /> updating…
         </span>
       )}
-      {r.review ? (
-        <span className="needs-review" title="The app is unsure about this photo: check it before export">Needs review: {r.reason ?? 'unsure'}</span>
-      ) : (
-        <span title="Objects in the photo taken as the product, and objects left out">
-          {r.kept === 1 ? 'Product found' : `${r.kept} objects kept`}
-          {r.dropped > 0 ? `, ${r.dropped} other${r.dropped === 1 ? '' : 's'} left out` : ''}
-        </span>
-      )}
-      <span title="How sure the app is that it kept the right objects (0–100 %)">confidence {Math.round(r.confidence * 100)} %</span>
+      <Said words={decisionWords(r)} testId="result-decision" />
+      <Said words={confidenceWords(r.confidence)} testId="result-confidence" />
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}
       </span>
     </div>
+  );
+}
+
+function Said({ words, testId }: { words: { text: string; paper: string }; testId: string }) {
+  return (
+    <span title={words.paper} data-testid={testId}>
+      {words.text}
+    </span>
   );
 }
 

@@ -2,7 +2,9 @@
 // rows of overscan) are in the DOM, so 2,000 photos scroll as smoothly as 20. Tiles subscribe to
 // their own photo, so a state change re-renders one tile, not the grid.
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
+import { fileErrorWords } from '../../shared/wording';
 import { useActions, useAppState } from '../state/context';
+import { fitMiddle } from './format';
 
 /** Tiles are at least this wide and stretch to fill the columns; their height is fixed. */
 const MIN_TILE_W = 140;
@@ -10,6 +12,29 @@ const TILE_H = 166;
 const GAP = 8;
 const PAD = 10;
 const OVERSCAN_ROWS = 3;
+/** Tile padding (2 × 5 px) and the gap before the state badge, in px. */
+const NAME_CHROME_PX = 16;
+
+let measureCtx: CanvasRenderingContext2D | null | undefined;
+let fontFamily: string | undefined; // read once: getComputedStyle can force a style recalculation
+const fitted = new Map<string, string>();
+/** The tile name shortened in the middle to the width left next to its state badge (measured, cached). */
+function tileName(name: string, state: string, tileW: number): string {
+  const key = `${tileW}|${state}|${name}`;
+  const hit = fitted.get(key);
+  if (hit !== undefined) return hit;
+  measureCtx ??= document.createElement('canvas').getContext('2d');
+  const ctx = measureCtx;
+  if (!ctx) return name;
+  const family = (fontFamily ??= getComputedStyle(document.body).fontFamily);
+  ctx.font = `600 10px ${family}`;
+  const badge = state ? ctx.measureText(state.toUpperCase()).width + state.length * 0.4 + 10 + 6 : 0; // letter-spacing, padding, gap
+  ctx.font = `12px ${family}`;
+  const out = fitMiddle(name, tileW - NAME_CHROME_PX - badge, (t) => ctx.measureText(t).width);
+  if (fitted.size > 5000) fitted.clear();
+  fitted.set(key, out);
+  return out;
+}
 
 interface ContextMenuState {
   id: string;
@@ -109,18 +134,34 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
     [actions],
   );
 
+  // Roving tabindex: the grid is one Tab stop (the focused photo's tile, or the first one shown);
+  // the arrow keys move inside it.
+  const focus = useAppState((s) => s.selection.focus);
+  const first = firstRow * columns;
+  const last = Math.min(order.length - 1, (lastRow + 1) * columns - 1);
+  const focusAt = focus ? order.indexOf(focus) : -1;
+  const tabStop = focusAt >= first && focusAt <= last ? focus : (order[first] ?? null);
+
   const tiles = [];
   for (let r = firstRow; r <= lastRow; r++) {
     for (let c = 0; c < columns; c++) {
       const i = r * columns + c;
       if (i >= order.length) break;
-      tiles.push(<Tile key={order[i]} id={order[i]} x={PAD + c * (tileW + GAP)} y={PAD + r * rowH} width={tileW} onContextMenu={openMenu} />);
+      tiles.push(
+        <Tile key={order[i]} id={order[i]} x={PAD + c * (tileW + GAP)} y={PAD + r * rowH} width={tileW} tabbable={order[i] === tabStop} position={i + 1} count={order.length} onContextMenu={openMenu} />,
+      );
     }
   }
 
   return (
-    <div className="grid-scroller" ref={scroller} onScroll={onScroll} data-testid="grid" aria-label="Photos of the shoot" role="region">
-      <div className="grid-inner" style={{ height: rows * rowH + 2 * PAD }}>
+    <div className="grid-scroller" ref={scroller} onScroll={onScroll} data-testid="grid">
+      <div
+        className="grid-inner"
+        style={{ height: rows * rowH + 2 * PAD }}
+        role="listbox"
+        aria-label={`Photos of the shoot (${order.length}); arrow keys move, Shift+arrows extend the selection`}
+        aria-multiselectable="true"
+      >
         {tiles}
       </div>
       {order.length === 0 && (
@@ -134,7 +175,9 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
   );
 }
 
-const Tile = memo(function Tile(props: { id: string; x: number; y: number; width: number; onContextMenu(id: string, e: ReactMouseEvent): void }) {
+const STATE_WORDS: Record<string, string> = { new: 'not matted yet', queued: 'queued', running: 'being matted', done: 'done', failed: 'failed', missing: 'missing' };
+
+const Tile = memo(function Tile(props: { id: string; x: number; y: number; width: number; tabbable: boolean; position: number; count: number; onContextMenu(id: string, e: ReactMouseEvent): void }) {
   const actions = useActions();
   const photo = useAppState((s) => s.photos.get(props.id));
   const selected = useAppState((s) => s.selection.ids.has(props.id));
@@ -143,17 +186,30 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; width
   if (!photo) return null;
   const src = actions.bridge.assetUrl('thumb', photo.id, photo.version);
   const cls = ['tile', `tile-${photo.state}`, selected ? 'selected' : '', focused ? 'focused' : ''].join(' ');
+  const plainError = photo.error ? fileErrorWords(photo.error).plain : null;
+  const showError = !!photo.error && (photo.state === 'failed' || photo.state === 'missing');
+  // A reference is not matted: its 'new' state means nothing to the user.
+  const showState = !(photo.isReference && photo.state === 'new');
+  // The full name always: on hover (title) and for screen readers (the accessible name).
+  const label = [photo.name, photo.isReference ? 'reference' : STATE_WORDS[photo.state], photo.hasCorrection ? 'corrected' : '', showError ? plainError : '']
+    .filter(Boolean)
+    .join(', ');
   return (
     <button
       type="button"
+      role="option"
       className={cls}
       style={{ transform: `translate(${props.x}px, ${props.y}px)`, width: props.width, height: TILE_H }}
       data-testid="tile"
       data-photo-id={photo.id}
       data-state={photo.state}
       data-reference={photo.isReference ? 'true' : undefined}
-      aria-pressed={selected}
-      title={photo.error ? `${photo.name}: ${photo.error}` : photo.path}
+      tabIndex={props.tabbable ? 0 : -1}
+      aria-selected={selected}
+      aria-label={label}
+      aria-posinset={props.position}
+      aria-setsize={props.count}
+      title={photo.error ? `${photo.name}\n${photo.path}\n${plainError}\n(${photo.error})` : `${photo.name}\n${photo.path}`}
       onClick={(e) => actions.select(photo.id, { toggle: e.metaKey || e.ctrlKey, range: e.shiftKey })}
       onContextMenu={(e) => props.onContextMenu(photo.id, e)}
     >
@@ -177,11 +233,10 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; width
         )}
       </span>
       <span className="tile-meta">
-        <span className="tile-name">{photo.name}</span>
-        {/* A reference is not matted: its 'new' state means nothing to the user. */}
-        {!(photo.isReference && photo.state === 'new') && <span className={`state state-${photo.state}`}>{photo.state}</span>}
+        <span className="tile-name">{tileName(photo.name, showState ? photo.state : '', props.width)}</span>
+        {showState && <span className={`state state-${photo.state}`}>{photo.state}</span>}
       </span>
-      {photo.error && (photo.state === 'failed' || photo.state === 'missing') && <span className="tile-error">{photo.error}</span>}
+      {showError && <span className="tile-error">{plainError}</span>}
     </button>
   );
 });

@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { useActions, useAppState } from '../state/context';
 import type { Toast } from '../state/store';
+import { ErrorText } from './ErrorText';
 
 export function Toasts() {
   const toasts = useAppState((s) => s.toasts);
@@ -23,7 +24,7 @@ function ToastItem({ toast }: { toast: Toast }) {
   }, [store, toast]);
   return (
     <div className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'} data-testid="toast" data-kind={toast.kind}>
-      <span className="toast-message">{toast.message}</span>
+      <span className="toast-message">{toast.kind === 'error' ? <ErrorText message={toast.message} /> : toast.message}</span>
       <button type="button" className="icon" aria-label="Dismiss" onClick={() => store.dismissToast(toast.id)}>
         ×
       </button>

@@ -11,6 +11,7 @@ import type {
   ReferenceSpec,
 } from '../../shared/contract';
 import type { Bridge } from '../bridge';
+import { EditorModel } from './editor';
 import { EMPTY_PROMPT, Store, type MainMode } from './store';
 
 /** Image types the service imports. */
@@ -33,6 +34,8 @@ export class Actions {
   private referenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly previewsInFlight = new Map<string, Promise<PhotoInfo | undefined>>();
   private statusPoll: ReturnType<typeof setInterval> | null = null;
+  /** The reference editor's state (prompt history, tool, size, zoom per reference): outlives the editor component. */
+  readonly editor = new EditorModel((photoId, prompt) => this.setPrompt(photoId, prompt));
 
   constructor(
     readonly bridge: Bridge,
@@ -321,6 +324,7 @@ export class Actions {
 
   /** After the service switched projects: photos, references, corrections all start over. */
   private async afterProjectChange(): Promise<void> {
+    this.editor.reset();
     this.store.update({
       selection: { ids: new Set(), focus: null, anchor: null },
       corrections: new Map(),

@@ -4,6 +4,7 @@
 // Both are small turbo-coloured PNGs on the model grid (e.g. 64×64) covering the whole photo; the
 // browser's smooth (bilinear) scaling stretches them over the photo.
 import { useEffect, useState } from 'react';
+import { MAP_WORDS, scaleWords } from '../../shared/wording';
 import type { HeatmapViewProps } from './props';
 import { stateMessage } from './canvas/photoState';
 import { useZoomPan } from './canvas/useZoomPan';
@@ -33,18 +34,18 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
   return (
     <div className="icm-view icm-heatmap" data-testid="heatmap-view">
       <div className="icm-toolbar" role="toolbar" aria-label="Heatmap">
-        <div className="icm-group" role="radiogroup" aria-label="Similarity map">
-          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title="Inter-similarity S: the reference's marked features matched in this photo" onClick={() => setWhich('inter')}>S (inter)</RadioButton>
-          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title="Intra-similarity S′: S spread over the object by the photo's self-similarity" onClick={() => setWhich('intra')}>S′ (intra)</RadioButton>
+        <div className="icm-group" role="radiogroup" aria-label="Map">
+          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title={MAP_WORDS.inter.paper} onClick={() => setWhich('inter')}>{MAP_WORDS.inter.text}</RadioButton>
+          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title={MAP_WORDS.intra.paper} onClick={() => setWhich('intra')}>{MAP_WORDS.intra.text}</RadioButton>
         </div>
         {which === 'intra' && scales.length > 0 && (
-          <label className="icm-group" title="S′ fused (what the matte uses) or at one scale of the backbone (eq. 5, one step)">
-            Scale
+          <label className="icm-group" title="The combined spread the cut-out is made from, or the spread at one level of detail of the model (S′ fused, or S′ at one decoder scale: one step of eq. 5)">
+            Detail
             <select data-testid="heatmap-scale" value={shownScale} onChange={(e) => setScale(e.target.value)}>
-              <option value="">fused</option>
-              {scales.map((sc) => (
-                <option key={sc.id} value={sc.id}>
-                  {sc.side}×{sc.side}
+              <option value="" title={scaleWords(null).paper}>{scaleWords(null).text}</option>
+              {scales.map((sc, i) => (
+                <option key={sc.id} value={sc.id} title={scaleWords(sc, i, scales.length).paper}>
+                  {scaleWords(sc, i, scales.length).text}
                 </option>
               ))}
             </select>
@@ -74,10 +75,10 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
               key={heatUrl}
               data-testid="heatmap-image"
               src={heatUrl}
-              alt={which === 'inter' ? 'S (inter-similarity)' : 'S′ (intra-similarity)'}
+              alt={`${MAP_WORDS[which].text}: heatmap over ${photo.name}`}
               draggable={false}
               style={{ opacity }}
-              onError={() => setFailed(`Could not load the ${which === 'inter' ? 'S' : 'S′'} map of ${photo.name}.`)}
+              onError={() => setFailed(`Could not load the map "${MAP_WORDS[which].text.toLowerCase()}" of ${photo.name}.`)}
             />
           </div>
         )}
@@ -87,14 +88,22 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
       </div>
 
       <div className="icm-legend" data-testid="heatmap-legend">
-        <span>low</span>
-        <div className="icm-legend-bar" role="img" aria-label="turbo colour scale, blue = low, red = high" />
-        <span>high similarity</span>
+        <figure className="icm-legend-scale" aria-label="Colour scale: dark blue 0 % to dark red 100 % of this photo's best match">
+          <div className="icm-legend-bar" aria-hidden="true" />
+          <div className="icm-legend-ticks" aria-hidden="true" data-testid="heatmap-legend-ticks">
+            {[0, 25, 50, 75, 100].map((t) => (
+              <span key={t} style={{ left: `${t}%` }}>
+                {t} %
+              </span>
+            ))}
+          </div>
+          <figcaption className="muted">of this photo's best match</figcaption>
+        </figure>
         <div className="icm-legend-text">
-          <b>S</b> — where the reference's marked features match this photo (eq. 4).
+          <b title={MAP_WORDS.inter.paper}>{MAP_WORDS.inter.text}</b>: how closely each spot looks like what you marked on the reference.
           <br />
-          <b>S′</b> — S spread over the object by the photo's self-similarity (eq. 5); per scale: one step
-          at that feature scale.
+          <b title={MAP_WORDS.intra.paper}>{MAP_WORDS.intra.text}</b>: the same, carried over the parts of this photo that belong together;
+          the cut-out is made from it.
         </div>
       </div>
     </div>

@@ -2,7 +2,7 @@
 // before/after split; plus a corrective scribble (add / remove brush) the user applies to re-run
 // just this photo. Strokes are kept in photo pixel coordinates; the pending ones live here until
 // "Apply" hands them to the shell (onCorrection), which owns the applied correction (`correction`).
-import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import type { Correction, Point } from '../../shared/contract';
 import type { MatteReviewProps } from './props';
 import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderCorrection, strokePolyline, thinPoints, toPhotoPoint } from './canvas/raster';
@@ -122,6 +122,26 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
     target.addEventListener('pointercancel', up);
   };
 
+  // The handle as a keyboard slider: arrows 5 % (Shift: 1 %), Page Up/Down 25 %, Home/End the edges.
+  const onSplitKey = (e: ReactKeyboardEvent<HTMLElement>): void => {
+    const step = e.shiftKey ? 0.01 : 0.05;
+    const to: Record<string, (v: number) => number> = {
+      ArrowLeft: (v) => v - step,
+      ArrowDown: (v) => v - step,
+      ArrowRight: (v) => v + step,
+      ArrowUp: (v) => v + step,
+      PageDown: (v) => v - 0.25,
+      PageUp: (v) => v + 0.25,
+      Home: () => 0,
+      End: () => 1,
+    };
+    const f = to[e.key];
+    if (!f) return;
+    e.preventDefault();
+    e.stopPropagation();
+    setSplit((v) => Math.min(1, Math.max(0, Math.round(f(v) * 100) / 100)));
+  };
+
   const onImgError = (what: string) => () => setFailed(`Could not load the ${what} of ${photo.name}.`);
   const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
 
@@ -189,7 +209,19 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
                   <img src={url('cutout')} alt={`cutout of ${photo.name} (after)`} draggable={false} onError={onImgError('cutout')} />
                 </div>
                 <div className="icm-split-handle" data-no-pan style={{ left: `${split * 100}%` }} data-testid="matte-split-handle">
-                  <span onPointerDown={onSplitDown} title="Drag to compare">
+                  <span
+                    onPointerDown={onSplitDown}
+                    onKeyDown={onSplitKey}
+                    title="Drag to compare, or use the arrow keys"
+                    role="slider"
+                    tabIndex={0}
+                    aria-label="Before / after split"
+                    aria-valuemin={0}
+                    aria-valuemax={100}
+                    aria-valuenow={Math.round(split * 100)}
+                    aria-valuetext={`${Math.round(split * 100)} % before, ${100 - Math.round(split * 100)} % after`}
+                    data-testid="matte-split-slider"
+                  >
                     ⇔
                   </span>
                 </div>

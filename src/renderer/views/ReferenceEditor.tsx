@@ -1,6 +1,8 @@
 // Reference editor: the user marks the product on the reference photo with brush / eraser /
-// lasso / box / point. The prompt stays a list of VECTORS in photo pixel coordinates (the `prompt`
-// prop is the source of truth); the fabric canvas only displays it and captures new shapes.
+// lasso / box / point. The prompt stays a list of VECTORS in photo pixel coordinates. Its state
+// (prompt, undo/redo history, tool, brush size, zoom/pan, the keyboard map) lives in the
+// EditorModel (src/renderer/state/editor.ts), outside React, so it survives switching photos and
+// views; this component displays the model's snapshot on a fabric canvas and captures new shapes.
 //
 // Scene coordinates of the fabric canvas are the preview image's pixels (the image sits at 0,0 at
 // its natural size); `scale` = preview width / photo width converts between scene and photo pixels.
@@ -8,27 +10,16 @@
 // shown at 45%, so erase shapes really punch holes like in the service's mask), then markers for
 // boxes and points. Live feedback (brush stroke, lasso, box being dragged) is drawn on fabric's top
 // context.
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { Canvas, Circle, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, Rect, type TPointerEventInfo } from 'fabric';
-import type { Point, PromptShape, ReferencePrompt } from '../../shared/contract';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { Canvas, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, type TPointerEventInfo } from 'fabric';
+import type { Point, PromptShape } from '../../shared/contract';
+import { keyCommand, type EditorModel, type ViewTransform } from '../state/editor';
 import type { ReferenceEditorProps } from './props';
-import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
+import { ADD_RGB, ERASE_RGB, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
+import { drawBoxDraft, drawLassoDraft, markerObjects, pathScenePoints, type LassoDraft } from './canvas/referenceMarks';
+import { ReferenceToolbar } from './ReferenceToolbar';
 import './views.css';
-import { RadioButton } from './canvas/RadioButton';
 
-type Tool = 'brush' | 'eraser' | 'lasso' | 'lasso-cut' | 'box' | 'point' | 'hand';
-
-const TOOLS: Array<{ id: Tool; label: string; key: string; title: string }> = [
-  { id: 'brush', label: 'Brush', key: 'b', title: 'Paint the product in (B)' },
-  { id: 'eraser', label: 'Eraser', key: 'e', title: 'Paint it out (E)' },
-  { id: 'lasso', label: 'Lasso', key: 'l', title: 'Drag a free outline, or click corners and double-click / Enter to close (L); hold Alt to cut out' },
-  { id: 'lasso-cut', label: 'Lasso cut', key: 'k', title: 'Cut an outline out of the marked area (K)' },
-  { id: 'box', label: 'Box', key: 'x', title: 'Drag a box around the product (X)' },
-  { id: 'point', label: 'Point', key: 'p', title: 'Click on the product (P)' },
-  { id: 'hand', label: 'Hand', key: 'h', title: 'Pan (H; or hold Space, or drag with the middle/right button)' },
-];
-
-const MAX_HISTORY = 200;
 const MAX_ZOOM = 40;
 
 interface Stage {
@@ -42,90 +33,47 @@ interface Stage {
   fitZoom: number;
 }
 
-interface LassoDraft {
-  points: Point[]; // scene coordinates
-  down: boolean;
-  freehand: boolean;
-  cut: boolean;
+/** The model's snapshot of one reference (opened on first use, re-synced with the app's prompt). */
+function useEditorSession(editor: EditorModel, props: ReferenceEditorProps) {
+  const { photo, prompt } = props;
+  if (!editor.has(photo.id)) editor.open(photo.id, prompt, photo);
+  // The app's copy changed (another project, the service's answer): the model adopts it if it differs.
+  useEffect(() => editor.open(photo.id, prompt, photo), [editor, photo, prompt]);
+  return useSyncExternalStore(editor.subscribe, () => editor.getSnapshot(photo.id));
 }
 
-export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEditorProps) {
-  const [tool, setTool] = useState<Tool>('brush');
-  const [size, setSize] = useState(() => defaultBrushSize(photo.width, photo.height));
+export function ReferenceEditor(props: ReferenceEditorProps) {
+  const { bridge, photo, editor } = props;
+  const snap = useEditorSession(editor, props);
+  const { tool, size, prompt } = snap;
   const [loadState, setLoadState] = useState<{ ok: boolean; error?: string; id?: string }>({ ok: false });
   const [zoomPct, setZoomPct] = useState(100);
-  const [, setHistoryTick] = useState(0);
 
   const rootRef = useRef<HTMLDivElement>(null);
   const hostRef = useRef<HTMLDivElement>(null);
   const cursorRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Stage | null>(null);
 
-  // Latest values for the fabric/DOM handlers, which are registered once.
-  const live = useRef({ prompt, onChange, photo, tool, size });
-  live.current.onChange = onChange;
+  // Latest values for the fabric/DOM handlers, which are registered once. The tool, size and
+  // prompt are read from the model itself, so two edits before a re-render never lose one.
+  const live = useRef({ photo, editor });
   live.current.photo = photo;
-  live.current.tool = tool;
-  live.current.size = size;
-  // The prompt ref is also advanced by edit() so two edits before a re-render don't lose one.
-  const lastPropPrompt = useRef(prompt);
-  if (lastPropPrompt.current !== prompt) {
-    lastPropPrompt.current = prompt;
-    live.current.prompt = prompt;
-  }
+  live.current.editor = editor;
+  const current = () => live.current.editor.getSnapshot(live.current.photo.id);
 
-  const past = useRef<ReferencePrompt[]>([]);
-  const future = useRef<ReferencePrompt[]>([]);
-  const fitted = useRef(true); // follow container resizes until the user zooms/pans
   const spaceDown = useRef(false);
   const lasso = useRef<LassoDraft | null>(null);
   const boxStart = useRef<FPoint | null>(null);
 
-  // ---- history ---------------------------------------------------------------------------
-
-  const edit = useCallback((next: ReferencePrompt) => {
-    past.current.push(live.current.prompt);
-    if (past.current.length > MAX_HISTORY) past.current.shift();
-    future.current = [];
-    live.current.prompt = next;
-    setHistoryTick((t) => t + 1);
-    live.current.onChange(next);
+  const addShape = useCallback((shape: PromptShape) => live.current.editor.addShape(live.current.photo.id, shape), []);
+  const undo = useCallback(() => live.current.editor.undo(live.current.photo.id), []);
+  const redo = useCallback(() => live.current.editor.redo(live.current.photo.id), []);
+  /** Remembers the zoom/pan in the model (null: fitted, follow container resizes). */
+  const saveView = useCallback((fitted: boolean) => {
+    const st = stageRef.current;
+    live.current.editor.saveView(live.current.photo.id, fitted || !st ? null : (st.canvas.viewportTransform as unknown as ViewTransform));
   }, []);
-
-  const addShape = useCallback(
-    (shape: PromptShape) => edit({ ...live.current.prompt, shapes: [...live.current.prompt.shapes, shape] }),
-    [edit],
-  );
-
-  const undo = useCallback(() => {
-    const prev = past.current.pop();
-    if (!prev) return;
-    future.current.push(live.current.prompt);
-    live.current.prompt = prev;
-    setHistoryTick((t) => t + 1);
-    live.current.onChange(prev);
-  }, []);
-
-  const redo = useCallback(() => {
-    const next = future.current.pop();
-    if (!next) return;
-    past.current.push(live.current.prompt);
-    live.current.prompt = next;
-    setHistoryTick((t) => t + 1);
-    live.current.onChange(next);
-  }, []);
-
-  const clear = useCallback(() => {
-    if (live.current.prompt.shapes.length === 0) return;
-    edit({ ...live.current.prompt, shapes: [] });
-  }, [edit]);
-
-  // A different photo: its own history.
-  useEffect(() => {
-    past.current = [];
-    future.current = [];
-    setHistoryTick((t) => t + 1);
-  }, [photo.id]);
+  const isFitted = () => live.current.editor.view(live.current.photo.id) === null;
 
   // ---- view transform --------------------------------------------------------------------
 
@@ -136,44 +84,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     for (const m of st.markers) canvas.remove(m);
     st.markers = [];
     if (!st.photo) return;
-    const z = canvas.getZoom();
-    for (const s of live.current.prompt.shapes) {
-      if (s.kind === 'box') {
-        st.markers.push(
-          new Rect({
-            left: Math.min(s.x0, s.x1) * scale,
-            top: Math.min(s.y0, s.y1) * scale,
-            width: Math.abs(s.x1 - s.x0) * scale,
-            height: Math.abs(s.y1 - s.y0) * scale,
-            originX: 'left',
-            originY: 'top',
-            fill: 'transparent',
-            stroke: '#ffd400',
-            strokeWidth: 2 / z,
-            strokeDashArray: [8 / z, 5 / z],
-            selectable: false,
-            evented: false,
-            objectCaching: false,
-          }),
-        );
-      } else if (s.kind === 'point') {
-        st.markers.push(
-          new Circle({
-            left: s.x * scale,
-            top: s.y * scale,
-            originX: 'center',
-            originY: 'center',
-            radius: 6 / z,
-            fill: `rgb(${ADD_RGB})`,
-            stroke: 'white',
-            strokeWidth: 2 / z,
-            selectable: false,
-            evented: false,
-            objectCaching: false,
-          }),
-        );
-      }
-    }
+    st.markers = markerObjects(current().prompt.shapes, scale, canvas.getZoom());
     if (st.markers.length) canvas.add(...st.markers);
     canvas.requestRenderAll();
   }, []);
@@ -197,10 +108,10 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     const z = Math.min(w / iw, h / ih) * 0.98;
     st.fitZoom = z;
     canvas.setViewportTransform([z, 0, 0, z, (w - iw * z) / 2, (h - ih * z) / 2]);
-    fitted.current = true;
+    saveView(true);
     canvas.requestRenderAll();
     afterViewChange();
-  }, [afterViewChange]);
+  }, [afterViewChange, saveView]);
 
   const zoomBy = useCallback(
     (factor: number, at?: FPoint) => {
@@ -209,11 +120,11 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       const { canvas } = st;
       const z = Math.min(Math.max(canvas.getZoom() * factor, st.fitZoom / 4), MAX_ZOOM);
       canvas.zoomToPoint(at ?? new FPoint(canvas.getWidth() / 2, canvas.getHeight() / 2), z);
-      fitted.current = false;
+      saveView(false);
       canvas.requestRenderAll();
       afterViewChange();
     },
-    [afterViewChange],
+    [afterViewChange, saveView],
   );
 
   // ---- live feedback on the top context ----------------------------------------------------
@@ -235,26 +146,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
   const drawLasso = useCallback(
     (cursor: FPoint | null) => {
       const d = lasso.current;
-      drawTop(
-        d &&
-          ((ctx, z) => {
-            const pts = cursor && !d.freehand ? [...d.points, [cursor.x, cursor.y] as Point] : d.points;
-            const rgb = d.cut ? ERASE_RGB : ADD_RGB;
-            ctx.beginPath();
-            ctx.moveTo(pts[0][0], pts[0][1]);
-            for (const [x, y] of pts.slice(1)) ctx.lineTo(x, y);
-            ctx.closePath();
-            ctx.fillStyle = `rgba(${rgb}, 0.25)`;
-            ctx.fill();
-            ctx.lineWidth = 2 / z;
-            ctx.setLineDash([6 / z, 4 / z]);
-            ctx.strokeStyle = `rgb(${rgb})`;
-            ctx.stroke();
-            ctx.setLineDash([]);
-            ctx.fillStyle = 'white';
-            for (const [x, y] of d.freehand ? [] : d.points) ctx.fillRect(x - 3 / z, y - 3 / z, 6 / z, 6 / z);
-          }),
-      );
+      drawTop(d && ((ctx, z) => drawLassoDraft(ctx, d, cursor, z)));
     },
     [drawTop],
   );
@@ -306,21 +198,14 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     // Brush / eraser strokes arrive as fabric paths in scene coordinates: keep their points only.
     canvas.on('path:created', ({ path }) => {
       canvas.remove(path);
-      const pts: Point[] = [];
-      for (const cmd of (path as Path).path) {
-        const nums = cmd.slice(1) as number[];
-        // M/L: end point; Q: the pencil brush's control point is the raw mouse sample, keep both;
-        // C: end point.
-        const pairs = cmd[0] === 'C' ? [nums.slice(4)] : Array.from({ length: nums.length / 2 }, (_, i) => nums.slice(i * 2, i * 2 + 2));
-        for (const [x, y] of pairs) pts.push(toPhoto(new FPoint(x, y)));
-      }
+      const pts = pathScenePoints(path as Path).map(([x, y]) => toPhoto(new FPoint(x, y)));
       if (!pts.length) return;
-      const t = live.current.tool;
-      addShape({ kind: 'brush', mode: t === 'eraser' ? 'erase' : 'add', size: live.current.size, points: thinPoints(pts, 0.5) });
+      const { tool: t, size: sz } = current();
+      addShape({ kind: 'brush', mode: t === 'eraser' ? 'erase' : 'add', size: sz, points: thinPoints(pts, 0.5) });
     });
 
     canvas.on('mouse:down', (opt: TPointerEventInfo) => {
-      const t = live.current.tool;
+      const t = current().tool;
       const p = opt.scenePoint;
       if (!st.photo) return;
       if (t === 'point') {
@@ -346,17 +231,10 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
 
     canvas.on('mouse:move', (opt: TPointerEventInfo) => {
       const p = opt.scenePoint;
-      const t = live.current.tool;
+      const t = current().tool;
       if (t === 'box' && boxStart.current) {
         const b = boxStart.current;
-        drawTop((ctx, z) => {
-          ctx.fillStyle = 'rgba(255, 212, 0, 0.12)';
-          ctx.fillRect(b.x, b.y, p.x - b.x, p.y - b.y);
-          ctx.lineWidth = 2 / z;
-          ctx.setLineDash([8 / z, 5 / z]);
-          ctx.strokeStyle = '#ffd400';
-          ctx.strokeRect(b.x, b.y, p.x - b.x, p.y - b.y);
-        });
+        drawTop((ctx, z) => drawBoxDraft(ctx, b, p, z));
       } else if ((t === 'lasso' || t === 'lasso-cut') && lasso.current) {
         const d = lasso.current;
         if (d.down) {
@@ -371,7 +249,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     });
 
     canvas.on('mouse:up', (opt: TPointerEventInfo) => {
-      const t = live.current.tool;
+      const t = current().tool;
       if (t === 'box' && boxStart.current) {
         const b = boxStart.current;
         boxStart.current = null;
@@ -400,7 +278,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     // Pan: hand tool, Space held, or the middle/right button. Caught in the capture phase so the
     // fabric canvas (and its brush) never sees these presses.
     const onPanDown = (e: MouseEvent): void => {
-      if (!(e.button === 1 || e.button === 2 || spaceDown.current || live.current.tool === 'hand')) return;
+      if (!(e.button === 1 || e.button === 2 || spaceDown.current || current().tool === 'hand')) return;
       e.preventDefault();
       e.stopPropagation();
       let last = { x: e.clientX, y: e.clientY };
@@ -408,7 +286,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       const move = (ev: MouseEvent): void => {
         canvas.relativePan(new FPoint(ev.clientX - last.x, ev.clientY - last.y));
         last = { x: ev.clientX, y: ev.clientY };
-        fitted.current = false;
+        saveView(false);
         canvas.requestRenderAll();
       };
       const up = (): void => {
@@ -424,13 +302,13 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     const onHover = (e: MouseEvent): void => {
       const ring = cursorRef.current;
       if (!ring) return;
-      const t = live.current.tool;
+      const { tool: t, size: sz } = current();
       if ((t !== 'brush' && t !== 'eraser') || spaceDown.current) {
         ring.style.display = 'none';
         return;
       }
       const r = host.getBoundingClientRect();
-      const d = live.current.size * st.scale * canvas.getZoom();
+      const d = sz * st.scale * canvas.getZoom();
       ring.style.display = 'block';
       ring.style.width = ring.style.height = `${d}px`;
       ring.style.transform = `translate(${e.clientX - r.left - d / 2}px, ${e.clientY - r.top - d / 2}px)`;
@@ -449,7 +327,7 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       const h = host.clientHeight;
       if (!w || !h || (w === canvas.getWidth() && h === canvas.getHeight())) return;
       canvas.setDimensions({ width: w, height: h });
-      if (fitted.current) fit();
+      if (isFitted()) fit();
       else canvas.requestRenderAll();
     });
     ro.observe(host);
@@ -508,7 +386,13 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
         });
         canvas.insertAt(0, st.photo, st.mask);
         loadStateIdRef.current = photo.id;
-        if (!samePhoto) fit();
+        // The zoom/pan this reference was left at (the model keeps it across photos and views).
+        const saved = live.current.editor.view(photo.id);
+        if (saved && !samePhoto) {
+          canvas.setViewportTransform([...saved]);
+          st.fitZoom = Math.min(canvas.getWidth() / w, canvas.getHeight() / h) * 0.98;
+          afterViewChange();
+        } else if (!samePhoto) fit();
         setLoadState({ ok: true, id: photo.id });
       })
       .catch(() => {
@@ -559,16 +443,14 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
       t instanceof HTMLElement && (t.isContentEditable || (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement);
     const down = (e: KeyboardEvent): void => {
       if (typing(e.target)) return;
-      const mod = e.ctrlKey || e.metaKey;
-      const k = e.key.toLowerCase();
-      if (mod && k === 'z') {
+      const cmd = keyCommand(e);
+      if (!cmd) return;
+      const id = live.current.photo.id;
+      if (cmd.kind === 'undo' || cmd.kind === 'redo') {
         e.preventDefault();
-        if (e.shiftKey) redo();
-        else undo();
-      } else if (mod && k === 'y') {
-        e.preventDefault();
-        redo();
-      } else if (e.key === ' ') {
+        if (cmd.kind === 'undo') undo();
+        else redo();
+      } else if (cmd.kind === 'pan') {
         // Space-to-pan only when the page or this editor has the focus: elsewhere Space keeps
         // activating buttons. A focused button of the editor is blurred so Space doesn't click it.
         const t = e.target;
@@ -581,15 +463,14 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
           hostRef.current?.classList.add('icm-space');
           if (cursorRef.current) cursorRef.current.style.display = 'none';
         }
-      } else if (e.key === 'Escape') {
+      } else if (cmd.kind === 'cancel') {
         cancelDrafts();
-      } else if (e.key === 'Enter' && lasso.current) {
-        finishLasso();
-      } else if (!mod && !e.altKey) {
-        const t = TOOLS.find((x) => x.key === k);
-        if (t) setTool(t.id);
-        else if (k === '[') setSize((s) => Math.max(1, Math.round(s / 1.25)));
-        else if (k === ']') setSize((s) => Math.round(s * 1.25) + 1);
+      } else if (cmd.kind === 'finish') {
+        if (lasso.current) finishLasso();
+      } else if (cmd.kind === 'tool') {
+        live.current.editor.setTool(cmd.tool);
+      } else if (cmd.kind === 'size') {
+        live.current.editor.stepSize(id, cmd.step);
       }
     };
     const up = (e: KeyboardEvent): void => {
@@ -606,59 +487,11 @@ export function ReferenceEditor({ bridge, photo, prompt, onChange }: ReferenceEd
     };
   }, [undo, redo, cancelDrafts, finishLasso]);
 
-  const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
   const counts = countShapes(prompt.shapes);
 
   return (
     <div className="icm-view icm-ref-editor" ref={rootRef}>
-      <div className="icm-toolbar" role="toolbar" aria-label="Reference tools">
-        <div className="icm-group" role="radiogroup" aria-label="Tool">
-          {TOOLS.map((t) => (
-            <RadioButton key={t.id} on={tool === t.id} testId={`tool-${t.id}`} title={t.title} onClick={() => setTool(t.id)}>{t.label}</RadioButton>
-          ))}
-        </div>
-        <label className="icm-group" title="Brush size in photo pixels ([ and ])">
-          Size
-          <input
-            type="range"
-            data-testid="brush-size"
-            min={1}
-            max={maxSize}
-            value={Math.min(size, maxSize)}
-            onChange={(e) => setSize(Number(e.target.value))}
-          />
-          <span className="icm-num">{size}px</span>
-        </label>
-        <div className="icm-group" role="radiogroup" aria-label="Strokes mean" title="Mask: the product is painted in completely. Scribble: a few strokes on it, grown to the whole object.">
-          Strokes mean
-          {(['mask', 'scribble'] as const).map((m) => (
-            <RadioButton key={m} on={prompt.brushMeans === m} testId={`brush-means-${m}`} onClick={() => prompt.brushMeans !== m && edit({ ...live.current.prompt, brushMeans: m })}>{m === 'mask' ? 'Mask' : 'Scribble'}</RadioButton>
-          ))}
-        </div>
-        <div className="icm-group">
-          <button type="button" data-testid="undo" title="Undo (Ctrl+Z)" disabled={past.current.length === 0} onClick={undo}>
-            Undo
-          </button>
-          <button type="button" data-testid="redo" title="Redo (Ctrl+Shift+Z / Ctrl+Y)" disabled={future.current.length === 0} onClick={redo}>
-            Redo
-          </button>
-          <button type="button" data-testid="clear-prompt" title="Remove every shape" disabled={prompt.shapes.length === 0} onClick={clear}>
-            Clear
-          </button>
-        </div>
-        <div className="icm-group">
-          <button type="button" data-testid="zoom-out" title="Zoom out" onClick={() => zoomBy(1 / 1.25)}>
-            −
-          </button>
-          <span className="icm-num" aria-label="Zoom">{zoomPct}%</span>
-          <button type="button" data-testid="zoom-in" title="Zoom in" onClick={() => zoomBy(1.25)}>
-            +
-          </button>
-          <button type="button" data-testid="zoom-fit" title="Fit the photo in the view" onClick={fit}>
-            Fit
-          </button>
-        </div>
-      </div>
+      <ReferenceToolbar snap={snap} editor={editor} zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
       <div className="icm-stage" data-testid="reference-canvas" ref={hostRef}>
         <div className="icm-brush-ring" ref={cursorRef} aria-hidden="true" />
         {!loadState.ok && <div className="icm-overlay-msg">{loadState.error ?? 'Loading photo…'}</div>}

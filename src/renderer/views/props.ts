@@ -3,13 +3,15 @@
 // (PhotoInfo.width × height, EXIF orientation applied).
 import type { Correction, PhotoInfo, ReferencePrompt } from '../../shared/contract';
 import type { Bridge } from '../bridge';
+import type { EditorModel } from '../state/editor';
 
 export interface ReferenceEditorProps {
   bridge: Bridge;
   photo: PhotoInfo;
-  /** The prompt being edited (vectors); the editor calls onChange after every edit (incl. undo/redo/clear). */
+  /** The app's copy of the prompt (vectors); the model adopts it when it differs from its own. */
   prompt: ReferencePrompt;
-  onChange(prompt: ReferencePrompt): void;
+  /** Holds the prompt, its undo/redo history, tool, brush size and zoom of every reference; reports edits. */
+  editor: EditorModel;
 }
 
 export interface HeatmapViewProps {

@@ -1,5 +1,6 @@
 // One line telling why a photo has no result to show (heatmap and matte views).
 import type { PhotoInfo } from '../../../shared/contract';
+import { fileErrorWords } from '../../../shared/wording';
 
 /** What to show instead of a result (shared with the matte review). */
 export function stateMessage(photo: PhotoInfo): string {
@@ -11,9 +12,9 @@ export function stateMessage(photo: PhotoInfo): string {
     case 'running':
       return `Matting ${photo.name}…`;
     case 'failed':
-      return photo.error ?? `${photo.name} failed.`;
+      return photo.error ? `${photo.name}: ${fileErrorWords(photo.error).plain}` : `${photo.name} failed.`;
     case 'missing':
-      return photo.error ?? `${photo.name} is missing (moved or deleted?).`;
+      return photo.error ? `${photo.name}: ${fileErrorWords(photo.error).plain}` : `${photo.name} is missing (moved or deleted?).`;
     default:
       return '';
   }
