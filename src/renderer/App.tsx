@@ -6,7 +6,7 @@ import { ImportPathForm, ImportSummaryPanel, MissingBanner } from './components/
 import { MainPane } from './components/MainPane';
 import { ConfirmDialog, PathPrompt } from './components/Modal';
 import { StatusBar } from './components/StatusBar';
-import { ThumbGrid } from './components/ThumbGrid';
+import { GridViewBar, ThumbGrid } from './components/ThumbGrid';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
 import { plural } from './components/format';
@@ -146,6 +146,7 @@ export function App() {
         <aside className="shoot" aria-label="Shoot">
           {web && <ImportPathForm />}
           <ImportSummaryPanel />
+          <GridViewBar />
           <ThumbGrid onRemove={onRemove} />
         </aside>
         <MainPane onRemove={onRemove} />

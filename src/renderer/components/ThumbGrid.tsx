@@ -1,9 +1,10 @@
 // The shoot's photos as a virtualised grid: fixed tile size, only the visible rows (plus a few
 // rows of overscan) are in the DOM, so 2,000 photos scroll as smoothly as 20. Tiles subscribe to
 // their own photo, so a state change re-renders one tile, not the grid.
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import { fileErrorWords } from '../../shared/wording';
 import { useActions, useAppState } from '../state/context';
+import { visibleOrder, type GridFilter, type GridSort } from '../state/review';
 import { fitMiddle } from './format';
 
 /** Tiles are at least this wide and stretch to fill the columns; their height is fixed. */
@@ -45,7 +46,13 @@ interface ContextMenuState {
 export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
   const { onRemove } = props;
   const actions = useActions();
-  const order = useAppState((s) => s.order);
+  const shootOrder = useAppState((s) => s.order);
+  const photos = useAppState((s) => s.photos);
+  const view = useAppState((s) => s.gridView);
+  // The shoot order itself in the default view, so the grid keeps one array while photos update.
+  const order = useMemo(() => (view.filter === 'all' && view.sort === 'shoot' ? shootOrder : visibleOrder(shootOrder, photos, view)), [shootOrder, photos, view]);
+  const orderRef = useRef(order);
+  orderRef.current = order;
   const scroller = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const [scrollTop, setScrollTop] = useState(0);
@@ -109,15 +116,16 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
       }
       const step: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns, ArrowDown: columns };
       let index: number;
-      const current = focus ? s.order.indexOf(focus) : -1;
+      const shown = orderRef.current;
+      const current = focus ? shown.indexOf(focus) : -1;
       if (e.key in step) index = current < 0 ? 0 : current + step[e.key];
+      else if (e.key === 'End') index = shown.length - 1;
       else if (e.key === 'Home') index = 0;
-      else if (e.key === 'End') index = s.order.length - 1;
       else return;
       e.preventDefault();
-      if (s.order.length === 0) return;
-      index = Math.min(s.order.length - 1, Math.max(0, index));
-      const id = s.order[index];
+      if (shown.length === 0) return;
+      index = Math.min(shown.length - 1, Math.max(0, index));
+      const id = shown[index];
       actions.select(id, { range: e.shiftKey });
       reveal(index, id);
     };
@@ -171,6 +179,36 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
         </div>
       )}
       {menu && <TileMenu menu={menu} onClose={() => setMenu(null)} onRemove={onRemove} />}
+    </div>
+  );
+}
+
+/** Review queue controls: show all photos or only those that need a look; shoot order or least sure first. */
+export function GridViewBar() {
+  const actions = useActions();
+  const view = useAppState((s) => s.gridView);
+  const flagged = useAppState((s) => {
+    let n = 0;
+    for (const p of s.photos.values()) if (p.result?.review || p.state === 'failed' || p.state === 'missing') n++;
+    return n;
+  });
+  return (
+    <div className="grid-view-bar" role="group" aria-label="Which photos the grid shows">
+      <label>
+        Show{' '}
+        <select data-testid="grid-filter" value={view.filter} onChange={(e) => actions.setGridView({ filter: e.target.value as GridFilter })}>
+          <option value="all">all photos</option>
+          <option value="review">needs review ({flagged})</option>
+          <option value="failed">failed</option>
+        </select>
+      </label>
+      <label>
+        Sort{' '}
+        <select data-testid="grid-sort" value={view.sort} onChange={(e) => actions.setGridView({ sort: e.target.value as GridSort })}>
+          <option value="shoot">shoot order</option>
+          <option value="confidence">least sure first</option>
+        </select>
+      </label>
     </div>
   );
 }
@@ -235,6 +273,12 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; width
       <span className="tile-meta">
         <span className="tile-name">{tileName(photo.name, showState ? photo.state : '', props.width)}</span>
         {showState && <span className={`state state-${photo.state}`}>{photo.state}</span>}
+        {photo.result && (
+          <span className={photo.result.review ? 'review-badge' : 'confidence-badge'} data-testid="tile-confidence" title={photo.result.review ? `Needs a look: ${photo.result.reason ?? 'unsure'}` : 'How sure the app is that it kept the right objects'}>
+            {photo.result.review ? '⚑ ' : ''}
+            {Math.round(photo.result.confidence * 100)}%
+          </span>
+        )}
       </span>
       {showError && <span className="tile-error">{plainError}</span>}
     </button>

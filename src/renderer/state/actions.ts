@@ -1,5 +1,6 @@
 // Everything the UI asks of the service goes through here: each call catches its error and shows
 // it in a toast (never an unhandled rejection), and service answers are folded into the store.
+import type { GridView } from './review';
 import type {
   Correction,
   ExportOptions,
@@ -123,6 +124,10 @@ export class Actions {
     if (photo?.isReference) patch.mode = 'reference';
     else if (photo && s.mode === 'reference' && s.references.length > 0) patch.mode = 'heatmaps';
     this.store.update(patch);
+  }
+
+  setGridView(view: Partial<GridView>): void {
+    this.store.update((s) => ({ gridView: { ...s.gridView, ...view } }));
   }
 
   setMode(mode: MainMode): void {

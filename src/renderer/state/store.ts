@@ -18,6 +18,8 @@ import type {
   ServiceStatus,
 } from '../../shared/contract';
 
+import { DEFAULT_GRID_VIEW, type GridView } from './review';
+
 export type MainMode = 'reference' | 'heatmaps' | 'matte';
 
 export interface Toast {
@@ -52,6 +54,8 @@ export interface AppState {
   jobs: ReadonlyMap<string, JobProgress>;
   selection: Selection;
   mode: MainMode;
+  /** What the grid shows and in what order (a review queue: flagged photos, least sure first). */
+  gridView: GridView;
   /** The editable copy of the references (the service's copy arrives in status.references). */
   references: readonly ReferenceSpec[];
   /** Reference shown in the editor when the selected photo is a target. */
@@ -77,6 +81,7 @@ function initialState(): AppState {
     jobs: new Map(),
     selection: { ids: new Set(), focus: null, anchor: null },
     mode: 'reference',
+    gridView: DEFAULT_GRID_VIEW,
     references: [],
     activeReferenceId: null,
     corrections: new Map(),
