@@ -96,9 +96,8 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
   const anchor = anchorOf(candidates, p);
   const present = anchor >= 0 ? probability(model.presence, presenceVector(features[anchor])) : 0;
   if (anchor >= 0) keep[anchor] = true;
-  // The presence model only flags: emptying the matte on its word lost the product on real photos
-  // (a car seen from another side, leave-group-out), which is worse than keeping a wrong object
-  // that the flag sends to review.
+  // The presence model only flags: it is trained on few absent pairs, and an empty matte on a real
+  // photo (the product seen from another side) would be worse than a wrong object sent to review.
   const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
   const area = candidates.map((c) => c.cells.length);
