@@ -6,7 +6,7 @@
 // benchmark scores can come from a model that never saw it (`icm bench --cross-validate`).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { modelsDir } from '../model-pack/load';
 import { CANDIDATE_FEATURES, type Candidate } from './candidates';
 import { neighbours4 } from './grid';
 
@@ -50,9 +50,16 @@ export interface Decision {
   reason?: string;
 }
 
-export const DEFAULT_SELECTION_MODEL = join(dirname(fileURLToPath(import.meta.url)), '../../../resources/head/selection.json');
+/**
+ * The shipped selection model: $ICM_HEAD_MODEL if set, else resources/head/selection.json beside
+ * the model packs' folder (the repo's resources/, or <resources> of a packaged app, where
+ * ICM_MODELS_DIR points at <resources>/models), so it is found from sources and from bundles alike.
+ */
+export function defaultSelectionModelPath(): string {
+  return process.env.ICM_HEAD_MODEL ?? join(dirname(modelsDir()), 'head', 'selection.json');
+}
 
-export function loadSelectionModel(path = DEFAULT_SELECTION_MODEL): SelectionModel {
+export function loadSelectionModel(path = defaultSelectionModelPath()): SelectionModel {
   let m: SelectionModel;
   try {
     m = JSON.parse(readFileSync(path, 'utf8')) as SelectionModel;
