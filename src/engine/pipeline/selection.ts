@@ -107,6 +107,8 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
   // photo (the product seen from another side) would be worse than a wrong object sent to review.
   const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
+  // objects as a person counts them: specks of fewer than four grid cells are not reported as dropped objects
+  const dropped = keep.filter((k, i) => !k && candidates[i].cells.length >= 4).length;
   const area = candidates.map((c) => c.cells.length);
   const total = area.reduce((s, a) => s + a, 0);
   const risk = total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;
@@ -120,7 +122,7 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
       : review
         ? 'unsure which objects are the product'
         : undefined;
-  return { probability: p, keep, kept, dropped: candidates.length - kept, confidence, review, ...(reason ? { reason } : {}) };
+  return { probability: p, keep, kept, dropped, confidence, review, ...(reason ? { reason } : {}) };
 }
 
 /**
