@@ -374,7 +374,8 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await bar.waitFor();
     const last = await photoByName(longName(4));
     const tile = page.locator(`[data-testid="tile"][data-photo-id="${last.id}"]`);
-    assert.equal(await tile.getAttribute('data-state'), 'queued', 'the opened photo is still queued behind the run');
+    // Photo events reach the grid batched (service, then one frame): wait for the tile to say queued.
+    await page.locator(`[data-testid="tile"][data-photo-id="${last.id}"][data-state="queued"]`).waitFor({ timeout: 10_000 });
     await tile.click();
     await page.getByTestId('mode-heatmaps').click();
     // Every target ends done, and the bar goes away with the run.
