@@ -21,6 +21,9 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   delete env.ICM_MODELS_DIR;
   delete env.ICM_DEBUG;
   delete env.ORT_DISABLE_TELEMETRY;
+  // onnxruntime's telemetry stays off when CI is set (.ci/run sets CI=true), which would hide the
+  // very writes the stray-write watch is there to catch: run the CLI as a user's machine would.
+  delete env.CI;
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   else env[k] = v;
   return env;
