@@ -9,6 +9,7 @@ import { InContextMatter, type MatterOptions } from '../pipeline/matter';
 import { writeEvidenceDump } from './dump';
 import { groupKey } from './groups';
 import type { Prompt } from '../pipeline/prompt';
+import type { RefinerId } from '../pipeline/refine';
 
 export interface BenchManifest {
   name: string;
@@ -23,7 +24,9 @@ export interface BenchManifest {
 export type BenchMethod = 'icm' | 'isnet-alone';
 export type BenchPrompt = 'mask' | 'points';
 
-export interface BenchOptions extends MatterOptions {
+export interface BenchOptions extends Omit<MatterOptions, 'refine'> {
+  /** Refinements to score (icm only): each from the same coarse matte, so before/after compare on one backbone pass. Default ['guided']. */
+  refine?: RefinerId[];
   method?: BenchMethod;
   prompt?: BenchPrompt;
   outDir?: string;
@@ -37,6 +40,8 @@ export interface BenchOptions extends MatterOptions {
 
 export interface BenchRow extends MattingMetrics {
   group: string;
+  /** icm: the refinement stage that made the alpha (refine.ts). */
+  refine?: RefinerId;
   target: string;
   ms: number;
   /** icm only: the head's decision (candidates kept and dropped, confidence, review flag). */
@@ -49,6 +54,7 @@ export interface BenchRow extends MattingMetrics {
 export interface BenchResult {
   name: string;
   method: BenchMethod;
+  refine?: RefinerId;
   prompt: BenchPrompt;
   rows: BenchRow[];
   mean: MattingMetrics;
@@ -103,10 +109,14 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
   const root = resolve(dir);
   const manifest = await loadBenchManifest(root);
   const promptKind = opts.prompt ?? 'mask';
-  const matter = await InContextMatter.create({ ...opts, keepEvidence: opts.keepEvidence || !!opts.dumpDir });
+  const refiners = opts.refine?.length ? opts.refine : (['guided'] as RefinerId[]);
+  const matter = await InContextMatter.create({ ...opts, refine: refiners[0], keepEvidence: opts.keepEvidence || !!opts.dumpDir });
+  // one result per (method, refinement): ISNet alone has no refinement, icm one per refiner
+  const variants: Array<{ method: BenchMethod; refine?: RefinerId }> = methods.flatMap((m): Array<{ method: BenchMethod; refine?: RefinerId }> => (m === 'icm' ? refiners.map((r) => ({ method: m, refine: r })) : [{ method: m }]));
+  const variantKey = (v: { method: BenchMethod; refine?: RefinerId }) => (v.refine && refiners.length > 1 ? `${v.method}+${v.refine}` : v.method);
   const setName = basename(root);
   const withIcm = methods.includes('icm');
-  const rows = new Map<BenchMethod, BenchRow[]>(methods.map((m) => [m, []]));
+  const rows = new Map<string, BenchRow[]>(variants.map((v) => [variantKey(v), []]));
   const total = Math.min(opts.limit ?? Infinity, manifest.groups.reduce((s, g) => s + g.targets.length, 0));
   let done = 0;
   let referenceMs = 0;
@@ -132,27 +142,43 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
         const target = await readImage(join(root, t.image));
         const gt = await readAlpha(join(root, t.alpha));
         const encoded = await matter.encode(target);
-        for (const method of methods) {
-          const matted = method === 'icm' ? await matter.matte(target, { encoded, ...(opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {}) }) : null;
-          const result = matted ?? (await matter.saliencyOnly(target, encoded));
+        let coarse: { result: Awaited<ReturnType<InContextMatter['matte']>>; ms: number } | null = null;
+        for (const variant of variants) {
+          const { method } = variant;
+          let result: { width: number; height: number; alpha: Uint8Array; timings: { totalMs: number } };
+          let matted: Awaited<ReturnType<InContextMatter['matte']>> | null = null;
+          if (method === 'icm') {
+            if (!coarse) {
+              const r = await matter.matte(target, { encoded, ...(opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {}) });
+              coarse = { result: r, ms: r.timings.totalMs - r.timings.composeMs };
+              matted = r;
+            } else {
+              // the same decision, refined another way: its time is the shared part plus its own refinement
+              const t0 = performance.now();
+              const alpha = await matter.refineAgain(target, coarse.result.coarse, variant.refine!);
+              matted = { ...coarse.result, alpha, timings: { ...coarse.result.timings, composeMs: performance.now() - t0, totalMs: coarse.ms + performance.now() - t0 } };
+            }
+            result = matted;
+          } else result = await matter.saliencyOnly(target, encoded);
           const pred = await predictionAt(result.alpha, target.width, target.height, gt.width, gt.height);
           const metrics = computeMattingMetrics(pred, gt.alpha, gt.width, gt.height);
           const row: BenchRow = {
             group: group.id,
             target: t.image,
+            ...(variant.refine ? { refine: variant.refine } : {}),
             ms: result.timings.totalMs,
             ...metrics,
             ...(matted ? { kept: matted.kept, dropped: matted.dropped, confidence: matted.confidence, review: matted.review } : {}),
           };
-          if (opts.dumpDir && matted?.evidence) {
+          if (opts.dumpDir && matted?.evidence && variant === variants.find((v) => v.method === 'icm')) {
             const stem = join(resolve(opts.dumpDir), setName, group.id, basename(t.image, extname(t.image)));
             const involves = (t as { involves?: string[] }).involves;
             const meta = { set: setName, group: group.id, groupKey: groupKey(setName, group.id), ...(involves ? { involves } : {}), target: t.image, truthPath: join(root, t.alpha), priorPath: `${stem}.prior.f32.gz`, width: target.width, height: target.height, sad: metrics.sad };
             await writeEvidenceDump(`${stem}.json`, meta, matted.evidence);
           }
-          rows.get(method)!.push(row);
+          rows.get(variantKey(variant))!.push(row);
           if (opts.outDir) {
-            const out = join(resolve(opts.outDir), ...(methods.length > 1 ? [method] : []), group.id, basename(t.image, extname(t.image)) + '.png');
+            const out = join(resolve(opts.outDir), ...(variants.length > 1 ? [variantKey(variant)] : []), group.id, basename(t.image, extname(t.image)) + '.png');
             await fsp.mkdir(dirname(out), { recursive: true });
             await writePngAtomic(out, result.alpha, target.width, target.height, 1);
           }
@@ -164,13 +190,14 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
     await matter.dispose();
   }
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  return methods.map((method) => {
-    const r = rows.get(method)!;
+  return variants.map(({ method, refine }) => {
+    const r = rows.get(variantKey({ method, refine }))!;
     const targetMs = r.reduce((s, x) => s + x.ms, 0);
     const refMs = method === 'icm' ? referenceMs : 0;
     return {
       name: manifest.name,
       method,
+      ...(refine ? { refine } : {}),
       prompt: promptKind,
       rows: r,
       mean: summarize(r),

@@ -27,6 +27,8 @@ export interface EncodedImage {
   saliency: Float32Array;
   modelSize: [number, number];
   features: Map<string, FeatureMap>;
+  /** The photo as the backbone saw it: interleaved 8-bit RGB at modelSize (the refinement's low-resolution guide). */
+  input: Uint8Array;
 }
 
 export class Backbone {
@@ -66,7 +68,7 @@ export class Backbone {
       const [, C, h, w] = t.dims as number[];
       features.set(f.id, { id: f.id, channels: C, height: h, width: w, data: t.data as Float32Array });
     }
-    return { saliency: result[outputs.saliency!.name].data as Float32Array, modelSize: [H, W], features };
+    return { saliency: result[outputs.saliency!.name].data as Float32Array, modelSize: [H, W], features, input: resized };
   }
 
   async dispose(): Promise<void> {

@@ -8,6 +8,7 @@ import { labHistogram } from './colour';
 import { DEFAULT_HEAD_PARAMS, normaliseByMax, type HeadParams } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { decide, gateOf, loadSelectionModel, type Decision, type HeadModel, type SelectionModel } from './selection';
+import { refinerFor, type AlphaRefiner, type CoarseMatte, type RefinerId } from './refine';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
 import { appendBlocks, buildTokens, concatFloat32, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
@@ -33,6 +34,8 @@ export interface MatterOptions {
   selectionModel?: SelectionModel | string;
   /** Also return the evidence maps and candidates the decision read (MatteResult.evidence), for training and dumps. */
   keepEvidence?: boolean;
+  /** The full-resolution refinement stage after the coarse matte (refine.ts): 'guided' (default) or 'none' (the coarse matte resized). */
+  refine?: RefinerId | AlphaRefiner;
 }
 
 export interface MatteOptions {
@@ -40,6 +43,8 @@ export interface MatteOptions {
   heldOutGroup?: string;
   /** The target's backbone pass, when the caller already has it (InContextMatter.encode); its time counts as backboneMs. */
   encoded?: { enc: EncodedImage; ms: number };
+  /** This call's refinement instead of the matter's (e.g. the bench scoring before and after from one pass). */
+  refine?: RefinerId | AlphaRefiner;
 }
 
 export interface ReferenceInput {
@@ -53,6 +58,7 @@ export interface StageTimings {
   backboneMs: number;
   similarityMs: number;
   headMs: number;
+  /** The full-resolution alpha: the refinement stage (refine.ts), or the plain compose. */
   composeMs: number;
   totalMs: number;
 }
@@ -78,6 +84,8 @@ export interface MatteResult {
   review: boolean;
   reason?: string;
   timings: StageTimings;
+  /** What the refinement stage read (null when nothing was kept), to refine again another way (refineAgain). */
+  coarse: CoarseMatte | null;
   /** With MatterOptions.keepEvidence: what the decision read. */
   evidence?: { maps: EvidenceMaps; reference: ReferenceStats; candidates: Candidate[]; features: number[][]; decision: Decision; prior: { data: Float32Array; height: number; width: number } };
   /** S′ per scale (eq. 5, one step) when MatterOptions.heatmapScales asks for it. */
@@ -128,6 +136,7 @@ export class InContextMatter {
   private prototype: Float32Array[] = [];
   private readonly selection: SelectionModel;
   private readonly keepEvidence: boolean;
+  readonly refiner: AlphaRefiner;
 
   private constructor(readonly backbone: Backbone, opts: MatterOptions) {
     this.interTemperature = opts.interTemperature ?? 0.02;
@@ -139,6 +148,7 @@ export class InContextMatter {
     if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, parseHeadOverrides(process.env.ICM_HEAD_PARAMS)); // experiments only
     this.selection = typeof opts.selectionModel === 'object' ? opts.selectionModel : loadSelectionModel(opts.selectionModel);
     this.keepEvidence = opts.keepEvidence ?? false;
+    this.refiner = refinerFor(opts.refine);
     const d = backbone.pack.manifest.defaults;
     this.interIds = d.inter;
     this.intraIds = d.intra;
@@ -364,7 +374,9 @@ export class InContextMatter {
     const { decision } = sel;
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
-    const alpha = decision.kept === 0 ? new Uint8Array(target.width * target.height) : await g.compose(enc.saliency, H, W, sel.gate, side, side, target.height, target.width);
+    const coarse: CoarseMatte | null = decision.kept === 0 ? null : { saliency: enc.saliency, modelSize: [H, W], gate: sel.gate, gateSize: [side, side], input: enc.input };
+    const refiner = opts.refine !== undefined ? refinerFor(opts.refine) : this.refiner;
+    const alpha = coarse ? await refiner.refine(target, coarse, g) : new Uint8Array(target.width * target.height);
     const t4 = performance.now();
     return {
       width: target.width,
@@ -380,9 +392,15 @@ export class InContextMatter {
       review: decision.review,
       ...(decision.reason ? { reason: decision.reason } : {}),
       intraScales,
+      coarse,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
       ...(this.keepEvidence ? { evidence: { maps: sel.maps, reference: { area: ref.area, histogram: ref.histogram }, candidates: sel.candidates, features: sel.features, decision, prior: { data: enc.saliency, height: H, width: W } } } : {}),
     };
+  }
+
+  /** The full-resolution alpha of a coarse matte by another refiner (same photo, no second backbone pass). */
+  async refineAgain(target: RgbImage, coarse: CoarseMatte | null, refine: RefinerId | AlphaRefiner): Promise<Uint8Array> {
+    return coarse ? refinerFor(refine).refine(target, coarse, this.backbone.graphSessions) : new Uint8Array(target.width * target.height);
   }
 
   /** The automatic baseline: the backbone's saliency alone, no reference (for `icm bench --method isnet-alone`). */

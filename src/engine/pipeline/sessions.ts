@@ -6,12 +6,39 @@ import { SimilarityModule } from '../similarity/runner';
 import { buildAreaDownGraph, buildComposeGraph, buildResizeGraph } from './graphs';
 
 export class GraphSessions extends SimilarityModule {
+  private readonly stageOptions: ort.InferenceSession.SessionOptions;
+  private readonly stageSessions = new Map<string, Promise<ort.InferenceSession>>();
+
   constructor(provider: Provider, threads?: number) {
     // same provider and options as the backbone (e.g. DirectML's memory-pattern settings)
     // Without the CPU arena: each graph's [N, N] intermediates are returned to the system after
     // the run instead of staying reserved per session (peak RSS 2.86 → 2.54 GB over a batch,
     // about 50 ms more per target, measured on isnet-medium, 2 cores).
     super({ sessionOptions: { ...sessionOptionsFor(provider, threads), enableCpuMemArena: false } });
+    // Stage graphs that run many times on tensors of one shape (the refinement's strips) keep the
+    // arena: their buffers are reused from strip to strip instead of being faulted in afresh.
+    this.stageOptions = { ...sessionOptionsFor(provider, threads), enableCpuMemArena: true };
+  }
+
+  /** Runs graph `key` (built by `build` on first use) on `feeds`: for stages that bring their own graphs (refine.ts). */
+  async runGraph(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>, opts: { arena?: boolean } = {}): Promise<Record<string, ort.Tensor>> {
+    let s: Promise<ort.InferenceSession>;
+    if (opts.arena) {
+      let cached = this.stageSessions.get(key);
+      if (!cached) {
+        cached = ort.InferenceSession.create(build(), this.stageOptions);
+        this.stageSessions.set(key, cached);
+        cached.catch(() => this.stageSessions.delete(key));
+      }
+      s = cached;
+    } else s = this.session(key, build);
+    return (await (await s).run(feeds)) as Record<string, ort.Tensor>;
+  }
+
+  override async dispose(): Promise<void> {
+    for (const s of this.stageSessions.values()) await (await s.catch(() => null))?.release();
+    this.stageSessions.clear();
+    await super.dispose();
   }
 
   /** Area-pools a [h, w] map by an integer factor. */
