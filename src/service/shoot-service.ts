@@ -731,7 +731,7 @@ export class ShootService implements ServiceApi {
     if (problem) throw new ServiceError('io', `cannot write to export folder "${outDir}": ${problem}`);
     const targets = (opts.photoIds ?? this.order).map((id) => this.photo(id)).filter((r) => this.isTarget(r));
     const job = this.newJob('export', targets.length);
-    this.settings.exportDefaults = { format: opts.format, bitDepth: opts.bitDepth, background: opts.background, nameTemplate: opts.nameTemplate, overwrite: opts.overwrite, outDir };
+    this.settings.exportDefaults = { format: opts.format, bitDepth: opts.bitDepth, background: opts.background, decontaminate: opts.decontaminate, premultiplied: opts.premultiplied, crop: opts.crop, nameTemplate: opts.nameTemplate, overwrite: opts.overwrite, outDir };
     this.markDirty();
     void this.runExport(job, targets, opts, outDir, protect);
     return job.jobId;
@@ -937,7 +937,7 @@ export class ShootService implements ServiceApi {
         /* invalid: keep the default */
       }
     };
-    for (const k of ['format', 'bitDepth', 'nameTemplate', 'background', 'overwrite'] as const) if (o[k] !== undefined) pick(k);
+    for (const k of ['format', 'bitDepth', 'nameTemplate', 'background', 'decontaminate', 'premultiplied', 'crop', 'overwrite'] as const) if (o[k] !== undefined) pick(k);
     if (base.format === 'cutout-webp' && base.bitDepth === 16) base.bitDepth = 8;
     if (typeof o.outDir === 'string') {
       try {

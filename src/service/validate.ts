@@ -1,6 +1,6 @@
 // Shape checks for every argument that crosses the boundary (IPC or HTTP). Paths get the extra
 // PathPolicy check where they are used. A failed check is an InvalidArgument naming the field.
-import type { Correction, ExportOptions, PickKind, Point, PromptShape, ReferencePrompt, ReferenceSpec } from '../shared/contract';
+import type { Correction, ExportCrop, ExportOptions, PickKind, Point, PromptShape, ReferencePrompt, ReferenceSpec } from '../shared/contract';
 
 export class InvalidArgument extends Error {}
 
@@ -120,11 +120,24 @@ export function exportOptions(v: unknown, field = 'options'): ExportOptions {
     background = str(o.background, `${field}.background`, 7);
     if (!HEX.test(background)) fail(`${field}.background`, 'must be a colour like #ffffff');
   }
+  let crop: ExportCrop | undefined;
+  if (o.crop !== undefined && o.crop !== null) {
+    const c = obj(o.crop, `${field}.crop`);
+    const marginUnit = oneOf(c.marginUnit ?? 'percent', `${field}.crop.marginUnit`, ['percent', 'px'] as const);
+    const margin = num(c.margin ?? 0, `${field}.crop.margin`, 0, marginUnit === 'percent' ? 0.49 : 100_000);
+    const aspect = oneOf(c.aspect ?? 'original', `${field}.crop.aspect`, ['original', '1:1', '4:5', '3:4'] as const);
+    const size = c.size === undefined || c.size === null ? undefined : num(c.size, `${field}.crop.size`, 16, 32768);
+    if (size !== undefined && !Number.isInteger(size)) fail(`${field}.crop.size`, 'must be a whole number of pixels');
+    crop = { margin, marginUnit, aspect, ...(size !== undefined ? { size } : {}) };
+  }
   return {
     outDir: str(o.outDir, `${field}.outDir`),
     format,
     bitDepth,
     background,
+    decontaminate: o.decontaminate === undefined ? true : o.decontaminate !== false,
+    premultiplied: o.premultiplied === true,
+    ...(crop ? { crop } : {}),
     nameTemplate,
     photoIds: o.photoIds === undefined ? undefined : strArray(o.photoIds, `${field}.photoIds`),
     overwrite: o.overwrite === undefined ? false : o.overwrite === true,

@@ -151,12 +151,27 @@ export interface JobSummary {
 
 export type ExportFormat = 'alpha-png' | 'cutout-png' | 'cutout-tiff' | 'cutout-webp';
 
+export interface ExportCrop {
+  /** Space on every side: a fraction of the output side ('percent', 0.05 = 5 %) or photo pixels ('px'). */
+  margin: number;
+  marginUnit: 'percent' | 'px';
+  aspect: 'original' | '1:1' | '4:5' | '3:4';
+  /** Long side of the output in pixels; absent = the photo's scale. */
+  size?: number;
+}
+
 export interface ExportOptions {
   outDir: string;
   format: ExportFormat;
   bitDepth: 8 | 16;
   /** Solid background behind the cutout ("#rrggbb"); absent = transparent. Ignored for alpha-png. */
   background?: string;
+  /** Estimate the product's own colour in the soft edge (no fringe of the old background); default true. Cutouts only. */
+  decontaminate?: boolean;
+  /** Colour multiplied by alpha in the file (associated alpha); default false (straight). Transparent cutouts only. */
+  premultiplied?: boolean;
+  /** Trim to the product: bounding box + margin, aspect, long side; absent = the full frame. */
+  crop?: ExportCrop;
   /**
    * File name without extension. Tokens: {name} (photo name without extension), {index}
    * (1-based, zero-padded), {format}. Default "{name}".

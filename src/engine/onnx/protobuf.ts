@@ -154,6 +154,7 @@ export const TensorDataType = {
   float32: 1,
   uint8: 2,
   int8: 3,
+  uint16: 4,
   int32: 6,
   int64: 7,
   bool: 9,
