@@ -77,7 +77,12 @@ function subjectsOf(sets: SourceSet[]): Subject[] {
   return sets.flatMap((set) => set.manifest.groups.flatMap((g) => g.targets.map((t) => ({ set, group: g.id, key: groupKey(set.name, g.id), image: t.image, alpha: t.alpha }))));
 }
 
-export async function generateComposites(sets: SourceSet[], outDir: string, count: number, seed: number): Promise<void> {
+/**
+ * `opts.foreground` also writes the subject's own colour under its truth alpha
+ * (`<name>_fg.png`, the pasted layer; black elsewhere) and records it as the target's
+ * `foreground`, for `icm bench --cutout`. The random draws are the same either way.
+ */
+export async function generateComposites(sets: SourceSet[], outDir: string, count: number, seed: number, opts: { foreground?: boolean } = {}): Promise<void> {
   const rand = rng(seed);
   const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
   const subjects = subjectsOf(sets);
@@ -117,6 +122,11 @@ export async function generateComposites(sets: SourceSet[], outDir: string, coun
       for (let i = 0; i < truth.length; i++) truth[i] *= 1 - ad[i];
     }
     const name = `gen_${String(made).padStart(4, '0')}`;
+    if (opts.foreground) {
+      const layer = new Float32Array(W * H * 3);
+      paste(layer, W, H, { ...s, alpha: Buffer.from(s.alpha.map((v) => (v > 0 ? 255 : 0))) }, sx, sy);
+      await sharp(Buffer.from(Uint8Array.from(layer, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(outDir, 'images', `${name}_fg.png`));
+    }
     await sharp(Buffer.from(Uint8Array.from(canvas, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toFile(join(outDir, 'images', `${name}.jpg`));
     await sharp(Buffer.from(Uint8Array.from(truth, (v) => Math.round(v * 255))), { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(outDir, 'images', `${name}_alpha.png`));
     const gid = `${ref.set.name}__${ref.g.id}`;
@@ -127,7 +137,7 @@ export async function generateComposites(sets: SourceSet[], outDir: string, coun
       byGroup.set(gid, entry);
       manifest.groups.push(entry);
     }
-    entry.targets.push({ image: `images/${name}.jpg`, alpha: `images/${name}_alpha.png`, involves: [distractor.key, background.key] });
+    entry.targets.push({ image: `images/${name}.jpg`, alpha: `images/${name}_alpha.png`, involves: [distractor.key, background.key], ...(opts.foreground ? { foreground: `images/${name}_fg.png` } : {}) });
     made++;
   }
   await fsp.writeFile(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 1));

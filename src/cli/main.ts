@@ -5,12 +5,15 @@
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
+import { runCutoutBenchmark } from '../engine/bench/cutout-bench';
 import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, prepareFolder, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import { readManifest, resolvePackDir } from '../engine/model-pack/load';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
 import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
 import type { Prompt } from '../engine/pipeline/prompt';
+import { REFINER_IDS, type RefinerId } from '../engine/pipeline/refine';
+import { encodeRaster, parseCropSpec, renderCutout, type CropSpec, type CutoutOptions } from '../engine/export/cutout';
 import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
 import { Progress } from './progress';
 import { decisionLabel } from '../shared/wording';
@@ -20,14 +23,16 @@ import { readReport, recordedFiles, REPORT_NAME, REPORT_VERSION, ReportError, Ru
  * Bump when a code change alters mattes for the same inputs and settings, so a rerun recomputes
  * instead of keeping results of the old code (--no-resume does that by hand).
  */
-const ENGINE_REVISION = 2;
+const ENGINE_REVISION = 3; // 3: the full-resolution refinement stage (pipeline/refine.ts)
 
 const USAGE = `usage:
   icm matte --reference REF.jpg (--mask M.png | --points "x,y;x,y" | --scribble S.png | --box x0,y0,x1,y1)
             [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]
-            [--provider auto|cpu|cuda|dml] [--threads N] [--overwrite] [--no-resume] [--accept-damaged] TARGET...
+            [--provider auto|cpu|cuda|dml] [--threads N] [--overwrite] [--no-resume] [--accept-damaged]
+            [--format alpha|cutout] [--crop margin=5%,aspect=1:1,size=2000] [--background '#ffffff']
+            [--no-decontaminate] [--premultiplied] [--refine guided|none] TARGET...
   icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small] [--limit N]
-            [--cross-validate] [--dump DIR]
+            [--cross-validate] [--dump DIR] [--refine guided|none[,…]] [--cutout]
   icm prepare-models [--pack medium|small] [--quiet]
   icm serve [--port N] [--root DIR]... [--state-dir DIR] [--pack medium|small] [--provider ...] [--build]`;
 
@@ -109,8 +114,8 @@ interface TargetPlan {
 async function matteCommand(argv: string[]): Promise<number> {
   const p = parseArgs(
     argv,
-    new Set(['reference', 'mask', 'points', 'scribble', 'box', 'out', 'pack', 'provider', 'threads']),
-    new Set(['heatmaps', 'quiet', 'overwrite', 'resume', 'no-resume', 'accept-damaged']),
+    new Set(['reference', 'mask', 'points', 'scribble', 'box', 'out', 'pack', 'provider', 'threads', 'format', 'crop', 'background', 'refine']),
+    new Set(['heatmaps', 'quiet', 'overwrite', 'resume', 'no-resume', 'accept-damaged', 'no-decontaminate', 'premultiplied']),
   );
   const specs = referenceSpecs(p);
   const outArg = last(p, 'out');
@@ -128,6 +133,8 @@ async function matteCommand(argv: string[]): Promise<number> {
   const overwrite = has(p, 'overwrite');
   const resume = !has(p, 'no-resume');
   const readOpts = { acceptDamaged: has(p, 'accept-damaged') };
+  const output = outputArgs(p);
+  const refine = refineArg(last(p, 'refine'));
 
   // Validate every reference before loading the model (and before creating the output folder), so
   // a bad prompt fails fast and leaves nothing behind.
@@ -171,6 +178,8 @@ async function matteCommand(argv: string[]): Promise<number> {
       heatmaps,
       head: process.env.ICM_HEAD_PARAMS ?? null,
       engine: ENGINE_REVISION,
+      refine,
+      ...(output.kind === 'alpha' && !output.crop ? {} : { output }),
     }),
   );
 
@@ -219,7 +228,7 @@ async function matteCommand(argv: string[]): Promise<number> {
   const progress = new Progress(plans.length, process.stderr, quiet);
   const report = new RunReport(outDir, settings, previous, plans.length);
   const needModel = plans.some((x) => !x.resumeFrom);
-  const matter = needModel ? await InContextMatter.create({ pack, provider, threads }) : null;
+  const matter = needModel ? await InContextMatter.create({ pack, provider, threads, refine }) : null;
   if (!quiet && matter) progress.note(`icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`);
   let failures = 0;
   try {
@@ -250,7 +259,11 @@ async function matteCommand(argv: string[]): Promise<number> {
         }
         const target = await readImage(targetPath, readOpts);
         const r = await matter!.matte(target);
-        const bytes = [await encodePng(plan.outputs[0], r.alpha, r.width, r.height, 1)];
+        const bytes = [
+          output.kind === 'alpha' && !output.crop
+            ? await encodePng(plan.outputs[0], r.alpha, r.width, r.height, 1)
+            : await encodeRaster(await renderCutout(matter!.backbone.graphSessions, target, r.alpha, r.width, r.height, output), 'png'),
+        ];
         if (heatmaps) {
           bytes.push(await encodePng(plan.outputs[1], await heatmapRgb(r.inter, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3));
           bytes.push(await encodePng(plan.outputs[2], await heatmapRgb(r.intra, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3));
@@ -303,6 +316,33 @@ async function ensureWritableDir(dir: string): Promise<void> {
   if (problem) throw new ImageOutputError(dir, `output folder is not writable (${problem})`);
 }
 
+/** --format, --crop, --background, --no-decontaminate, --premultiplied: what each output file holds. */
+function outputArgs(p: ParsedArgs): CutoutOptions {
+  const format = last(p, 'format') ?? 'alpha';
+  if (format !== 'alpha' && format !== 'cutout') throw new UsageError('--format must be alpha or cutout');
+  let crop: CropSpec | undefined;
+  const cropText = last(p, 'crop');
+  if (cropText !== undefined) {
+    try {
+      crop = parseCropSpec(cropText);
+    } catch (e) {
+      throw new UsageError(`--${(e as Error).message}`);
+    }
+  }
+  const background = last(p, 'background');
+  if (background !== undefined && !/^#[0-9a-fA-F]{6}$/.test(background)) throw new UsageError(`--background must be a colour like '#ffffff', not "${background}"`);
+  if (format === 'alpha' && (background !== undefined || has(p, 'no-decontaminate') || has(p, 'premultiplied')))
+    throw new UsageError('--background, --no-decontaminate and --premultiplied apply to --format cutout');
+  if (background !== undefined && has(p, 'premultiplied')) throw new UsageError('--premultiplied is for transparent cutouts; with --background the file is opaque');
+  return { kind: format, decontaminate: !has(p, 'no-decontaminate'), premultiplied: has(p, 'premultiplied'), ...(background ? { background } : {}), ...(crop ? { crop } : {}) };
+}
+
+function refineArg(v: string | undefined): RefinerId {
+  if (v === undefined) return 'guided';
+  if (!(REFINER_IDS as readonly string[]).includes(v)) throw new UsageError(`--refine must be ${REFINER_IDS.join(' or ')}`);
+  return v as RefinerId;
+}
+
 function packId(v: string | undefined): string {
   if (v === undefined) return 'isnet-medium';
   if (v === 'medium' || v === 'small') return `isnet-${v}`;
@@ -324,12 +364,15 @@ function intArg(p: ParsedArgs, name: string): number | undefined {
 }
 
 async function benchCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, new Set(['prompt', 'method', 'out', 'pack', 'provider', 'threads', 'limit', 'dump']), new Set(['quiet', 'cross-validate']));
+  const p = parseArgs(argv, new Set(['prompt', 'method', 'out', 'pack', 'provider', 'threads', 'limit', 'dump', 'refine']), new Set(['quiet', 'cross-validate', 'cutout']));
   if (p.positional.length !== 1) throw new UsageError('bench needs exactly one benchmark DIR');
   const prompt = (last(p, 'prompt') ?? 'mask') as BenchPrompt;
   if (!['mask', 'points'].includes(prompt)) throw new UsageError('--prompt must be mask or points');
   const methods = (last(p, 'method') ?? 'icm').split(',') as BenchMethod[];
   for (const m of methods) if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
+  const refine = (last(p, 'refine') ?? 'guided').split(',').map((r) => refineArg(r));
+  const label = (method: string, r?: RefinerId) => (r && refine.length > 1 ? `${method}+${r}` : method);
+  if (has(p, 'cutout')) return cutoutBenchCommand(p, methods, refine);
   const fmt = (x: number, d: number) => x.toFixed(d);
   const summaries: string[] = [];
   const results = await runBenchmarks(p.positional[0], methods, {
@@ -341,23 +384,24 @@ async function benchCommand(argv: string[]): Promise<number> {
     limit: intArg(p, 'limit'),
     crossValidate: has(p, 'cross-validate'),
     dumpDir: last(p, 'dump'),
+    refine,
     onRow: (r, _i, _n, method) =>
       process.stdout.write(
-        `${method} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.confidence !== undefined ? ` ${decisionLabel({ kept: r.kept!, dropped: r.dropped!, confidence: r.confidence, review: r.review! })}` : ''}\n`,
+        `${label(method, r.refine)} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.confidence !== undefined ? ` ${decisionLabel({ kept: r.kept!, dropped: r.dropped!, confidence: r.confidence, review: r.review! })}` : ''}\n`,
       ),
   });
   for (const result of results) {
     const m = result.mean;
     const method = result.method;
     process.stdout.write(
-      `# method ${result.method} prompt ${result.prompt} provider ${result.provider}: reference encoding ${fmt(result.referenceMs, 0)} ms in all; ${fmt(result.msPerTargetSteady, 0)} ms/target with the reference cached\n`,
+      `# method ${label(result.method, result.refine)} prompt ${result.prompt} provider ${result.provider}: reference encoding ${fmt(result.referenceMs, 0)} ms in all; ${fmt(result.msPerTargetSteady, 0)} ms/target with the reference cached\n`,
     );
     // The review flag against the targets that went badly (SAD > 50): how many were caught.
     const flagged = result.rows.filter((r) => r.review).length;
     const bad = result.rows.filter((r) => r.sad > 50);
     const review = method === 'icm' ? ` flagged ${flagged}/${result.rows.length} badCaught ${bad.filter((r) => r.review).length}/${bad.length}` : '';
     summaries.push(
-      `${result.name}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB${review}`,
+      `${result.name}${refine.length > 1 && result.refine ? ` (${label(result.method, result.refine)})` : ''}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB${review}`,
     );
   }
   const icm = results.find((r) => r.method === 'icm');
@@ -369,6 +413,25 @@ async function benchCommand(argv: string[]): Promise<number> {
   }
   // One summary line per method; the last line of the output is the last method's, unprefixed.
   summaries.forEach((line, i) => process.stdout.write(`${i < summaries.length - 1 ? '# ' : ''}${line}\n`));
+  return 0;
+}
+
+/** `icm bench DIR --cutout`: edge-band error of cutouts on new backgrounds, with and without decontamination (bench/cutout-bench.ts). */
+async function cutoutBenchCommand(p: ParsedArgs, methods: BenchMethod[], refine: RefinerId[]): Promise<number> {
+  if (methods.length !== 1 || methods[0] !== 'icm' || refine.length !== 1) throw new UsageError('--cutout runs --method icm with one --refine');
+  const fmt = (x: number, d: number) => x.toFixed(d);
+  const res = await runCutoutBenchmark(p.positional[0], {
+    pack: packId(last(p, 'pack')),
+    provider: providerArg(last(p, 'provider')),
+    threads: intArg(p, 'threads'),
+    limit: intArg(p, 'limit'),
+    refine: refine[0],
+    onRow: (r) => process.stdout.write(`cutout ${r.group}/${basename(r.target)} band ${r.band} plain ${fmt(r.plain, 2)} decontaminated ${fmt(r.decontaminated, 2)} truth-alpha plain ${fmt(r.plainTruthAlpha, 2)} decontaminated ${fmt(r.decontaminatedTruthAlpha, 2)} ms ${fmt(r.ms, 0)}\n`),
+  });
+  const worst = [...res.rows].sort((a, b) => b.decontaminated / Math.max(1e-9, b.plain) - a.decontaminated / Math.max(1e-9, a.plain))[0];
+  if (worst) process.stdout.write(`# worst target (decontaminated / plain): ${worst.group}/${basename(worst.target)} ${fmt(worst.plain, 2)} -> ${fmt(worst.decontaminated, 2)}\n`);
+  process.stdout.write(`# with the truth alpha as the matte (the colour alone): plain ${fmt(res.plainTruthAlpha, 2)} decontaminated ${fmt(res.decontaminatedTruthAlpha, 2)} (${fmt(100 * (1 - res.decontaminatedTruthAlpha / res.plainTruthAlpha), 1)}% lower)\n`);
+  process.stdout.write(`${res.name} cutout: ${res.rows.length} targets edge-band error plain ${fmt(res.plain, 2)} decontaminated ${fmt(res.decontaminated, 2)} (${fmt(100 * (1 - res.decontaminated / res.plain), 1)}% lower)\n`);
   return 0;
 }
 
