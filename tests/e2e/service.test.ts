@@ -318,6 +318,35 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     await assertOriginalsUnchanged();
   });
 
+  it('exports cropped, decontaminated cutouts: the asked size, the margin around the product, no colour under alpha 0', STEP, async () => {
+    const out = join(tmp, 'out-crop');
+    const jobId = await service.exportShoot({ outDir: out, format: 'cutout-png', bitDepth: 8, nameTemplate: '{name}', crop: { margin: 0.1, marginUnit: 'percent', aspect: '1:1', size: 256 } });
+    const end = await waitJob(jobId);
+    assert.equal(end.state, 'done', JSON.stringify(end));
+    assert.deepEqual(await listDir(out), ['target-1.png', 'target-2.png']);
+    for (const name of ['target-1', 'target-2']) {
+      const { data, info } = await sharp(join(out, `${name}.png`)).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([info.width, info.height, info.channels], [256, 256, 4], name);
+      let x0 = 256, x1 = -1, y0 = 256, y1 = -1, clear = 0, leftover = 0;
+      for (let y = 0; y < 256; y++)
+        for (let x = 0; x < 256; x++) {
+          const i = (y * 256 + x) * 4;
+          if (data[i + 3] === 0) {
+            clear++;
+            leftover += data[i] + data[i + 1] + data[i + 2];
+          } else [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+        }
+      assert.ok(clear > 1000, `${name}: the margin is transparent (${clear} clear pixels)`);
+      assert.equal(leftover, 0, `${name}: colour left under alpha 0`);
+      // 10 % of 256 ≈ 26 px on the product's longer side, centred on the other
+      const [left, right, top, bottom] = [x0, 255 - x1, y0, 255 - y1];
+      const tight = Math.min(left + right, top + bottom) / 2;
+      assert.ok(Math.abs(tight - 25.6) <= 3, `${name}: margin ${tight} (left ${left} right ${right} top ${top} bottom ${bottom})`);
+      assert.ok(Math.abs(left - right) <= 3 && Math.abs(top - bottom) <= 3, `${name}: centred (left ${left} right ${right} top ${top} bottom ${bottom})`);
+    }
+    await assertOriginalsUnchanged();
+  });
+
   it('a "remove" correction over the product clears that target only', STEP, async () => {
     const t2Before = await photo('target-2.jpg');
     const t2Alpha = await alphaOf('target-2.jpg');

@@ -1,6 +1,6 @@
 // Export: options (defaults from the shoot settings), then the job's progress, then its summary.
 import { useId, useMemo, useState } from 'react';
-import type { ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
+import type { ExportCrop, ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
 import { useActions, useAppState } from '../state/context';
 import { formatDuration, plural } from './format';
 import { Modal } from './Modal';
@@ -51,6 +51,13 @@ export function ExportDialog(props: { onClose(): void }) {
   const [background, setBackground] = useState(defaults?.background ?? '#ffffff');
   const [nameTemplate, setNameTemplate] = useState(defaults?.nameTemplate ?? '{name}');
   const [overwrite, setOverwrite] = useState(defaults?.overwrite ?? false);
+  const [decontaminate, setDecontaminate] = useState(defaults?.decontaminate ?? true);
+  const [premultiplied, setPremultiplied] = useState(defaults?.premultiplied ?? false);
+  const [crop, setCrop] = useState(!!defaults?.crop);
+  const [cropMargin, setCropMargin] = useState(String(defaults?.crop ? (defaults.crop.marginUnit === 'percent' ? defaults.crop.margin * 100 : defaults.crop.margin) : 5));
+  const [cropUnit, setCropUnit] = useState<'percent' | 'px'>(defaults?.crop?.marginUnit ?? 'percent');
+  const [cropAspect, setCropAspect] = useState<ExportCrop['aspect']>(defaults?.crop?.aspect ?? 'original');
+  const [cropSize, setCropSize] = useState(defaults?.crop?.size ? String(defaults.crop.size) : '');
   const [jobId, setJobId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
 
@@ -69,6 +76,14 @@ export function ExportDialog(props: { onClose(): void }) {
       overwrite,
     };
     if (useBackground && format !== 'alpha-png') options.background = background;
+    if (format !== 'alpha-png') {
+      options.decontaminate = decontaminate;
+      options.premultiplied = premultiplied && !options.background;
+    }
+    if (crop) {
+      const m = Number(cropMargin) || 0;
+      options.crop = { margin: cropUnit === 'percent' ? m / 100 : m, marginUnit: cropUnit, aspect: cropAspect, ...(Number(cropSize) >= 16 ? { size: Math.round(Number(cropSize)) } : {}) };
+    }
     setStarting(true);
     const id = await actions.exportShoot(options);
     setStarting(false);
@@ -182,6 +197,61 @@ export function ExportDialog(props: { onClose(): void }) {
               onChange={(e) => setBackground(e.target.value)}
               data-testid="export-background"
             />
+          </div>
+
+          <span className="label">Edge colour</span>
+          <div className="row">
+            <input
+              id={`${ids}-decon`}
+              type="checkbox"
+              checked={decontaminate && format !== 'alpha-png'}
+              disabled={format === 'alpha-png'}
+              onChange={(e) => setDecontaminate(e.target.checked)}
+              data-testid="export-decontaminate"
+            />
+            <label htmlFor={`${ids}-decon`} title="Estimates the product's own colour in its soft edge, so no fringe of the old background shows on a new one">
+              Remove the old background's colour from the edges
+            </label>
+          </div>
+
+          <label htmlFor={`${ids}-alpha`}>Alpha</label>
+          <select
+            id={`${ids}-alpha`}
+            value={premultiplied && !useBackground ? 'premultiplied' : 'straight'}
+            disabled={format === 'alpha-png' || useBackground}
+            onChange={(e) => setPremultiplied(e.target.value === 'premultiplied')}
+            data-testid="export-alpha-mode"
+          >
+            <option value="straight">Straight (usual)</option>
+            <option value="premultiplied">Premultiplied (colour × alpha)</option>
+          </select>
+
+          <span className="label">Crop</span>
+          <div>
+            <div className="row">
+              <input id={`${ids}-crop`} type="checkbox" checked={crop} onChange={(e) => setCrop(e.target.checked)} data-testid="export-crop" />
+              <label htmlFor={`${ids}-crop`}>Trim to the product</label>
+            </div>
+            {crop && (
+              <div className="row">
+                <label htmlFor={`${ids}-margin`}>margin</label>
+                <input id={`${ids}-margin`} type="number" min="0" step="any" value={cropMargin} onChange={(e) => setCropMargin(e.target.value)} style={{ width: '5em' }} data-testid="export-crop-margin" />
+                <select value={cropUnit} aria-label="Margin unit" onChange={(e) => setCropUnit(e.target.value as 'percent' | 'px')} data-testid="export-crop-unit">
+                  <option value="percent">%</option>
+                  <option value="px">px</option>
+                </select>
+                <label htmlFor={`${ids}-aspect`}>aspect</label>
+                <select id={`${ids}-aspect`} value={cropAspect} onChange={(e) => setCropAspect(e.target.value as ExportCrop['aspect'])} data-testid="export-crop-aspect">
+                  <option value="original">as the photo</option>
+                  <option value="1:1">1:1</option>
+                  <option value="4:5">4:5</option>
+                  <option value="3:4">3:4</option>
+                </select>
+                <label htmlFor={`${ids}-size`}>long side</label>
+                <input id={`${ids}-size`} type="number" min="16" max="32768" placeholder="as is" value={cropSize} onChange={(e) => setCropSize(e.target.value)} style={{ width: '6em' }} data-testid="export-crop-size" />
+                <span className="muted">px</span>
+              </div>
+            )}
           </div>
 
           <label htmlFor={`${ids}-name`}>File name</label>
