@@ -63,7 +63,7 @@ export async function estimateForeground(g: GraphRunner, photo: PhotoPixels, alp
     alpha: new ort.Tensor('uint8', new Uint8Array(gridAlpha.buffer, gridAlpha.byteOffset, gridAlpha.length), [gh, gw]),
   });
   const out = sixteen ? new Uint16Array(W * H * 3) : new Uint8Array(W * H * 3);
-  const rowsPerStrip = Math.max(1, Math.floor((opts.stripPixels ?? 1 << 20) / W));
+  const rowsPerStrip = Math.max(1, Math.floor((opts.stripPixels ?? 1 << 18) / W));
   const key = `fg_apply_${sixteen ? 16 : 8}`;
   for (let y0 = 0; y0 < H; y0 += rowsPerStrip) {
     const n = Math.min(rowsPerStrip, H - y0);
@@ -86,7 +86,7 @@ export async function estimateForeground(g: GraphRunner, photo: PhotoPixels, alp
  * The colour under the alpha in strips: 'clear' keeps the colour where alpha > 0 and makes it
  * black where alpha = 0; 'premultiply' multiplies it by alpha. Interleaved RGB in and out.
  */
-export async function colourUnderAlpha(g: GraphRunner, photo: PhotoPixels, alpha: Uint8Array, mode: 'clear' | 'premultiply', stripPixels = 1 << 20): Promise<Uint8Array | Uint16Array> {
+export async function colourUnderAlpha(g: GraphRunner, photo: PhotoPixels, alpha: Uint8Array, mode: 'clear' | 'premultiply', stripPixels = 1 << 18): Promise<Uint8Array | Uint16Array> {
   const { width: W, height: H } = photo;
   const bits = photo.rgb instanceof Uint16Array ? 16 : 8;
   if (bits === 8 && photo.rgb.constructor !== Uint8Array) photo = { ...photo, rgb: new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length) };

@@ -105,12 +105,12 @@ export function buildGuidedCoefficientsGraph(r: number, rb: number, input: 'soft
 }
 
 /**
- * One strip of the full-resolution alpha. The coefficient stack [4, h, w] is upsampled to the
- * strip's rows and the photo's columns bilinearly with half-pixel centres, as the compose graph's
- * Resize: rows by Gather + lerp with taps from JS (so a strip is exactly those rows of the whole
- * image), columns by Resize. Then
- *   alpha = clip(a · I + b, 0, 1)   (I = the full-resolution photo strip in [0, 1])
- * as uint8 [n, W].
+ * One block of the full-resolution alpha (rows of a strip, the columns that can be non-zero). The
+ * coefficient stack [4, h, w] is upsampled bilinearly with half-pixel centres, as the compose
+ * graph's Resize, by Gather + lerp with the block's row and column taps from JS (so a block is
+ * exactly those pixels of the whole image). Then
+ *   alpha = clip(a · I + b, 0, 1)   (I = the full-resolution photo block in [0, 1])
+ * as uint8 [n, m].
  */
 export function buildGuidedApplyGraph(): Uint8Array {
   const g = new GraphBuilder('guided_apply');
@@ -118,19 +118,20 @@ export function buildGuidedApplyGraph(): Uint8Array {
   const rows0 = g.input('rows0', 'int64', ['n']);
   const rows1 = g.input('rows1', 'int64', ['n']);
   const wy = g.input('wy', 'float32', [1, 'n', 1]);
-  const size = g.input('size', 'int64', [3]);
-  const photo = g.input('photo', 'uint8', ['n', 'W', 3]);
+  const cols0 = g.input('cols0', 'int64', ['m']);
+  const cols1 = g.input('cols1', 'int64', ['m']);
+  const wx = g.input('wx', 'float32', [1, 1, 'm']);
+  const photo = g.input('photo', 'uint8', ['n', 'm', 3]);
   const f = (v: number) => g.constFloat([v], []);
-  const r0 = g.op('Gather', [coeffs, rows0], { axis: 1 });
-  const r1 = g.op('Gather', [coeffs, rows1], { axis: 1 });
-  const rowsUp = g.op('Add', [r0, g.op('Mul', [g.op('Sub', [r1, r0]), wy])]); // [4, n, w]
-  const up = g.op('Resize', [rowsUp, '', '', size], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }); // [4, n, W]
-  const I = g.op('Transpose', [g.op('Cast', [photo], { to: 1 })], { perm: [2, 0, 1] }); // [3, n, W], 0..255
+  const lerp = (a: string, b: string, w: string) => g.op('Add', [a, g.op('Mul', [g.op('Sub', [b, a]), w])]);
+  const rowsUp = lerp(g.op('Gather', [coeffs, rows0], { axis: 1 }), g.op('Gather', [coeffs, rows1], { axis: 1 }), wy); // [4, n, w]
+  const up = lerp(g.op('Gather', [rowsUp, cols0], { axis: 2 }), g.op('Gather', [rowsUp, cols1], { axis: 2 }), wx); // [4, n, m]
+  const I = g.op('Transpose', [g.op('Cast', [photo], { to: 1 })], { perm: [2, 0, 1] }); // [3, n, m], 0..255
   const slice = (from: number, to: number) => g.op('Slice', [up, g.constInt64([from]), g.constInt64([to]), g.constInt64([0])]);
-  const aI = g.op('ReduceSum', [g.op('Mul', [slice(0, 3), I]), g.constInt64([0])], { keepdims: 0 }); // [n, W], ×255
+  const aI = g.op('ReduceSum', [g.op('Mul', [slice(0, 3), I]), g.constInt64([0])], { keepdims: 0 }); // [n, m], ×255
   // 255 · clip(aI/255 + b, 0, 1) + ½, truncated: the rounded 8-bit alpha
   const a255 = g.op('Add', [aI, g.op('Mul', [g.op('Squeeze', [slice(3, 4), g.constInt64([0])]), f(255)])]);
   const bytes = g.op('Cast', [g.op('Add', [g.op('Clip', [a255, f(0), f(255)]), f(0.5)])], { to: 2 });
-  g.output(bytes, 'alpha', 'uint8', ['n', 'W']);
+  g.output(bytes, 'alpha', 'uint8', ['n', 'm']);
   return g.toModel();
 }

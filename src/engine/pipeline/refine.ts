@@ -8,7 +8,7 @@
 // those of the coarse alpha itself: the filter window and the band are a few cells of the
 // backbone's grid, so in photo pixels they follow the photo's scale (a 6000-px photo gets a band
 // six times as wide as a 1000-px one). The coefficients are computed on that grid and applied to
-// the photo in strips of rows, so memory is bounded at any photo size (one strip of about a
+// the photo in strips of rows, so memory is bounded at any photo size (one strip of a quarter
 // megapixel in flight, plus the 1-byte alpha and the photo itself).
 // 'none': today's compose (saliency · gate resized to the photo), the coarse matte as it was.
 import * as ort from 'onnxruntime-node';
@@ -54,7 +54,7 @@ export interface GuidedParams {
  * step of about 0.03 on [0, 1]) is the textbook order for edge-following mattes, above JPEG noise
  * on the backbone's grid (averaged over s² photo pixels).
  */
-export const DEFAULT_GUIDED: GuidedParams = { radius: 2, band: 3, eps: 1e-3, stripPixels: 1 << 20, input: 'soft' };
+export const DEFAULT_GUIDED: GuidedParams = { radius: 2, band: 3, eps: 1e-3, stripPixels: 1 << 18, input: 'soft' };
 
 export const composeRefiner: AlphaRefiner = {
   id: 'none',
@@ -102,23 +102,68 @@ export class GuidedRefiner implements AlphaRefiner {
     const W = photo.width;
     const H = photo.height;
     const alpha = new Uint8Array(W * H);
-    const rowsPerStrip = Math.max(1, Math.floor(stripPixels / W));
-    const rgb = photo.rgb instanceof Uint8Array && photo.rgb.constructor === Uint8Array ? photo.rgb : new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length);
-    for (let y0 = 0; y0 < H; y0 += rowsPerStrip) {
-      const n = Math.min(rowsPerStrip, H - y0);
-      const rows = bilinearTaps(h, H, y0, n);
+    // Outside the cells with a non-zero coefficient (neither band nor object) the alpha is exactly
+    // 0: only the block of pixels whose taps reach those cells is computed.
+    const cells = nonZeroCells(coeffs.data as Float32Array, h, w);
+    if (!cells) return alpha;
+    const allCols = bilinearTaps(w, W);
+    const allRows = bilinearTaps(h, H);
+    const within = (t: { i0: BigInt64Array; i1: BigInt64Array }, lo: number, hi: number, n: number): [number, number] => {
+      let a = 0;
+      while (a < n && t.i1[a] < lo) a++;
+      let b = n;
+      while (b > a && t.i0[b - 1] > hi) b--;
+      return [a, b];
+    };
+    const [X0, X1] = within(allCols, cells.x0, cells.x1, W);
+    const [Y0, Y1] = within(allRows, cells.y0, cells.y1, H);
+    const m = X1 - X0;
+    if (m <= 0 || Y1 <= Y0) return alpha;
+    const cols0 = new ort.Tensor('int64', allCols.i0.slice(X0, X1), [m]);
+    const cols1 = new ort.Tensor('int64', allCols.i1.slice(X0, X1), [m]);
+    const wx = new ort.Tensor('float32', allCols.w.slice(X0, X1), [1, 1, m]);
+    const rowsPerStrip = Math.max(1, Math.floor(stripPixels / m));
+    const rgb = photo.rgb.constructor === Uint8Array ? photo.rgb : new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length);
+    const block = m === W ? null : new Uint8Array(Math.min(rowsPerStrip, Y1 - Y0) * m * 3);
+    for (let y0 = Y0; y0 < Y1; y0 += rowsPerStrip) {
+      const n = Math.min(rowsPerStrip, Y1 - y0);
+      let pixels: Uint8Array;
+      if (block) {
+        for (let r = 0; r < n; r++) block.set(rgb.subarray(((y0 + r) * W + X0) * 3, ((y0 + r) * W + X1) * 3), r * m * 3);
+        pixels = block.subarray(0, n * m * 3);
+      } else pixels = rgb.subarray(y0 * W * 3, (y0 + n) * W * 3);
       const out = await g.runGraph('guided_apply', buildGuidedApplyGraph, {
         coeffs,
-        rows0: new ort.Tensor('int64', rows.i0, [n]),
-        rows1: new ort.Tensor('int64', rows.i1, [n]),
-        wy: new ort.Tensor('float32', rows.w, [1, n, 1]),
-        size: new ort.Tensor('int64', BigInt64Array.from([4n, BigInt(n), BigInt(W)]), [3]),
-        photo: new ort.Tensor('uint8', rgb.subarray(y0 * W * 3, (y0 + n) * W * 3), [n, W, 3]),
+        rows0: new ort.Tensor('int64', allRows.i0.slice(y0, y0 + n), [n]),
+        rows1: new ort.Tensor('int64', allRows.i1.slice(y0, y0 + n), [n]),
+        wy: new ort.Tensor('float32', allRows.w.slice(y0, y0 + n), [1, n, 1]),
+        cols0,
+        cols1,
+        wx,
+        photo: new ort.Tensor('uint8', pixels, [n, m, 3]),
       }, { arena: true });
-      alpha.set(out.alpha.data as Uint8Array, y0 * W);
+      const a = out.alpha.data as Uint8Array;
+      if (m === W) alpha.set(a, y0 * W);
+      else for (let r = 0; r < n; r++) alpha.set(a.subarray(r * m, (r + 1) * m), (y0 + r) * W + X0);
     }
     return alpha;
   }
+}
+
+/** The bounding box (inclusive, in cells) of the cells where any coefficient is non-zero, or null. */
+function nonZeroCells(coeffs: Float32Array, h: number, w: number): { x0: number; x1: number; y0: number; y1: number } | null {
+  let x0 = w, x1 = -1, y0 = h, y1 = -1;
+  const plane = h * w;
+  for (let i = 0; i < plane; i++) {
+    if (coeffs[i] === 0 && coeffs[plane + i] === 0 && coeffs[2 * plane + i] === 0 && coeffs[3 * plane + i] === 0) continue;
+    const y = Math.floor(i / w);
+    const x = i - y * w;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  return x1 < 0 ? null : { x0, x1, y0, y1 };
 }
 
 export type RefinerId = 'guided' | 'none';
