@@ -430,6 +430,14 @@ async function cutoutBenchCommand(p: ParsedArgs, methods: BenchMethod[], refine:
   });
   const worst = [...res.rows].sort((a, b) => b.decontaminated / Math.max(1e-9, b.plain) - a.decontaminated / Math.max(1e-9, a.plain))[0];
   if (worst) process.stdout.write(`# worst target (decontaminated / plain): ${worst.group}/${basename(worst.target)} ${fmt(worst.plain, 2)} -> ${fmt(worst.decontaminated, 2)}\n`);
+  // generated sets name groups SOURCE__GROUP: the same figures per source set of the subjects
+  const sources = [...new Set(res.rows.map((r) => r.group.split('__')[0]))];
+  if (sources.length > 1)
+    for (const src of sources) {
+      const rs = res.rows.filter((r) => r.group.split('__')[0] === src);
+      const m = (f: (r: (typeof rs)[number]) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+      process.stdout.write(`# subjects from ${src} (${rs.length}): plain ${fmt(m((r) => r.plain), 2)} decontaminated ${fmt(m((r) => r.decontaminated), 2)}; truth alpha: plain ${fmt(m((r) => r.plainTruthAlpha), 2)} decontaminated ${fmt(m((r) => r.decontaminatedTruthAlpha), 2)}\n`);
+    }
   process.stdout.write(`# with the truth alpha as the matte (the colour alone): plain ${fmt(res.plainTruthAlpha, 2)} decontaminated ${fmt(res.decontaminatedTruthAlpha, 2)} (${fmt(100 * (1 - res.decontaminatedTruthAlpha / res.plainTruthAlpha), 1)}% lower)\n`);
   process.stdout.write(`${res.name} cutout: ${res.rows.length} targets edge-band error plain ${fmt(res.plain, 2)} decontaminated ${fmt(res.decontaminated, 2)} (${fmt(100 * (1 - res.decontaminated / res.plain), 1)}% lower)\n`);
   return 0;
