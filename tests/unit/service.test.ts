@@ -431,8 +431,8 @@ describe('export-writer', () => {
       }
     });
 
-    it('a solid background flattens to RGB: opaque = photo, transparent = background, between = blend', async () => {
-      const out = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00' });
+    it('a solid background flattens to RGB: opaque = photo, transparent = background, between = blend (of the photo without decontamination)', async () => {
+      const out = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00', decontaminate: false });
       const d = await decode(out, 'uchar');
       assert.equal(d.meta.channels, 3);
       assert.equal(d.meta.hasAlpha, false);
@@ -445,6 +445,23 @@ describe('export-writer', () => {
         }
       }
       assert.deepEqual([...d.data.slice(0, 3)], [0, 255, 0], 'alpha 0 → the background colour');
+    });
+
+    it('decontaminated (the default) on a background: opaque = photo, transparent = background, between = the estimated colour', async () => {
+      const out = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00' });
+      const plain = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00', decontaminate: false });
+      const d = await decode(out, 'uchar');
+      const p = await decode(plain, 'uchar');
+      let differs = 0;
+      for (let i = 0; i < W * H; i++) {
+        const a = alphaAt(i);
+        for (let k = 0; k < 3; k++) {
+          if (a === 255) assert.equal(d.data[3 * i + k], rgb[3 * i + k], `opaque pixel ${i}`);
+          if (a === 0) assert.equal(d.data[3 * i + k], [0, 255, 0][k], `transparent pixel ${i}`);
+          if (a > 0 && a < 255 && d.data[3 * i + k] !== p.data[3 * i + k]) differs++;
+        }
+      }
+      assert.ok(differs > 0, 'the soft pixels carry the estimated colour, not the photo');
     });
 
     it('a photo that no longer matches its matte is an error, not a misaligned file', async () => {

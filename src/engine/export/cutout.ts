@@ -198,7 +198,9 @@ export async function renderCutout(g: GraphRunner, photo: PhotoPixels | null, al
   if (geometry) r = await applyCrop(r, geometry);
   if (opts.background) {
     const sixteen = r.data instanceof Uint16Array;
+    // (16 bits as the export did before: libvips scales the 8-bit background colour by 256, so white is 65280)
     const buf = await sharp(r.data, { raw: { width: r.width, height: r.height, channels: 4 } })
+      .toColourspace(sixteen ? 'rgb16' : 'srgb')
       .flatten({ background: opts.background })
       .raw({ depth: sixteen ? 'ushort' : 'uchar' })
       .toBuffer();

@@ -80,7 +80,9 @@ export function buildForegroundApplyGraph(bits: 8 | 16): Uint8Array {
   const I = g.op('Transpose', [mul(g.op('Cast', [photo], { to: 1 }), f(1 / maxv))], { perm: [2, 0, 1] }); // [3, n, W]
   const a = g.op('Unsqueeze', [mul(g.op('Cast', [alphaIn], { to: 1 }), f(1 / 255)), g.constInt64([0])]); // [1, n, W]
   // black where alpha = 0: a transparent pixel keeps nothing, of the old photo or of the estimate
-  const F = mul(g.op('Clip', [add(Fm, mul(a, sub(sub(I, mul(a, Fm)), mul(sub(f(1), a), Bm)))), f(0), f(1)]), g.op('Cast', [g.op('Greater', [a, f(0)])], { to: 1 }));
+  const estimate = mul(g.op('Clip', [add(Fm, mul(a, sub(sub(I, mul(a, Fm)), mul(sub(f(1), a), Bm)))), f(0), f(1)]), g.op('Cast', [g.op('Greater', [a, f(0)])], { to: 1 }));
+  // opaque pixels keep the photo bit for bit (the formula gives I there up to rounding)
+  const F = g.op('Where', [g.op('GreaterOrEqual', [a, f(1)]), I, estimate]);
   const out = g.op('Cast', [add(mul(g.op('Transpose', [F], { perm: [1, 2, 0] }), f(maxv)), f(0.5))], { to: bits === 16 ? 4 : 2 });
   g.output(out, 'rgb', type, ['n', 'W', 3]);
   return g.toModel();
