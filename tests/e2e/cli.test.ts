@@ -218,6 +218,32 @@ describe('icm matte: happy path', () => {
     }
   });
 
+  it('--format cutout --crop: a square cutout of the asked size, the product centred with the margin, nothing under alpha 0; --background makes it opaque', TEST_TIMEOUT, async () => {
+    const r = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-cutout', '--format', 'cutout', '--crop', 'margin=10%,aspect=1:1,size=300', 'in/target-1.jpg']);
+    assert.equal(r.code, 0, show(r));
+    assert.deepEqual(await listDir(join(tmp, 'out-cutout')), ['report.json', 'target-1.png']);
+    const { data, info } = await sharp(join(tmp, 'out-cutout', 'target-1.png')).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([info.width, info.height, info.channels], [300, 300, 4]);
+    let x0 = 300, x1 = -1, y0 = 300, y1 = -1, leftover = 0;
+    for (let y = 0; y < 300; y++)
+      for (let x = 0; x < 300; x++) {
+        const i = (y * 300 + x) * 4;
+        if (data[i + 3] === 0) leftover += data[i] + data[i + 1] + data[i + 2];
+        else if (data[i + 3] >= 128) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+      }
+    assert.equal(leftover, 0, 'colour left under alpha 0');
+    // the product is wider than tall: 10 % of 300 = 30 px left and right, centred vertically
+    assert.ok(Math.abs(x0 - 30) <= 3 && Math.abs(299 - x1 - 30) <= 3, `left ${x0} right ${299 - x1}`);
+    assert.ok(Math.abs(y0 - (299 - y1)) <= 3, `top ${y0} bottom ${299 - y1}`);
+    const bg = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-cutout-bg', '--format', 'cutout', '--background', '#ffffff', 'in/target-1.jpg']);
+    assert.equal(bg.code, 0, show(bg));
+    const meta = await sharp(join(tmp, 'out-cutout-bg', 'target-1.png')).metadata();
+    assert.deepEqual([meta.width, meta.height, meta.channels, meta.hasAlpha], [400, 300, 3, false]);
+    const usage = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-cutout-bad', '--crop', 'aspect=2:1', 'in/target-1.jpg']);
+    assert.equal(usage.code, 2, show(usage));
+    assert.match(usage.stderr, /aspect must be/);
+  });
+
   it('mattes with --points (three clicks on the product)', TEST_TIMEOUT, async () => {
     const out = join(tmp, 'out-points');
     const r = await icm(['matte', '--reference', 'in/ref.jpg', '--points', '130,100;160,126;190,150', '--out', 'out-points', 'in/target-1.jpg']);

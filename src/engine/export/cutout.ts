@@ -64,21 +64,26 @@ export function parseCropSpec(text: string): CropSpec {
   return spec;
 }
 
-/** Bounding box [x0, y0, x1, y1) of alpha > 0, or null when the matte is empty. */
-export function alphaBounds(alpha: Uint8Array, width: number, height: number): [number, number, number, number] | null {
+/**
+ * Bounding box [x0, y0, x1, y1) of alpha ≥ `level`, or null when there is none. The crop uses the
+ * product's 0.5 contour (128, as the refinement's trimap): a coarse matte can carry invisible
+ * alpha of 1/255 far from the product, which must not decide the frame; the soft edge beyond the
+ * contour lies in the margin.
+ */
+export function alphaBounds(alpha: Uint8Array, width: number, height: number, level = 128): [number, number, number, number] | null {
   let y0 = -1;
   let y1 = -1;
   let x0 = width;
   let x1 = 0;
   for (let y = 0; y < height; y++) {
     const row = alpha.subarray(y * width, (y + 1) * width);
-    const first = row.findIndex((v) => v > 0);
+    const first = row.findIndex((v) => v >= level);
     if (first < 0) continue;
     if (y0 < 0) y0 = y;
     y1 = y + 1;
     if (first < x0) x0 = first;
     let last = width - 1;
-    while (row[last] === 0) last--;
+    while (row[last] < level) last--;
     if (last + 1 > x1) x1 = last + 1;
   }
   return y0 < 0 ? null : [x0, y0, x1, y1];
