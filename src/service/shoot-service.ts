@@ -421,7 +421,8 @@ export class ShootService implements ServiceApi {
   }
 
   private keyFor(r: PhotoRecord): string {
-    return `${this.referencesKey}|${this.settings.pack}|${r.correction ? createHash('sha1').update(JSON.stringify(r.correction)).digest('hex').slice(0, 12) : '-'}`;
+    // `refine-guided`: results made before the full-resolution refinement stage (pipeline/refine.ts) are not reused
+    return `${this.referencesKey}|${this.settings.pack}|${r.correction ? createHash('sha1').update(JSON.stringify(r.correction)).digest('hex').slice(0, 12) : '-'}|refine-guided`;
   }
 
   private stemFor(r: PhotoRecord, key: string): string {
