@@ -87,10 +87,8 @@ export async function generateComposites(sets: SourceSet[], outDir: string, coun
   const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
   const subjects = subjectsOf(sets);
   const groups = sets.flatMap((set) => set.manifest.groups.map((g) => ({ set, g, key: groupKey(set.name, g.id) })));
-  await fsp.mkdir(join(outDir, 'images'), { recursive: true });
-  const manifest: BenchManifest & { groups: Array<BenchManifest['groups'][number] & { targets: Array<{ image: string; alpha: string; involves: string[] }> }> } = { name: 'generated', description: `composites, seed ${seed}`, groups: [] };
-  const byGroup = new Map<string, (typeof manifest.groups)[number]>();
-  for (let made = 0, tries = 0; made < count && tries < count * 5; tries++) {
+  const writer = await ManifestWriter.create(outDir, `composites, seed ${seed}`);
+  for (let tries = 0; writer.made < count && tries < count * 5; tries++) {
     const ref = pick(groups);
     const own = subjects.filter((s) => s.set === ref.set && s.group === ref.g.id);
     const others = subjects.filter((s) => s.key !== ref.key);
@@ -121,26 +119,82 @@ export async function generateComposites(sets: SourceSet[], outDir: string, coun
       const ad = paste(canvas, W, H, d, dx, dy);
       for (let i = 0; i < truth.length; i++) truth[i] *= 1 - ad[i];
     }
-    const name = `gen_${String(made).padStart(4, '0')}`;
-    if (opts.foreground) {
-      const layer = new Float32Array(W * H * 3);
-      paste(layer, W, H, { ...s, alpha: Buffer.from(s.alpha.map((v) => (v > 0 ? 255 : 0))) }, sx, sy);
-      await sharp(Buffer.from(Uint8Array.from(layer, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(outDir, 'images', `${name}_fg.png`));
-    }
-    await sharp(Buffer.from(Uint8Array.from(canvas, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toFile(join(outDir, 'images', `${name}.jpg`));
-    await sharp(Buffer.from(Uint8Array.from(truth, (v) => Math.round(v * 255))), { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(outDir, 'images', `${name}_alpha.png`));
+    // the subject's own colour under its alpha (the pasted layer, opaque where its alpha > 0)
+    const foreground = opts.foreground ? new Float32Array(W * H * 3) : undefined;
+    if (foreground) paste(foreground, W, H, { ...s, alpha: Buffer.from(s.alpha.map((v) => (v > 0 ? 255 : 0))) }, sx, sy);
+    await writer.add(ref, canvas, truth, W, H, [distractor.key, background.key], foreground);
+  }
+  await writer.finish();
+}
+
+type GroupRef = { set: SourceSet; g: BenchManifest['groups'][number]; key: string };
+
+/** Writes generated photos and their truths, and the benchmark manifest that lists them by reference group. */
+class ManifestWriter {
+  made = 0;
+  private readonly manifest: BenchManifest & { groups: Array<BenchManifest['groups'][number] & { targets: Array<{ image: string; alpha: string; involves: string[]; foreground?: string }> }> };
+  private readonly byGroup = new Map<string, ManifestWriter['manifest']['groups'][number]>();
+
+  private constructor(private readonly outDir: string, description: string) {
+    this.manifest = { name: 'generated', description, groups: [] };
+  }
+
+  static async create(outDir: string, description: string): Promise<ManifestWriter> {
+    await fsp.mkdir(join(outDir, 'images'), { recursive: true });
+    return new ManifestWriter(outDir, description);
+  }
+
+  async add(ref: GroupRef, canvas: Float32Array, truth: Float32Array, W: number, H: number, involves: string[], foreground?: Float32Array): Promise<void> {
+    const name = `gen_${String(this.made).padStart(4, '0')}`;
+    if (foreground) await sharp(Buffer.from(Uint8Array.from(foreground, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(this.outDir, 'images', `${name}_fg.png`));
+    await sharp(Buffer.from(Uint8Array.from(canvas, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toFile(join(this.outDir, 'images', `${name}.jpg`));
+    await sharp(Buffer.from(Uint8Array.from(truth, (v) => Math.round(v * 255))), { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(this.outDir, 'images', `${name}_alpha.png`));
     const gid = `${ref.set.name}__${ref.g.id}`;
-    let entry = byGroup.get(gid);
+    let entry = this.byGroup.get(gid);
     if (!entry) {
       const r = ref.g.reference;
-      entry = { id: gid, reference: { image: relative(outDir, join(ref.set.dir, r.image)), mask: relative(outDir, join(ref.set.dir, r.mask)), points: r.points }, targets: [] };
-      byGroup.set(gid, entry);
-      manifest.groups.push(entry);
+      entry = { id: gid, reference: { image: relative(this.outDir, join(ref.set.dir, r.image)), mask: relative(this.outDir, join(ref.set.dir, r.mask)), points: r.points }, targets: [] };
+      this.byGroup.set(gid, entry);
+      this.manifest.groups.push(entry);
     }
-    entry.targets.push({ image: `images/${name}.jpg`, alpha: `images/${name}_alpha.png`, involves: [distractor.key, background.key], ...(opts.foreground ? { foreground: `images/${name}_fg.png` } : {}) });
-    made++;
+    entry.targets.push({ image: `images/${name}.jpg`, alpha: `images/${name}_alpha.png`, involves, ...(foreground ? { foreground: `images/${name}_fg.png` } : {}) });
+    this.made++;
   }
-  await fsp.writeFile(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+
+  async finish(): Promise<void> {
+    await fsp.writeFile(join(this.outDir, 'manifest.json'), JSON.stringify(this.manifest, null, 1));
+  }
+}
+
+/**
+ * Single-product photos: a subject of group g pasted alone, at a random scale (up to nearly the
+ * frame's height, as in a close-up) and place, onto a backdrop without objects (another photo
+ * blurred beyond recognition, like a studio backdrop). Here every salient candidate is the
+ * product, also where the reference's view differs and S finds only a few parts of it.
+ */
+export async function generateAlone(sets: SourceSet[], outDir: string, count: number, seed: number): Promise<void> {
+  const rand = rng(seed);
+  const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
+  const subjects = subjectsOf(sets);
+  const groups = sets.flatMap((set) => set.manifest.groups.map((g) => ({ set, g, key: groupKey(set.name, g.id) })));
+  const writer = await ManifestWriter.create(outDir, `single products on backdrops, seed ${seed}`);
+  const W = 1024, H = 768;
+  for (let tries = 0; writer.made < count && tries < count * 5; tries++) {
+    const ref = pick(groups);
+    const own = subjects.filter((s) => s.set === ref.set && s.group === ref.g.id);
+    if (!own.length) continue;
+    const subject = pick(own);
+    const background = pick(subjects.filter((s) => s.key !== ref.key));
+    const cs = await cutOut(subject);
+    if (!cs) continue;
+    const bg = await sharp(join(background.set.dir, background.image)).rotate().resize(W, H, { fit: 'cover' }).blur(40).removeAlpha().raw().toBuffer();
+    const canvas = Float32Array.from(bg);
+    const s = await scaled(cs, Math.round(H * (0.3 + 0.65 * rand())));
+    const sx = Math.round(rand() * Math.max(0, W - s.width)), sy = Math.round(rand() * Math.max(0, H - s.height));
+    const truth = paste(canvas, W, H, s, sx, sy);
+    await writer.add(ref, canvas, truth, W, H, [background.key]);
+  }
+  await writer.finish();
 }
 
 /** Reference of one group, photos of another group of the same set, empty truth. */

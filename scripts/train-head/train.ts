@@ -2,7 +2,8 @@
 // resources/head/selection.json with its leave-group-out folds and a report.
 //
 //   1. training photos: the visible benchmark sets in ../shared/bench (real same-subject and
-//      category groups), generated composites and product-absent pairs (generate.ts, fixed seed);
+//      category groups), generated composites, single-product photos on plain backdrops and
+//      product-absent pairs (generate.ts, fixed seed);
 //   2. every photo goes through the real engine once (`icm bench` runner with --dump): the
 //      evidence maps the head reads are cached under .cache/train-head (keyed by the engine's
 //      source), so retraining after a change of candidate features needs no backbone pass;
@@ -14,7 +15,7 @@
 //      reference, target, distractor or background); the report scores each visible target with
 //      the model of its own held-out subject, through the same compose graph and metrics as `icm bench`.
 //
-// usage: npm run train-head [-- --fresh | --reuse-dumps | --no-dump] [--composites N] [--seed S] [--bench DIR] [--out FILE]
+// usage: npm run train-head [-- --fresh | --reuse-dumps | --no-dump] [--composites N] [--alone N] [--seed S] [--bench DIR] [--out FILE]
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -24,9 +25,9 @@ import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmar
 import { readEvidenceDump, readPrior, type EvidenceDump } from '../../src/engine/bench/dump';
 import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
 import { CANDIDATE_FEATURES, describeCandidates, findCandidates } from '../../src/engine/pipeline/candidates';
-import { anchorOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
+import { anchorOf, anchorPair, anchorsOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
-import { generateAbsent, generateComposites, type SourceSet } from './generate';
+import { generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -37,6 +38,8 @@ const outFile = resolve(repo, opt('out', 'resources/head/selection.json'));
 const SEED = Number(opt('seed', '20261201'));
 const COMPOSITES = Number(opt('composites', '64'));
 const ABSENT_PER_SET = 4;
+/** Generated single-product photos (generate.ts generateAlone); off by default: with 48 of them the leave-group-out mean was 28.03 against 27.50 without (docs/bench/2026-12-02). */
+const ALONE = Number(opt('alone', '0'));
 /** Visible sets used for training; the video sequences and full-resolution copies repeat them. */
 const TRAIN_SETS = ['icm-db', 'icm-composite', 'icm58', 'coco-oneshot', 'davis-oneshot', 'misc-coseg'];
 const L2 = 1e-2;
@@ -116,19 +119,27 @@ function fit(samples: Sample[]): LogisticModel {
 const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x, y: p.y[k], w: p.w[k] })));
 
 /**
- * Both models: which candidates are the product, learnt on photos that show it; and whether the
- * photo shows it at all, learnt from the anchor (the likeliest candidate by the first model) of
- * every photo, the product-absent pairs included (one sample per photo).
+ * The three models: which candidates are the product, learnt on photos that show it; which anchor
+ * to trust where the likeliest candidate is not the one holding the most of S, learnt on those
+ * photos where exactly one of the two is the product; and whether the photo shows the product at
+ * all, learnt from the anchor of every photo, the product-absent pairs included (one sample per photo).
  */
 function fitHead(photos: Photo[], isAbsent: (p: Photo) => boolean): HeadModel {
-  const select = fit(samplesOf(photos.filter((p) => !isAbsent(p))));
+  const shown = photos.filter((p) => !isAbsent(p));
+  const select = fit(samplesOf(shown));
+  const pairs = shown.flatMap((p) => {
+    const a = anchorsOf(p.candidates, p.x.map((x) => probability(select, x)));
+    if (a.likeliest < 0 || a.mass === a.likeliest || p.y[a.mass] === p.y[a.likeliest]) return [];
+    return [{ x: anchorPair(p.x, a), y: p.y[a.mass], w: 1 }];
+  });
+  const anchor = pairs.length >= 10 && pairs.some((q) => q.y) && pairs.some((q) => !q.y) ? fit(pairs) : undefined;
   const presence = fit(
     photos.flatMap((p) => {
-      const a = anchorOf(p.candidates, p.x.map((x) => probability(select, x)));
+      const a = anchorOf(p.candidates, p.x.map((x) => probability(select, x)), p.x, anchor);
       return a < 0 ? [] : [{ x: presenceVector(p.x[a]), y: isAbsent(p) ? 0 : 1, w: 1 }];
     }),
   );
-  return { ...select, presence };
+  return { ...select, presence, ...(anchor ? { anchor } : {}) };
 }
 
 /** Scores a photo as `icm bench` does: decision → gate → compose graph at the photo's size → metrics at the truth's size. */
@@ -161,15 +172,18 @@ async function main(): Promise<void> {
   const absentDir = join(cache, `absent-${SEED}`);
   if (!existsSync(join(genDir, 'manifest.json'))) await generateComposites(sets.filter((s) => s.name !== 'misc-coseg'), genDir, COMPOSITES, SEED);
   if (!existsSync(join(absentDir, 'manifest.json'))) await generateAbsent(sets.filter((s) => s.name !== 'misc-coseg'), absentDir, ABSENT_PER_SET, SEED + 1);
+  const aloneDir = join(cache, `alone-${SEED + 2}-${ALONE}`);
+  if (ALONE > 0 && !existsSync(join(aloneDir, 'manifest.json'))) await generateAlone(sets.filter((s) => s.name !== 'misc-coseg'), aloneDir, ALONE, SEED + 2);
+  const generated = ALONE > 0 ? [genDir, aloneDir] : [genDir];
   const dumpRoot = join(cache, 'dumps');
   // --no-dump trains on the dumps already cached (for work on the features or the fit alone)
-  if (!args.includes('--no-dump')) for (const dir of [...sets.map((s) => s.dir), genDir, absentDir]) await dumpSource(dir, dumpRoot, fingerprint);
+  if (!args.includes('--no-dump')) for (const dir of [...sets.map((s) => s.dir), ...generated, absentDir]) await dumpSource(dir, dumpRoot, fingerprint);
 
   const visible = new Set(TRAIN_SETS);
   const photos: Photo[] = [];
   for (const f of await allDumps(dumpRoot)) {
     const dump = await readEvidenceDump(f);
-    if (visible.has(dump.meta.set) || dump.meta.set === basename(genDir) || dump.meta.set === basename(absentDir)) photos.push(photoOf(dump));
+    if (visible.has(dump.meta.set) || generated.some((d) => dump.meta.set === basename(d)) || dump.meta.set === basename(absentDir)) photos.push(photoOf(dump));
   }
   const real = photos.filter((p) => visible.has(p.dump.meta.set));
   process.stderr.write(`${photos.length} photos (${real.length} real), ${photos.reduce((s, p) => s + p.candidates.length, 0)} candidates\n`);
@@ -240,6 +254,7 @@ async function main(): Promise<void> {
       seed: SEED,
       composites: COMPOSITES,
       absentPerSet: ABSENT_PER_SET,
+      alone: ALONE,
       trainSets: TRAIN_SETS,
       photos: photos.length,
       engine: fingerprint,

@@ -110,6 +110,25 @@ describe('selection', () => {
     assert.match(empty.reason!, /not found/);
   });
 
+  test('two anchors: where S is spread over a large object and a small piece matches better, the anchor model decides which one is kept', () => {
+    const rows = ['AA...', 'AA...', '.....', 'bbbb.', 'bbbb.'];
+    const m = maps(rows);
+    const cellsOf = rows.join('');
+    const raw = Float32Array.from(cellsOf, (ch) => (ch === 'A' ? 1 : ch === 'b' ? 0.7 : 0.01));
+    const total = raw.reduce((a, v) => a + v, 0);
+    m.S = raw.map((v) => v / total); // the large object holds more of S than the better-matching piece
+    const c = findCandidates(m);
+    const x = describeCandidates(c, m, { area: 4 / 25, histogram: labHistogram(m.lab, 25, (i) => cellsOf[i] === 'A') });
+    const large = c.findIndex((k) => k.cells.length === 8);
+    const strict: HeadModel = { ...nearestOnly, bias: -2 };
+    assert.equal(decide(c, x, strict, 0).keep[large], false, 'without the anchor model only the likeliest piece is kept');
+    const trustMass: LogisticModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: CANDIDATE_FEATURES.map((f) => (f === 'areaShare' ? 10 : 0)), bias: 0 };
+    const r = decide(c, x, { ...strict, anchor: trustMass }, 0);
+    assert.equal(r.keep[large], true, 'the anchor model trusts the larger S-mass candidate: it is kept');
+    const trustLikeliest: LogisticModel = { ...trustMass, weights: trustMass.weights.map((w) => -w) };
+    assert.equal(decide(c, x, { ...strict, anchor: trustLikeliest }, 0).keep[large], false);
+  });
+
   test('probability is the logistic of the standardised features', () => {
     const m: LogisticModel = { mean: [1, 0], std: [2, 1], weights: [1, -1], bias: 0.5 };
     assert.ok(Math.abs(probability(m, [3, 1]) - 1 / (1 + Math.exp(-0.5))) < 1e-12);

@@ -39,6 +39,8 @@ export interface Candidate {
   cells: number[];
   /** Index of the salient region it is part of. */
   region: number;
+  /** Its share of S (eq. 4). */
+  sMass: number;
 }
 
 /** The feature names, in the order of describeCandidates' vectors (the selection model's inputs). */
@@ -52,6 +54,7 @@ export const CANDIDATE_FEATURES = [
   'logAreaToReference', 'areaShare',
   'touchingShare', 'regionShare',
   'saliency',
+  'nearestToMax', 'prototypeToMax',
 ] as const;
 
 const SALIENT = 0.5;
@@ -75,7 +78,7 @@ export function findCandidates(maps: EvidenceMaps): Candidate[] {
     if (label[s] < 0 || seen[s]) continue;
     const cells: number[] = [];
     floodFill(s, side, (j) => !seen[j] && label[j] === label[s], (j) => { seen[j] = 1; cells.push(j); });
-    out.push({ cells, region: region[s] });
+    out.push({ cells, region: region[s], sMass: cells.reduce((m, i) => m + maps.S[i], 0) });
   }
   return out;
 }
@@ -134,9 +137,16 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
   });
   // "best" is the candidate that holds the most of S (eq. 4): where the in-context evidence
   // concentrates, which a speck cannot be by chance (S mass grows with area)
-  const mass = candidates.map((c) => c.cells.reduce((s, i) => s + S[i], 0));
+  const mass = candidates.map((c) => c.sMass);
   const top = base[mass.indexOf(Math.max(...mass))] ?? base[0];
   const bests = top ? { nearest: top.nearest, prototype: top.prototype, logSDensity: top.logSDensity, evidence: top.evidence, colour: top.colour } : { nearest: 0, prototype: 0, logSDensity: 0, evidence: 0, colour: 0 };
+  // …and how it compares with the most reference-like candidate of a real size (≥ 4 cells): when S
+  // concentrates on a few specks of the object, the rest of it holds little evidence but looks
+  // as much like the reference as the specks do, while another object looks less like it
+  const sized = base.filter((_, k) => candidates[k].cells.length >= 4);
+  const pool = sized.length ? sized : base;
+  const maxNearest = Math.max(...pool.map((b) => b.nearest));
+  const maxPrototype = Math.max(...pool.map((b) => b.prototype));
   return base.map((b) => [
     b.nearest, b.nearest - bests.nearest,
     b.prototype, b.prototype - bests.prototype,
@@ -147,5 +157,6 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
     b.logAreaToReference, b.areaShare,
     b.touchingShare, b.regionShare,
     b.saliency,
+    b.nearest - maxNearest, b.prototype - maxPrototype,
   ]);
 }

@@ -18,9 +18,15 @@ export interface LogisticModel {
   bias: number;
 }
 
-/** Which candidates of a photo are the product (relative features), and whether the product is in the photo at all (the anchor's absolute features). */
+/**
+ * Which candidates of a photo are the product (relative features); which of two anchors to trust
+ * when the likeliest candidate is not the one holding the most of S (their feature difference);
+ * and whether the product is in the photo at all (the anchor's absolute features).
+ */
 export interface HeadModel extends LogisticModel {
   presence: LogisticModel;
+  /** Probability that the S-mass anchor, not the likeliest candidate, is the product (anchorPair). */
+  anchor?: LogisticModel;
 }
 
 /** Features of the anchor candidate (the likeliest one) that tell whether the product is in the photo at all. */
@@ -82,25 +88,45 @@ export function presenceVector(x: number[]): number[] {
   return PRESENCE_FEATURES.map((f) => x[CANDIDATE_FEATURES.indexOf(f)]);
 }
 
-/** The anchor: the likeliest candidate of a real size (a speck's features are noise), or of any size when there is none. */
-export function anchorOf(candidates: Candidate[], p: number[]): number {
-  let best = -1;
-  for (const sized of [true, false]) {
-    for (let k = 0; k < p.length; k++) if ((!sized || candidates[k].cells.length >= 4) && (best < 0 || p[k] > p[best])) best = k;
-    if (best >= 0) return best;
-  }
-  return best;
+/** Candidates of a real size (a speck's features are noise), or all of them when there is none. */
+function sizedOrAll(candidates: Candidate[]): number[] {
+  const sized = candidates.map((_, k) => k).filter((k) => candidates[k].cells.length >= 4);
+  return sized.length ? sized : candidates.map((_, k) => k);
+}
+
+const argmax = (pool: number[], v: (k: number) => number) => pool.reduce((b, k) => (b < 0 || v(k) > v(b) ? k : b), -1);
+
+/**
+ * The two anchors a photo offers: the likeliest candidate and the one holding the most of S
+ * (eq. 4), both of a real size. They differ where S is spread over a large object seen from
+ * another side while a small piece matches better, or where a distractor draws S.
+ */
+export function anchorsOf(candidates: Candidate[], p: number[]): { likeliest: number; mass: number } {
+  const pool = sizedOrAll(candidates);
+  return { likeliest: argmax(pool, (k) => p[k]), mass: argmax(pool, (k) => candidates[k].sMass) };
+}
+
+/** What the anchor model reads: the S-mass anchor's features minus the likeliest candidate's. */
+export function anchorPair(features: number[][], a: { likeliest: number; mass: number }): number[] {
+  return features[a.mass].map((v, k) => v - features[a.likeliest][k]);
+}
+
+/** The anchor: the likeliest candidate, or the S-mass one when the anchor model trusts it more. */
+export function anchorOf(candidates: Candidate[], p: number[], features?: number[][], model?: LogisticModel): number {
+  const a = anchorsOf(candidates, p);
+  if (a.likeliest < 0 || a.mass === a.likeliest || !model || !features) return a.likeliest;
+  return probability(model, anchorPair(features, a)) > 0.5 ? a.mass : a.likeliest;
 }
 
 /**
- * Keeps each candidate whose probability is above one half, and always the likeliest one (the
+ * Keeps each candidate whose probability is above one half, and always the anchor (the
  * referenced object is meant to be in the photo). When the presence model says even the anchor
  * does not match the reference, the photo is flagged: the product may be absent.
  */
 export function decide(candidates: Candidate[], features: number[][], model: HeadModel, reviewBelow: number): Decision {
   const p = features.map((x) => probability(model, x));
   const keep = p.map((v) => v > 0.5);
-  const anchor = anchorOf(candidates, p);
+  const anchor = anchorOf(candidates, p, features, model.anchor);
   const present = anchor >= 0 ? probability(model.presence, presenceVector(features[anchor])) : 0;
   if (anchor >= 0) keep[anchor] = true;
   // The presence model only flags: it is trained on few absent pairs, and an empty matte on a real
