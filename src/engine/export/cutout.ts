@@ -217,7 +217,6 @@ export async function renderCutout(g: GraphRunner, photo: PhotoPixels | null, al
 
 /** RGBA straight → premultiplied (colour × alpha), in onnxruntime strips. */
 async function premultiply(g: GraphRunner, r: Raster): Promise<Raster> {
-  const n = r.width * r.height;
   const sixteen = r.data instanceof Uint16Array;
   // split with libvips: colour bands and the alpha band
   const src = sharp(r.data, { raw: { width: r.width, height: r.height, channels: 4 } });
@@ -229,7 +228,6 @@ async function premultiply(g: GraphRunner, r: Raster): Promise<Raster> {
     const a16 = new Uint16Array(aBuf.buffer.slice(aBuf.byteOffset, aBuf.byteOffset + aBuf.length));
     a8 = Uint8Array.from(a16, (v) => Math.round(v / 257));
   } else a8 = new Uint8Array(aBuf.buffer, aBuf.byteOffset, aBuf.length);
-  void n;
   const pre = await colourUnderAlpha(g, { width: r.width, height: r.height, rgb }, a8, 'premultiply');
   if (pre instanceof Uint8Array) return withAlpha(pre, a8, r.width, r.height);
   const out = new Uint16Array(r.width * r.height * 4);
