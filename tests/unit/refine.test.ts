@@ -120,6 +120,25 @@ describe('foreground colour (decontamination)', () => {
   });
 });
 
+describe('premultiplied cutouts', () => {
+  test('colour × alpha in the file; opaque pixels are the photo, transparent ones black', async () => {
+    const W = 8;
+    const H = 2;
+    const rgb = new Uint8Array(W * H * 3).map((_, i) => 40 + ((i * 29) % 200));
+    const alpha = new Uint8Array(W * H).map((_, i) => [0, 51, 128, 204, 255, 255, 255, 255][i % W]);
+    const straight = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, { kind: 'cutout', decontaminate: false });
+    const pre = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, { kind: 'cutout', decontaminate: false, premultiplied: true });
+    assert.equal(pre.channels, 4);
+    const s = straight.data as Uint8Array;
+    const p = pre.data as Uint8Array;
+    for (let i = 0; i < W * H; i++) {
+      assert.equal(p[4 * i + 3], alpha[i]);
+      for (let k = 0; k < 3; k++) assert.ok(Math.abs(p[4 * i + k] - (s[4 * i + k] * alpha[i]) / 255) <= 0.5 + 1e-6, `pixel ${i} channel ${k}: ${p[4 * i + k]} vs ${s[4 * i + k]}·${alpha[i]}/255`);
+      if (alpha[i] === 255) for (let k = 0; k < 3; k++) assert.equal(p[4 * i + k], rgb[3 * i + k]);
+    }
+  });
+});
+
 describe('crop to the product', () => {
   test('parses the CLI spec and refuses bad parts', () => {
     assert.deepEqual(parseCropSpec('margin=5%,aspect=1:1,size=2000'), { margin: 0.05, marginUnit: 'percent', aspect: '1:1', size: 2000 });
