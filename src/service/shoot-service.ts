@@ -635,9 +635,11 @@ export class ShootService implements ServiceApi {
     try {
       switch (kind) {
         case 'thumb':
-          return await this.assets.photo(src, THUMB_SIDE);
-        case 'preview':
-          return await this.assets.photo(src, PREVIEW_SIDE);
+        case 'preview': {
+          const { damaged, ...asset } = await this.assets.photo(src, kind === 'thumb' ? THUMB_SIDE : PREVIEW_SIDE);
+          if (damaged) this.markBroken(r, damaged);
+          return asset;
+        }
         default: {
           if (kind.startsWith('intra@') && !r.result?.scales.some((sc) => `intra@${sc.id}` === kind)) throw new ServiceError('not-found', `${r.name} has no ${kind} map`);
           if (r.state !== 'done' || !r.resultKey) throw new ServiceError('not-found', `${r.name} has no result yet`);
@@ -649,14 +651,20 @@ export class ShootService implements ServiceApi {
     } catch (e) {
       if (e instanceof ServiceError) throw e;
       // A photo whose thumbnail cannot be made is broken (e.g. truncated): say so on its tile.
-      if ((kind === 'thumb' || kind === 'preview') && !r.broken) {
-        r.state = 'failed';
-        r.broken = r.error = `cannot read image "${r.name}": ${(e as Error).message.split('\n')[0]}`;
-        r.version++;
-        this.touch(r.id);
-      }
+      if (kind === 'thumb' || kind === 'preview') this.markBroken(r, (e as Error).message.split('\n')[0]);
       throw new ServiceError('io', (e as Error).message.split('\n')[0]);
     }
+  }
+
+  /** The file itself cannot be used: failed with the reason (naming the file) until it is relinked. */
+  private markBroken(r: PhotoRecord, reason: string): void {
+    if (r.broken) return;
+    r.state = 'failed';
+    r.broken = r.error = `cannot read image "${r.name}": ${reason}`;
+    r.result = undefined;
+    r.resultKey = undefined;
+    r.version++;
+    this.touch(r.id);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -909,8 +917,12 @@ export class ShootService implements ServiceApi {
       try {
         rec = { ...(await this.probePhoto(p.path)), realPath: await ShootService.realOf(p.path), id, state: 'new', version: 1, correction: p.correction };
       } catch (e) {
+        // Missing: relink can find it. Unreadable: failed with the reason, and it stays failed
+        // (broken) when the references are applied below, which set every other photo to 'new'.
         const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-        rec = { id, path: p.path, name: basename(p.path), width: 0, height: 0, bitDepth: 8, size: 0, mtimeMs: 0, state: missing ? 'missing' : 'failed', error: missing ? `${basename(p.path)} is missing (was at ${p.path})` : (e as Error).message, version: 1, correction: p.correction };
+        const name = basename(p.path);
+        const unreadable = `cannot read image "${name}": ${(e as Error).message.split('\n')[0]}`;
+        rec = { id, path: p.path, name, width: 0, height: 0, bitDepth: 8, size: 0, mtimeMs: 0, state: missing ? 'missing' : 'failed', error: missing ? `${name} is missing (was at ${p.path})` : unreadable, ...(missing ? {} : { broken: unreadable }), version: 1, correction: p.correction };
       }
       this.photos.set(id, rec);
       this.order.push(id);

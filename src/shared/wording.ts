@@ -65,7 +65,7 @@ export function fileErrorWords(message: string): { plain: string; details: strin
     [/file not found|ENOENT|no such file|moved or deleted/i, 'The file is not there — moved, deleted, or a typo in the path?'],
     [/permission denied|EACCES|EPERM/i, 'The app is not allowed to read this file (check its permissions).'],
     [/not a supported image type/i, 'Not a photo this app reads: use JPEG, PNG, TIFF or WebP.'],
-    [/unsupported image format|not a (supported|readable) image|corrupt|bad (huffman|marker)/i, 'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.'],
+    [/unsupported image format|not a (supported|readable) image|corrupt|file is damaged|bad (huffman|marker)/i, 'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.'],
     [/is a directory|not a file/i, 'This is a folder, not a photo.'],
     [/no space left/i, 'The disk is full.'],
   ];

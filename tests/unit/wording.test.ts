@@ -13,6 +13,7 @@ describe('fileErrorWords', () => {
       ['cannot read image "/s/a.jpg": file not found', /not there — moved, deleted, or a typo in the path\?/],
       ['cannot read image "/s/a.jpg": permission denied', /not allowed to read/],
       ['not a supported image type (.txt); use JPEG, PNG, TIFF or WebP', /Not a photo this app reads/],
+      ['cannot read image "/s/a.jpg": the file is damaged: the decoder reported "VipsJpeg: Bogus marker length"', /damaged, or is not a JPEG/],
     ];
     for (const [message, plain] of cases) {
       const w = fileErrorWords(message);
