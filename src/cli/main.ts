@@ -14,6 +14,7 @@ import type { Prompt } from '../engine/pipeline/prompt';
 import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
 import { Progress } from './progress';
 import { decisionLabel } from '../shared/wording';
+import { isOneOf, PACKS, PROVIDERS, resolvePackArg, wordList, type ProviderChoice } from '../shared/vocabulary';
 import { readReport, recordedFiles, REPORT_NAME, REPORT_VERSION, ReportError, RunReport, sha256, sha256OfFile, type ReportEntry, type ReportFile } from './report';
 
 /**
@@ -303,16 +304,12 @@ async function ensureWritableDir(dir: string): Promise<void> {
   if (problem) throw new ImageOutputError(dir, `output folder is not writable (${problem})`);
 }
 
-function packId(v: string | undefined): string {
-  if (v === undefined) return 'isnet-medium';
-  if (v === 'medium' || v === 'small') return `isnet-${v}`;
-  return v;
-}
+const packId = resolvePackArg;
 
-function providerArg(v: string | undefined): 'auto' | 'cpu' | 'cuda' | 'dml' | undefined {
+function providerArg(v: string | undefined): ProviderChoice | undefined {
   if (v === undefined) return undefined;
-  if (!['auto', 'cpu', 'cuda', 'dml'].includes(v)) throw new UsageError(`--provider must be auto, cpu, cuda or dml`);
-  return v as 'auto';
+  if (!isOneOf(PROVIDERS, v)) throw new UsageError(`--provider must be ${wordList(PROVIDERS)}`);
+  return v;
 }
 
 function intArg(p: ParsedArgs, name: string): number | undefined {
@@ -375,7 +372,7 @@ async function benchCommand(argv: string[]): Promise<number> {
 async function prepareCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, new Set(['pack']), new Set(['quiet']));
   const packs = p.flags.filter((f) => f.name === 'pack').map((f) => packId(String(f.value)));
-  await prepareModels({ packs: packs.length ? packs : ['isnet-medium'], quiet: has(p, 'quiet') });
+  await prepareModels({ packs: packs.length ? packs : [packId(undefined)], quiet: has(p, 'quiet') });
   return 0;
 }
 
@@ -390,17 +387,16 @@ async function serveCommand(argv: string[]): Promise<number> {
     if (!st?.isDirectory()) throw new UsageError(`--root ${r}: not a folder`);
   }
   const pack = last(p, 'pack');
-  if (pack !== undefined && pack !== 'medium' && pack !== 'small') throw new UsageError('--pack must be medium or small');
-  const provider = last(p, 'provider');
-  if (provider !== undefined && !['auto', 'cpu', 'cuda', 'dml'].includes(provider)) throw new UsageError('--provider must be auto, cpu, cuda or dml');
+  if (pack !== undefined && !isOneOf(PACKS, pack)) throw new UsageError(`--pack must be ${wordList(PACKS)}`);
+  const provider = providerArg(last(p, 'provider'));
   const threads = last(p, 'threads');
   const { serve } = await import('../server/serve-command');
   const running = await serve({
     port: port === undefined ? undefined : Number(port),
     roots,
     stateDir: last(p, 'state-dir'),
-    pack: pack as 'medium' | 'small' | undefined,
-    provider: provider as 'auto' | 'cpu' | 'cuda' | 'dml' | undefined,
+    pack,
+    provider,
     threads: threads === undefined ? undefined : Number(threads),
     build: has(p, 'build'),
   });

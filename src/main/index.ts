@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import { API_METHODS, isAssetKind, type ApiMethod, type PickKind } from '../shared/contract';
+import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { ShootService, toApiError } from '../service/shoot-service';
 import { pickKind } from '../service/validate';
@@ -61,7 +62,7 @@ function fromMainWindow(event: IpcMainInvokeEvent): boolean {
 }
 
 const DIALOGS: Record<PickKind, OpenDialogOptions | 'save'> = {
-  images: { title: 'Import photos', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp'] }] },
+  images: { title: 'Import photos', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS.map((e) => e.slice(1)) }] },
   folder: { title: 'Import a folder of photos', properties: ['openDirectory'] },
   'project-open': { title: 'Open project', properties: ['openFile'], filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] },
   'export-folder': { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] },

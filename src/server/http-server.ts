@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { API_METHODS, isAssetKind, type ApiMethod, type ServiceEvent } from '../shared/contract';
+import { IMAGE_TYPES_TEXT } from '../shared/vocabulary';
 import { sweepStaleTemps, tempNameFor } from '../engine/io/images';
 import { isImagePath } from '../service/paths';
 import { ServiceError, toApiError, type ShootService } from '../service/shoot-service';
@@ -159,7 +160,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const name = basename(url.searchParams.get('name') ?? '').replace(/[^\w.\- ()]/g, '_');
     if (!name || name.startsWith('.') || !isImagePath(name)) {
       req.resume();
-      return send(res, 400, { error: { code: 'invalid-argument', message: `"${url.searchParams.get('name') ?? ''}": not a supported image type; use JPEG, PNG, TIFF or WebP` } });
+      return send(res, 400, { error: { code: 'invalid-argument', message: `"${url.searchParams.get('name') ?? ''}": not a supported image type; use ${IMAGE_TYPES_TEXT}` } });
     }
     const tooLarge = { error: { code: 'invalid-argument', message: `${name} is larger than the upload limit of ${maxUpload} bytes` } };
     const declared = Number(req.headers['content-length'] ?? 0);

@@ -1,6 +1,7 @@
 // `icm serve`: hosts the inference service and the renderer on 127.0.0.1 with a per-launch token,
 // so the real UI runs in a browser against the real engine (also on a studio's GPU box, reached
 // through an SSH tunnel). Prints one line `ICM_SERVE_URL=<url with token>` for scripts and tests.
+import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,8 +15,8 @@ export interface ServeCommandOptions {
   /** Folders the browser may import from / export to (default: the current folder). */
   roots: string[];
   stateDir?: string;
-  pack?: 'medium' | 'small';
-  provider?: 'auto' | 'cpu' | 'cuda' | 'dml';
+  pack?: PackName;
+  provider?: ProviderChoice;
   threads?: number;
   /** Rebuild the renderer before serving (also done when it was never built). */
   build?: boolean;

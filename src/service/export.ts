@@ -7,7 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { prepareFolder, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import type { ExportOptions } from '../shared/contract';
 import { ServiceError } from './errors';
-import { encodeExport, exportFileName, writeExport } from './export-writer';
+import { exportFileName, numberedName } from '../shared/vocabulary';
+import { encodeExport, writeExport } from './export-writer';
 import type { Job } from './jobs';
 import type { MatteQueue } from './matte-queue';
 import type { PathPolicy } from './paths';
@@ -52,11 +53,10 @@ export class Exporter {
     const jobs = state.jobs;
     const used = new Map<string, number>();
     const plan = targets.map((r, i) => {
-      let name = exportFileName(opts.nameTemplate, r.name, i, targets.length, opts.format);
-      const n = used.get(name.toLowerCase()) ?? 0;
-      used.set(name.toLowerCase(), n + 1);
-      if (n) name = name.replace(/(\.[^.]+)$/, `-${n + 1}$1`); // two photos with the same name
-      return { r, out: join(outDir, name) };
+      const name = exportFileName(opts.nameTemplate, r.name, i, targets.length, opts.format);
+      const n = (used.get(name.toLowerCase()) ?? 0) + 1;
+      used.set(name.toLowerCase(), n);
+      return { r, out: join(outDir, numberedName(name, n)) }; // two photos with the same name: -2, -3
     });
     // Temp files of an export that was killed go first (ours by name, their process gone).
     await sweepStaleTemps(outDir);

@@ -2,6 +2,7 @@
 // and the callers waiting for a result (a preview, a correction, an export). Results are keyed by
 // their inputs (ShootState.keyFor): a result made from inputs that changed meanwhile is stale and
 // the photo goes back to the queue if someone still wants it.
+import { packIdOf, pickResult, type ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Correction, PhotoInfo } from '../shared/contract';
@@ -25,7 +26,7 @@ interface Waiter {
 }
 
 export interface EngineOptions {
-  provider?: 'auto' | 'cpu' | 'cuda' | 'dml';
+  provider?: ProviderChoice;
   threads?: number;
   workerEntry?: EngineWorkerEntry;
 }
@@ -52,7 +53,7 @@ export class MatteQueue {
       await before();
       this.engine = new EngineClient(this.opts.workerEntry);
       try {
-        this.state.engine.info = await this.engine.init({ pack: `isnet-${this.state.settings.pack}`, provider: this.opts.provider, threads: this.opts.threads });
+        this.state.engine.info = await this.engine.init({ pack: packIdOf(this.state.settings.pack), provider: this.opts.provider, threads: this.opts.threads });
         this.state.engine.state = 'ready';
       } catch (e) {
         this.state.engine.state = 'failed';
@@ -239,7 +240,7 @@ export class MatteQueue {
           const stem = state.stemFor(r, key);
           if (r.resultStem && r.resultStem !== stem) void removeResultFiles(r.resultStem);
           r.resultStem = stem;
-          r.result = { kept: reply.kept, dropped: reply.dropped, confidence: reply.confidence, review: reply.review, ...(reply.reason ? { reason: reply.reason } : {}), gridSize: reply.gridSize, scales: reply.scales, timings: reply.timings };
+          r.result = pickResult(reply);
           r.version++;
           this.resolveWaiters(r);
           state.jobs.settleRun(r.id);

@@ -7,6 +7,7 @@ import sharp, { type Metadata } from 'sharp';
 import { pixelBudgetReason } from '../engine/io/images';
 import type { AssetKind, ImportFailure, ImportSummary, RelinkSummary } from '../shared/contract';
 import { isAssetKind } from '../shared/contract';
+import { IMAGE_TYPES_TEXT } from '../shared/vocabulary';
 import { AssetCache, PREVIEW_SIDE, THUMB_SIDE, type Asset } from './assets';
 import { ServiceError } from './errors';
 import type { MatteQueue } from './matte-queue';
@@ -79,7 +80,7 @@ export class PhotoLibrary {
             failed.push({ path: join(abs, n), reason: (e as Error).message });
           }
         }
-      } else if (!isImagePath(abs)) failed.push({ path: abs, reason: `not a supported image type (${extname(abs) || 'no extension'}); use JPEG, PNG, TIFF or WebP` });
+      } else if (!isImagePath(abs)) failed.push({ path: abs, reason: `not a supported image type (${extname(abs) || 'no extension'}); use ${IMAGE_TYPES_TEXT}` });
       else files.push(abs);
     }
     let added = 0;

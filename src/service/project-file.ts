@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
 import type { Correction, ReferencePrompt, ShootSettings } from '../shared/contract';
+import { isOneOf, PACKS } from '../shared/vocabulary';
 import { correction as checkCorrection, referencePrompt, InvalidArgument } from './validate';
 
 export const PROJECT_FORMAT = 'in-context-matting-project';
@@ -75,7 +76,7 @@ export async function readProjectFile(projectPath: string, defaults: ShootSettin
     });
     const s = (o.settings ?? {}) as Partial<ShootSettings>;
     const settings: ShootSettings = {
-      pack: s.pack === 'small' ? 'small' : defaults.pack,
+      pack: isOneOf(PACKS, s.pack) ? s.pack : defaults.pack,
       exportDefaults: { ...defaults.exportDefaults, ...(s.exportDefaults ?? {}) },
     };
     return { photos, references, settings };

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
 import type { ExportOptions, ProjectInfo, ServiceStatus, ShootSettings } from '../shared/contract';
+import { EXPORT_FORMAT_INFO } from '../shared/vocabulary';
 import { ServiceError } from './errors';
 import type { MatteQueue } from './matte-queue';
 import { isImagePath, type PathPolicy } from './paths';
@@ -153,7 +154,7 @@ export class Projects {
       }
     };
     for (const k of ['format', 'bitDepth', 'nameTemplate', 'background', 'overwrite'] as const) if (o[k] !== undefined) pick(k);
-    if (base.format === 'cutout-webp' && base.bitDepth === 16) base.bitDepth = 8;
+    if (!EXPORT_FORMAT_INFO[base.format].sixteenBit) base.bitDepth = 8;
     if (typeof o.outDir === 'string') {
       try {
         base.outDir = await this.paths.check(o.outDir, 'export folder');

@@ -8,6 +8,7 @@
 //   matte-queue.ts    the engine host, the queue, runs, previews, corrections (jobs.ts: progress)
 //   export.ts         exports into a folder, with the record of what the app wrote there
 //   projects.ts       project files, autosave, recent projects
+import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { sweepStaleTemps } from '../engine/io/images';
@@ -31,8 +32,8 @@ export interface ShootServiceOptions {
   stateDir: string;
   appVersion: string;
   paths?: PathPolicy;
-  pack?: 'medium' | 'small';
-  provider?: 'auto' | 'cpu' | 'cuda' | 'dml';
+  pack?: PackName;
+  provider?: ProviderChoice;
   threads?: number;
   nativeDialogs?: boolean;
   uploads?: boolean;

@@ -1,7 +1,8 @@
 // Words shared by the CLI and the app's UI, so both describe a result the same way.
+import type { Decision } from './vocabulary';
 
 /** The head's decision for a CLI line: "kept 1 dropped 2 confidence 0.93", plus "review: <reason>" when the photo needs a look. */
-export function decisionLabel(r: { kept: number; dropped: number; confidence: number; review: boolean; reason?: string }): string {
+export function decisionLabel(r: Decision): string {
   return `kept ${r.kept} dropped ${r.dropped} confidence ${r.confidence.toFixed(2)}${r.review ? ` review: ${r.reason ?? 'unsure'}` : ''}`;
 }
 
@@ -37,7 +38,7 @@ export function scaleWords(scale: { side: number } | null, index = 0, count = 1)
 }
 
 /** What the head kept, in the result line. */
-export function decisionWords(r: { kept: number; dropped: number; review: boolean; reason?: string }): Words {
+export function decisionWords(r: Omit<Decision, 'confidence'>): Words {
   const paper = `kept ${r.kept}, dropped ${r.dropped} candidate objects (salient regions split where the two-label competition of S′ meets), each kept or dropped whole by the selection model`;
   if (r.review) return { text: `Needs a look: ${r.reason ?? 'unsure which objects are the product'}`, paper };
   const kept = r.kept === 1 ? 'Product found' : `${r.kept} parts kept as the product`;

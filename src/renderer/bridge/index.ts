@@ -2,6 +2,7 @@
 // app, or through the token-protected HTTP bridge in serve mode. The UI only sees `Bridge`.
 import { API_METHODS, assetPath, type ApiErrorShape, type AssetKind, type IcmApi, type ServiceEvent } from '../../shared/contract';
 import type { DesktopBridge } from '../../preload/api';
+import { API_ERROR_CODES } from '../../shared/vocabulary';
 
 export interface Bridge {
   api: IcmApi;
@@ -40,7 +41,7 @@ function desktopApi(raw: IcmApi): IcmApi {
       return await (raw as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[m](...args);
     } catch (e) {
       const text = (e as Error)?.message ?? String(e);
-      const m2 = /\[(invalid-argument|not-found|busy|engine|io|cancelled|internal)\] (.*)$/s.exec(text);
+      const m2 = new RegExp(`\\[(${API_ERROR_CODES.join('|')})\\] (.*)$`, 's').exec(text);
       throw m2 ? new ApiError(m2[1] as ApiErrorShape['code'], m2[2]) : new ApiError('internal', text);
     }
   };
