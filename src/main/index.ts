@@ -6,7 +6,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
-import { API_METHODS, isAssetKind, type ApiMethod, type PickKind } from '../shared/contract';
+import { API_METHODS, isAssetKind, type PickKind } from '../shared/contract';
+import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { ShootService, toApiError } from '../service/shoot-service';
@@ -81,18 +82,12 @@ async function pickPaths(kind: PickKind): Promise<string[] | null> {
 }
 
 function registerIpc(svc: ShootService): void {
+  // The contract's dispatcher (src/shared/rpc.ts): answers are data, errors included.
+  const dispatch = dispatcher(handlersOf(svc, { pickPaths: async (kind) => pickPaths(pickKind(kind)) }), toApiError);
   for (const method of API_METHODS) {
-    ipcMain.handle(channelOf(method), async (event, ...args: unknown[]) => {
-      if (!fromMainWindow(event)) throw new Error('unexpected sender');
-      try {
-        if (method === 'pickPaths') return await pickPaths(pickKind(args[0]));
-        const fn = (svc as unknown as Record<ApiMethod, (...a: unknown[]) => Promise<unknown>>)[method];
-        return await fn.apply(svc, args.slice(0, 4));
-      } catch (e) {
-        // Electron passes only the message across; keep the contract's code in front of it.
-        const err = toApiError(e);
-        throw new Error(`[${err.code}] ${err.message}`);
-      }
+    ipcMain.handle(channelOf(method), async (event, ...args: unknown[]): Promise<ApiResult> => {
+      if (!fromMainWindow(event)) return { ok: false, error: { code: 'invalid-argument', message: 'unexpected sender' } };
+      return dispatch(method, args);
     });
   }
   svc.on((e) => {

@@ -9,11 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { API_METHODS, isAssetKind, type ApiMethod, type ServiceEvent } from '../shared/contract';
-import { IMAGE_TYPES_TEXT } from '../shared/vocabulary';
+import { isAssetKind, type ServiceEvent } from '../shared/contract';
+import { dispatcher, handlersOf, isApiMethod } from '../shared/rpc';
+import { IMAGE_TYPES_TEXT, type ApiErrorCode } from '../shared/vocabulary';
 import { sweepStaleTemps, tempNameFor } from '../engine/io/images';
 import { isImagePath } from '../service/paths';
-import { ServiceError, toApiError, type ShootService } from '../service/shoot-service';
+import { toApiError, type ShootService } from '../service/shoot-service';
 
 export interface ServeOptions {
   service: ShootService;
@@ -58,6 +59,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   await sweepStaleTemps(opts.uploadDir); // partial uploads of a server that was killed
   const clients = new Set<ServerResponse>();
   let port = 0;
+  // pickPaths has no meaning without native dialogs: it answers null (the UI asks for a path).
+  const dispatch = dispatcher(handlersOf(opts.service, { pickPaths: async () => null }), toApiError);
 
   const tokenOk = (t: string | null | undefined): boolean => {
     if (!t) return false;
@@ -105,21 +108,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (req.method !== 'POST') return send(res, 405, { error: { code: 'invalid-argument', message: 'POST only' } });
       if (!tokenOk(req.headers['x-icm-token'] as string | undefined)) return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
       if (name === 'upload') return upload(req, res, url);
-      if (!(API_METHODS as readonly string[]).includes(name)) return send(res, 404, { error: { code: 'not-found', message: `no API method ${name}` } });
+      if (!isApiMethod(name)) return send(res, 404, { error: { code: 'not-found', message: `no API method ${name}` } });
       let args: unknown;
       try {
         args = JSON.parse((await readBody(req, 16 * 1024 * 1024)).toString('utf8') || '[]');
       } catch (e) {
         return send(res, 400, { error: { code: 'invalid-argument', message: `request body: ${(e as Error).message}` } });
       }
-      if (!Array.isArray(args) || args.length > 4) return send(res, 400, { error: { code: 'invalid-argument', message: 'request body must be a JSON list of arguments' } });
-      try {
-        const result = await callMethod(opts.service, name as ApiMethod, args);
-        return send(res, 200, { result: result ?? null });
-      } catch (e) {
-        const err = toApiError(e);
-        return send(res, err.code === 'internal' ? 500 : err.code === 'not-found' ? 404 : 400, { error: err });
-      }
+      // The contract's dispatcher (src/shared/rpc.ts), as in the Electron main process.
+      const answer = await dispatch(name, args);
+      if (answer.ok) return send(res, 200, { result: answer.result });
+      return send(res, statusOf(answer.error.code), { error: answer.error });
     }
 
     if (path.startsWith('/asset/') && req.method === 'GET') {
@@ -237,12 +236,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 }
 
-/** Dispatches a contract method to the service; pickPaths has no meaning without native dialogs. */
-async function callMethod(service: ShootService, method: ApiMethod, args: unknown[]): Promise<unknown> {
-  if (method === 'pickPaths') return null;
-  const fn = (service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
-  if (typeof fn !== 'function') throw new ServiceError('not-found', `no API method ${method}`);
-  return fn.apply(service, args);
+/** HTTP status of an error answer. */
+export function statusOf(code: ApiErrorCode): number {
+  return code === 'internal' ? 500 : code === 'not-found' ? 404 : 400;
 }
 
 /** Reads and discards the rest of a request body. */

@@ -76,12 +76,14 @@ describe('desktop build', { concurrency: false }, () => {
         node: typeof (globalThis as { require?: unknown }).require,
         process: typeof (globalThis as { process?: unknown }).process,
         bridge: typeof (window as unknown as { icmDesktop?: unknown }).icmDesktop,
-        status: await (window as unknown as { icmDesktop: { api: { getStatus(): Promise<{ contractVersion: number }> } } }).icmDesktop.api.getStatus(),
+        // The preload answers with data (src/shared/rpc.ts ApiResult), errors included.
+        status: await (window as unknown as { icmDesktop: { api: { getStatus(): Promise<{ ok: boolean; result: { contractVersion: number } }> } } }).icmDesktop.api.getStatus(),
       }));
       assert.equal(probe.node, 'undefined');
       assert.equal(probe.process, 'undefined');
       assert.equal(probe.bridge, 'object');
-      assert.equal(probe.status.contractVersion, 1);
+      assert.equal(probe.status.ok, true);
+      assert.equal(probe.status.result.contractVersion, 1);
     } finally {
       await app.close();
     }
