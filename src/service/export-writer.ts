@@ -3,7 +3,7 @@
 // file lands atomically (temp + rename) so a cancel or a crash leaves no half-written output.
 import sharp from 'sharp';
 import { writeFileAtomic } from '../engine/io/images';
-import type { ExportFormat, ExportOptions } from '../shared/contract';
+import type { ExportOptions } from '../shared/contract';
 
 // The file-name rule is the UI's too (its preview of the names): one copy, in src/shared.
 export { exportFileName } from '../shared/vocabulary';

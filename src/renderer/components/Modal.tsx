@@ -31,7 +31,8 @@ export function Modal(props: {
   }, [onClose]);
 
   return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    // A click beside the dialog closes it, as Escape does (the keyboard's way, handled above).
+    <div className="modal-backdrop" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
         className={props.wide ? 'modal modal-wide' : 'modal'}

@@ -52,7 +52,9 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
   // The shoot order itself in the default view, so the grid keeps one array while photos update.
   const order = useMemo(() => (view.filter === 'all' && view.sort === 'shoot' ? shootOrder : visibleOrder(shootOrder, photos, view)), [shootOrder, photos, view]);
   const orderRef = useRef(order);
-  orderRef.current = order;
+  useLayoutEffect(() => {
+    orderRef.current = order; // for the handlers, after the render (not during it)
+  });
   const scroller = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const [scrollTop, setScrollTop] = useState(0);

@@ -32,18 +32,25 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const [tool, setTool] = useState<'add' | 'remove' | null>(null);
   const [size, setSize] = useState(() => defaultBrushSize(photo.width, photo.height));
   const [strokes, setStrokes] = useState<Stroke[]>(() => correction?.strokes ?? []);
-  const [failed, setFailed] = useState<string | null>(null);
+  // An image that failed to load, for the photo version and mode shown then (a new one clears it by itself).
+  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
   const [showStrokes, setShowStrokes] = useState(true);
-  const zp = useZoomPan(photo.width, photo.height, tool === null);
+  const { zoomPct, zoomBy, fit, stageRef, frameStyle } = useZoomPan(photo.width, photo.height, tool === null);
 
-  // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft.
-  useEffect(() => setStrokes(correction?.strokes ?? []), [correction, photo.id]);
+  // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft
+  // (adjusted while rendering, as React recommends, not in an effect that renders twice).
+  const [draftFor, setDraftFor] = useState({ correction, id: photo.id });
+  if (draftFor.correction !== correction || draftFor.id !== photo.id) {
+    setDraftFor({ correction, id: photo.id });
+    setStrokes(correction?.strokes ?? []);
+  }
 
   // A result is shown while it is being redone (e.g. after a correction); its URL carries the version.
   const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
   const updating = done && photo.state !== 'done';
   const url = (kind: 'preview' | 'alpha' | 'cutout'): string => bridge.assetUrl(kind, photo.id, photo.version);
-  useEffect(() => setFailed(null), [photo.id, photo.version, mode]);
+  const failureKey = `${photo.id} ${photo.version} ${mode}`;
+  const failed = failure?.key === failureKey ? failure.message : null;
 
   // ---- correction overlay ------------------------------------------------------------------
 
@@ -142,7 +149,7 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
     setSplit((v) => Math.min(1, Math.max(0, Math.round(f(v) * 100) / 100)));
   };
 
-  const onImgError = (what: string) => () => setFailed(`Could not load the ${what} of ${photo.name}.`);
+  const onImgError = (what: string) => () => setFailure({ key: failureKey, message: `Could not load the ${what} of ${photo.name}.` });
   const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
 
   return (
@@ -190,12 +197,12 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             Clear correction
           </button>
         </div>
-        <ZoomControls zoomPct={zp.zoomPct} zoomBy={zp.zoomBy} fit={zp.fit} />
+        <ZoomControls zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
       </div>
 
-      <div className="icm-stage" ref={zp.stageRef}>
+      <div className="icm-stage" ref={stageRef}>
         {done && (
-          <div className="icm-frame" style={zp.frameStyle} ref={frameRef}>
+          <div className="icm-frame" style={frameStyle} ref={frameRef}>
             {mode === 'alpha' && <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />}
             {(mode === 'checker' || mode === 'colour') && (
               <div className={`icm-layer${mode === 'checker' ? ' icm-checker' : ''}`} style={mode === 'colour' ? { background: colour } : undefined}>
