@@ -250,6 +250,17 @@ describe('similarity graphs vs plain-JS reference', () => {
     });
   }
 
+  test('inter: a query of more rows than one graph run takes (1,100) gives the same S and best_cosine', async () => {
+    const bigK = 1100; // the runner splits the query into runs of 512 rows
+    const r = rng(7);
+    const q = randn(bigK * C, r);
+    const { S, bestCosine } = await mod.inter(q, bigK, target, C, N, 0.2);
+    const ref = refInter(q, bigK, target, C, N, 0.2);
+    assertClose(S, ref.S, 'S');
+    assertClose(bestCosine, ref.best, 'best_cosine', 1e-5, 1e-6);
+    assert.ok(Math.abs(sum(S) - 1) < 1e-5, `S sums to ${sum(S)}`);
+  });
+
   test('temperature actually changes the result', async () => {
     const a = await mod.inter(query, K, target, C, N, 1);
     const b = await mod.inter(query, K, target, C, N, 0.2);

@@ -96,9 +96,23 @@ const POSITION_GRID = 8;
 export function withPositionCode(tokens: Float32Array, side: number, weight: number): Float32Array {
   const n = side * side;
   const D = tokens.length / n;
-  const G = POSITION_GRID;
-  const out = new Float32Array((D + G * G) * n);
+  const code = positionCode(side, weight);
+  const out = new Float32Array(D * n + code.length);
   out.set(tokens);
+  out.set(code, D * n);
+  return out;
+}
+
+const positionCodes = new Map<string, Float32Array>();
+
+/** The [G², side²] position code block (a pure function of the grid, so computed once per grid). */
+function positionCode(side: number, weight: number): Float32Array {
+  const key = `${side}|${weight}`;
+  const cached = positionCodes.get(key);
+  if (cached) return cached;
+  const n = side * side;
+  const G = POSITION_GRID;
+  const out = new Float32Array(G * G * n);
   const inv2s2 = 1 / (2 * (1 / G) ** 2);
   const code = new Float32Array(G * G);
   for (let i = 0; i < n; i++) {
@@ -112,7 +126,8 @@ export function withPositionCode(tokens: Float32Array, side: number, weight: num
         sq += v * v;
       }
     const s = weight / Math.sqrt(sq);
-    for (let j = 0; j < G * G; j++) out[(D + j) * n + i] = code[j] * s;
+    for (let j = 0; j < G * G; j++) out[j * n + i] = code[j] * s;
   }
+  positionCodes.set(key, out);
   return out;
 }
