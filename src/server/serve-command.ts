@@ -26,10 +26,21 @@ export interface ServeCommandOptions {
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const RENDERER_DIR = join(repoRoot, 'out', 'renderer');
 
-/** Builds src/renderer → out/renderer with vite (vite.config.ts). */
+/**
+ * Builds src/renderer → out/renderer with vite (vite.config.ts). vite is a dev dependency: it is
+ * imported only here, so a production install (`npm install --omit=dev`) serves a UI built
+ * beforehand and never loads it.
+ */
 export async function buildRenderer(): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new Error(
+      `the UI is not built (${join(RENDERER_DIR, 'index.html')} is missing) and vite, a dev dependency, is not installed: build it with \`npm run build:web\` where the dev dependencies are, or install them (\`npm install\`)`,
+    );
+  }
+  await vite.build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
 }
 
 export function defaultStateDir(): string {
