@@ -44,17 +44,56 @@ export default tseslint.config(
   { files: ['src/renderer/**/*.tsx'], ...jsxA11y.flatConfigs.recommended },
 
   // The layers.
-  restrict(['src/engine/**'], [layer(['service', 'main', 'preload', 'renderer', 'server', 'cli'], 'the engine is the bottom layer: it must not import the service, the hosts or the UI')], [
-    { name: 'electron', message: 'the engine runs in plain Node (CLI, worker thread): no Electron' },
-  ]),
-  restrict(['src/service/**'], [layer(['main', 'preload', 'renderer', 'server', 'cli'], 'the service must not import its hosts or the UI')], [{ name: 'electron', message: 'the service runs in plain Node (serve mode, tests)' }]),
-  restrict(['src/shared/**'], [layer(['engine', 'service', 'main', 'preload', 'renderer', 'server', 'cli'], 'src/shared is the contract: plain data and pure functions, no layer below or above'), { regex: '^node:', message: 'src/shared runs in the browser too: no Node modules' }], NODE_BUILTINS.map((name) => ({ name, message: 'src/shared runs in the browser too: no Node modules' }))),
+  restrict(
+    ['src/engine/**'],
+    [
+      layer(
+        ['service', 'main', 'preload', 'renderer', 'server', 'cli'],
+        'the engine is the bottom layer: it must not import the service, the hosts or the UI',
+      ),
+    ],
+    [{ name: 'electron', message: 'the engine runs in plain Node (CLI, worker thread): no Electron' }],
+  ),
+  restrict(
+    ['src/service/**'],
+    [layer(['main', 'preload', 'renderer', 'server', 'cli'], 'the service must not import its hosts or the UI')],
+    [{ name: 'electron', message: 'the service runs in plain Node (serve mode, tests)' }],
+  ),
+  restrict(
+    ['src/shared/**'],
+    [
+      layer(
+        ['engine', 'service', 'main', 'preload', 'renderer', 'server', 'cli'],
+        'src/shared is the contract: plain data and pure functions, no layer below or above',
+      ),
+      { regex: '^node:', message: 'src/shared runs in the browser too: no Node modules' },
+    ],
+    NODE_BUILTINS.map((name) => ({ name, message: 'src/shared runs in the browser too: no Node modules' })),
+  ),
   restrict(
     ['src/renderer/**'],
-    [layer(['engine', 'service', 'main', 'server', 'cli'], 'the UI talks to the service only through the contract (src/shared) and the bridge'), { regex: '^node:', message: 'the renderer is sandboxed: no Node modules' }],
-    [...NODE_BUILTINS.map((name) => ({ name, message: 'the renderer is sandboxed: no Node modules' })), ...['electron', 'sharp', 'onnxruntime-node', 'onnxruntime-web'].map((name) => ({ name, message: 'the renderer is sandboxed: it reaches these only through the service' }))],
+    [
+      layer(
+        ['engine', 'service', 'main', 'server', 'cli'],
+        'the UI talks to the service only through the contract (src/shared) and the bridge',
+      ),
+      { regex: '^node:', message: 'the renderer is sandboxed: no Node modules' },
+    ],
+    [
+      ...NODE_BUILTINS.map((name) => ({ name, message: 'the renderer is sandboxed: no Node modules' })),
+      ...['electron', 'sharp', 'onnxruntime-node', 'onnxruntime-web'].map((name) => ({
+        name,
+        message: 'the renderer is sandboxed: it reaches these only through the service',
+      })),
+    ],
   ),
-  restrict(['src/preload/**'], [layer(['engine', 'service', 'main', 'server', 'cli', 'renderer'], 'the preload only carries the contract'), { regex: '^node:', message: 'a sandboxed preload may only use electron' }]),
+  restrict(
+    ['src/preload/**'],
+    [
+      layer(['engine', 'service', 'main', 'server', 'cli', 'renderer'], 'the preload only carries the contract'),
+      { regex: '^node:', message: 'a sandboxed preload may only use electron' },
+    ],
+  ),
 
   {
     files: ['tests/**', 'scripts/**', 'bin/**', '*.config.{js,ts}', '.ci/**'],

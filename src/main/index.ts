@@ -63,9 +63,17 @@ function fromMainWindow(event: IpcMainInvokeEvent): boolean {
 }
 
 const DIALOGS: Record<PickKind, OpenDialogOptions | 'save'> = {
-  images: { title: 'Import photos', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS.map((e) => e.slice(1)) }] },
+  images: {
+    title: 'Import photos',
+    properties: ['openFile', 'multiSelections'],
+    filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS.map((e) => e.slice(1)) }],
+  },
   folder: { title: 'Import a folder of photos', properties: ['openDirectory'] },
-  'project-open': { title: 'Open project', properties: ['openFile'], filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] },
+  'project-open': {
+    title: 'Open project',
+    properties: ['openFile'],
+    filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }],
+  },
   'export-folder': { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] },
   'project-save': 'save',
 };
@@ -74,7 +82,10 @@ async function pickPaths(kind: PickKind): Promise<string[] | null> {
   if (!mainWindow) return null;
   const d = DIALOGS[kind];
   if (d === 'save') {
-    const r = await dialog.showSaveDialog(mainWindow, { title: 'Save project', filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] });
+    const r = await dialog.showSaveDialog(mainWindow, {
+      title: 'Save project',
+      filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }],
+    });
     return r.canceled || !r.filePath ? null : [r.filePath];
   }
   const r = await dialog.showOpenDialog(mainWindow, d);
@@ -100,7 +111,9 @@ function registerIpc(svc: ShootService): void {
     if (url.host !== 'app' || !kind || !isAssetKind(kind)) return new Response('not found', { status: 404 });
     try {
       const asset = await svc.getAsset(kind, decodeURIComponent(rawId ?? ''));
-      return new Response(new Uint8Array(asset.body), { headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' } });
+      return new Response(new Uint8Array(asset.body), {
+        headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' },
+      });
     } catch (e) {
       return new Response(toApiError(e).message, { status: 404 });
     }

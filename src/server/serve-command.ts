@@ -61,7 +61,16 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
   paths.allow(uploadDir);
   paths.allow(stateDir);
   const { version } = JSON.parse(await fsp.readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-  const service = new ShootService({ stateDir, appVersion: version, paths, pack: o.pack, provider: o.provider, threads: o.threads, nativeDialogs: false, uploads: true });
+  const service = new ShootService({
+    stateDir,
+    appVersion: version,
+    paths,
+    pack: o.pack,
+    provider: o.provider,
+    threads: o.threads,
+    nativeDialogs: false,
+    uploads: true,
+  });
   void service.start();
   const server = await startServer({ service, staticDir: RENDERER_DIR, uploadDir, port: o.port });
   log(`ICM_SERVE_URL=${server.launchUrl}`);

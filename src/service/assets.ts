@@ -83,7 +83,12 @@ export class AssetCache {
   /** The photo cut out by its alpha, fitted inside PREVIEW_SIDE, as an RGBA PNG (not cached: alpha changes). */
   async cutout(src: SourceIdentity, alphaPng: string): Promise<Asset> {
     return this.gate.run(async () => {
-      const colour = await sharp(src.path, { failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const colour = await sharp(src.path, { failOn: 'error' })
+        .rotate()
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const { width, height } = colour.info;
       const alpha = await sharp(alphaPng).extractChannel(0).resize(width, height, { fit: 'fill' }).raw().toBuffer();
       const body = await sharp(colour.data, { raw: { width, height, channels: 3 } })

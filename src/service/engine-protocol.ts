@@ -44,9 +44,7 @@ export interface EngineMatteReply extends TargetResultInfo {
   height: number;
 }
 
-export type EngineReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string; code: 'input' | 'engine' };
+export type EngineReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code: 'input' | 'engine' };
 
 export interface EngineReadyInfo {
   provider: string;

@@ -42,7 +42,14 @@ export class Exporter {
     if (problem) throw new ServiceError('io', `cannot write to export folder "${outDir}": ${problem}`);
     const targets = (opts.photoIds ?? state.order).map((id) => state.photo(id)).filter((r) => state.isTarget(r));
     const job = state.jobs.create('export', targets.length);
-    state.settings.exportDefaults = { format: opts.format, bitDepth: opts.bitDepth, background: opts.background, nameTemplate: opts.nameTemplate, overwrite: opts.overwrite, outDir };
+    state.settings.exportDefaults = {
+      format: opts.format,
+      bitDepth: opts.bitDepth,
+      background: opts.background,
+      nameTemplate: opts.nameTemplate,
+      overwrite: opts.overwrite,
+      outDir,
+    };
     state.markDirty();
     void this.run(job, targets, opts, outDir, protect);
     return job.jobId;
@@ -66,7 +73,10 @@ export class Exporter {
     // write is never replaced without *overwrite*: that photo fails with the reason.
     const todo: typeof plan = [];
     for (const p of plan) {
-      const existing = await fsp.readFile(p.out).then((b) => createHash('sha256').update(b).digest('hex'), () => null);
+      const existing = await fsp.readFile(p.out).then(
+        (b) => createHash('sha256').update(b).digest('hex'),
+        () => null,
+      );
       const ours = existing !== null && record.files[basename(p.out)] === existing;
       if (existing !== null && !opts.overwrite && ours) {
         job.skipped++;
@@ -75,7 +85,10 @@ export class Exporter {
       } else if (existing !== null && !opts.overwrite) {
         job.failed++;
         job.done++;
-        job.failures.push({ path: p.r.path, reason: `${p.out} exists and was not written by In-Context Matting; it is not replaced (tick overwrite to replace it)` });
+        job.failures.push({
+          path: p.r.path,
+          reason: `${p.out} exists and was not written by In-Context Matting; it is not replaced (tick overwrite to replace it)`,
+        });
       } else todo.push(p);
     }
     jobs.progress(job);

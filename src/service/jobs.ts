@@ -36,14 +36,42 @@ export class JobTable {
   }
 
   create(kind: JobProgress['kind'], total: number): Job {
-    const job: Job = { jobId: randomUUID(), kind, state: 'running', done: 0, total, failed: 0, skipped: 0, etaMs: null, started: performance.now(), ids: new Set<string>(), cancelled: false, written: [], skippedFiles: [], failures: [], current: undefined, summary: undefined };
+    const job: Job = {
+      jobId: randomUUID(),
+      kind,
+      state: 'running',
+      done: 0,
+      total,
+      failed: 0,
+      skipped: 0,
+      etaMs: null,
+      started: performance.now(),
+      ids: new Set<string>(),
+      cancelled: false,
+      written: [],
+      skippedFiles: [],
+      failures: [],
+      current: undefined,
+      summary: undefined,
+    };
     this.jobs.set(job.jobId, job);
     this.progress(job);
     return job;
   }
 
   static view(j: JobProgress): JobProgress {
-    return { jobId: j.jobId, kind: j.kind, state: j.state, done: j.done, total: j.total, failed: j.failed, skipped: j.skipped, etaMs: j.etaMs, current: j.current, summary: j.summary };
+    return {
+      jobId: j.jobId,
+      kind: j.kind,
+      state: j.state,
+      done: j.done,
+      total: j.total,
+      failed: j.failed,
+      skipped: j.skipped,
+      etaMs: j.etaMs,
+      current: j.current,
+      summary: j.summary,
+    };
   }
 
   progress(job: Job): void {
@@ -58,7 +86,12 @@ export class JobTable {
     job.state = state;
     job.etaMs = 0;
     job.current = undefined;
-    const summary: JobSummary = { written: job.written, skipped: job.skippedFiles, failures: job.failures, elapsedMs: Math.round(performance.now() - job.started) };
+    const summary: JobSummary = {
+      written: job.written,
+      skipped: job.skippedFiles,
+      failures: job.failures,
+      elapsedMs: Math.round(performance.now() - job.started),
+    };
     job.summary = summary;
     this.emit({ type: 'job', job: JobTable.view(job) });
     // Keep finished jobs briefly for late getStatus callers, then forget them.

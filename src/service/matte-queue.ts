@@ -53,7 +53,11 @@ export class MatteQueue {
       await before();
       this.engine = new EngineClient(this.opts.workerEntry);
       try {
-        this.state.engine.info = await this.engine.init({ pack: packIdOf(this.state.settings.pack), provider: this.opts.provider, threads: this.opts.threads });
+        this.state.engine.info = await this.engine.init({
+          pack: packIdOf(this.state.settings.pack),
+          provider: this.opts.provider,
+          threads: this.opts.threads,
+        });
         this.state.engine.state = 'ready';
       } catch (e) {
         this.state.engine.state = 'failed';
@@ -83,7 +87,9 @@ export class MatteQueue {
     const { state } = this;
     const ids = idsArg === undefined || idsArg === null ? undefined : v.strArray(idsArg, 'ids');
     state.requireReferences();
-    const targets = (ids ?? state.order).map((id) => state.photo(id)).filter((r) => state.isTarget(r) && r.state !== 'missing' && !r.broken && !(r.state === 'done' && r.resultKey === state.keyFor(r)));
+    const targets = (ids ?? state.order)
+      .map((id) => state.photo(id))
+      .filter((r) => state.isTarget(r) && r.state !== 'missing' && !r.broken && !(r.state === 'done' && r.resultKey === state.keyFor(r)));
     const job = state.jobs.create('run', targets.length);
     // The ids still to count: a run job is counted by photo, not by queue item, because a preview
     // of the same photo can take over its queue item or already be running it.
@@ -224,7 +230,8 @@ export class MatteQueue {
           // Inputs may have changed while it ran (new references, new correction): then this
           // result is stale and the photo goes back to the queue if someone still wants it.
           if (state.keyFor(r) !== key || !state.photos.has(r.id)) {
-            const wanted = state.photos.has(r.id) && (this.waiters.has(r.id) || (state.isTarget(r) && state.jobs.runJobsWaitingFor(r.id).length > 0));
+            const wanted =
+              state.photos.has(r.id) && (this.waiters.has(r.id) || (state.isTarget(r) && state.jobs.runJobsWaitingFor(r.id).length > 0));
             if (wanted) this.queue.unshift({ id: r.id, jobId: item.jobId });
             else {
               if (state.photos.has(r.id)) r.state = 'new';
@@ -252,7 +259,10 @@ export class MatteQueue {
           r.result = undefined;
           r.version++;
           state.jobs.settleRun(r.id, { path: r.path, reason: r.error });
-          this.rejectWaiters(r.id, e instanceof ServiceError ? e : new ServiceError(e instanceof EngineError && e.code === 'input' ? 'io' : 'engine', r.error));
+          this.rejectWaiters(
+            r.id,
+            e instanceof ServiceError ? e : new ServiceError(e instanceof EngineError && e.code === 'input' ? 'io' : 'engine', r.error),
+          );
         } finally {
           this.running = null;
           state.touch(r.id);
@@ -265,7 +275,8 @@ export class MatteQueue {
 
   private async matteOne(r: PhotoRecord, key: string): Promise<EngineMatteReply> {
     const { state } = this;
-    if (state.engine.state !== 'ready' || !this.engine) throw new ServiceError('engine', `the model is not available: ${state.engine.error ?? 'still loading'}`);
+    if (state.engine.state !== 'ready' || !this.engine)
+      throw new ServiceError('engine', `the model is not available: ${state.engine.error ?? 'still loading'}`);
     if (this.engineReferencesKey !== state.referencesKey) {
       const refs = [];
       for (const spec of state.references) {
@@ -284,7 +295,12 @@ export class MatteQueue {
     }
     const correction = r.correction ? await toEngineCorrection(r.correction, r.width, r.height) : null;
     const stem = state.stemFor(r, key);
-    return this.engine.matte(r.path, stem, correction, state.order.map((id) => state.photos.get(id)!.path));
+    return this.engine.matte(
+      r.path,
+      stem,
+      correction,
+      state.order.map((id) => state.photos.get(id)!.path),
+    );
   }
 }
 

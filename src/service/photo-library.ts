@@ -33,7 +33,15 @@ export async function probePhoto(path: string): Promise<PhotoProbe> {
   if (over) throw new Error(over);
   const swap = (meta.orientation ?? 1) >= 5;
   const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
-  return { path, name: basename(path), width: swap ? meta.height : meta.width, height: swap ? meta.width : meta.height, bitDepth, size: st.size, mtimeMs: st.mtimeMs };
+  return {
+    path,
+    name: basename(path),
+    width: swap ? meta.height : meta.width,
+    height: swap ? meta.width : meta.height,
+    bitDepth,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+  };
 }
 
 export class PhotoLibrary {
@@ -69,7 +77,9 @@ export class PhotoLibrary {
       const st = await fsp.stat(abs).catch(() => null);
       if (!st) failed.push({ path: abs, reason: 'not found' });
       else if (st.isDirectory()) {
-        const names = (await fsp.readdir(abs)).filter((n) => !n.startsWith('.')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+        const names = (await fsp.readdir(abs))
+          .filter((n) => !n.startsWith('.'))
+          .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
         // Every entry passes the same path check as a path given directly (a symlink in the
         // folder that points out of the roots is refused, not followed).
         for (const n of names) {
@@ -80,7 +90,8 @@ export class PhotoLibrary {
             failed.push({ path: join(abs, n), reason: (e as Error).message });
           }
         }
-      } else if (!isImagePath(abs)) failed.push({ path: abs, reason: `not a supported image type (${extname(abs) || 'no extension'}); use ${IMAGE_TYPES_TEXT}` });
+      } else if (!isImagePath(abs))
+        failed.push({ path: abs, reason: `not a supported image type (${extname(abs) || 'no extension'}); use ${IMAGE_TYPES_TEXT}` });
       else files.push(abs);
     }
     let added = 0;
@@ -185,7 +196,8 @@ export class PhotoLibrary {
           return asset;
         }
         default: {
-          if (kind.startsWith('intra@') && !r.result?.scales.some((sc) => `intra@${sc.id}` === kind)) throw new ServiceError('not-found', `${r.name} has no ${kind} map`);
+          if (kind.startsWith('intra@') && !r.result?.scales.some((sc) => `intra@${sc.id}` === kind))
+            throw new ServiceError('not-found', `${r.name} has no ${kind} map`);
           if (r.state !== 'done' || !r.resultKey) throw new ServiceError('not-found', `${r.name} has no result yet`);
           const file = `${state.stemFor(r, r.resultKey)}.alpha.png`;
           if (kind === 'cutout') return await this.assets.cutout(src, file);

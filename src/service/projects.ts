@@ -44,7 +44,9 @@ export class Projects {
     if (this.autosaveTimer) clearTimeout(this.autosaveTimer);
     this.autosaveTimer = setTimeout(() => {
       this.autosaveTimer = null;
-      void this.autosave().catch((e) => this.state.emit({ type: 'status', status: { ...this.state.status(), engineError: `autosave failed: ${(e as Error).message}` } }));
+      void this.autosave().catch((e) =>
+        this.state.emit({ type: 'status', status: { ...this.state.status(), engineError: `autosave failed: ${(e as Error).message}` } }),
+      );
     }, this.autosaveMs);
   }
 
@@ -66,7 +68,8 @@ export class Projects {
 
   async newProject(): Promise<void> {
     // Another window (a second tab in serve mode) must not silently cancel a running export.
-    if (this.state.jobs.exportRunning()) throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before starting a new project');
+    if (this.state.jobs.exportRunning())
+      throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before starting a new project');
     this.clearShoot();
   }
 
@@ -82,7 +85,8 @@ export class Projects {
     if (pathArg !== undefined && pathArg !== null) path = await this.paths.check(v.str(pathArg, 'path'), 'project file');
     if (!path) throw new ServiceError('invalid-argument', 'choose where to save the project');
     if (extname(path).toLowerCase() !== '.icmproj') path += '.icmproj';
-    if (state.photos.has(photoIdOf(path)) || isImagePath(path)) throw new ServiceError('invalid-argument', 'a project file cannot replace a photo');
+    if (state.photos.has(photoIdOf(path)) || isImagePath(path))
+      throw new ServiceError('invalid-argument', 'a project file cannot replace a photo');
     try {
       const savedAt = await writeProjectFile(path, this.projectData());
       state.project = { path, name: basename(path, '.icmproj'), dirty: false, savedAt };
@@ -109,11 +113,15 @@ export class Projects {
       try {
         await this.paths.check(p.path, 'photo');
       } catch {
-        throw new ServiceError('invalid-argument', `cannot open project "${path}": photos[${i}] "${p.path}" is outside the folders this server may use; the project is not opened`);
+        throw new ServiceError(
+          'invalid-argument',
+          `cannot open project "${path}": photos[${i}] "${p.path}" is outside the folders this server may use; the project is not opened`,
+        );
       }
     }
     data.settings.exportDefaults = await this.checkedExportDefaults(data.settings.exportDefaults);
-    if (state.jobs.exportRunning()) throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before opening another project');
+    if (state.jobs.exportRunning())
+      throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before opening another project');
     this.clearShoot();
     state.settings = data.settings;
     for (const p of data.photos) {
@@ -128,12 +136,30 @@ export class Projects {
         const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
         const name = basename(p.path);
         const unreadable = `cannot read image "${name}": ${(e as Error).message.split('\n')[0]}`;
-        rec = { id, path: p.path, name, width: 0, height: 0, bitDepth: 8, size: 0, mtimeMs: 0, state: missing ? 'missing' : 'failed', error: missing ? `${name} is missing (was at ${p.path})` : unreadable, ...(missing ? {} : { broken: unreadable }), version: 1, correction: p.correction };
+        rec = {
+          id,
+          path: p.path,
+          name,
+          width: 0,
+          height: 0,
+          bitDepth: 8,
+          size: 0,
+          mtimeMs: 0,
+          state: missing ? 'missing' : 'failed',
+          error: missing ? `${name} is missing (was at ${p.path})` : unreadable,
+          ...(missing ? {} : { broken: unreadable }),
+          version: 1,
+          correction: p.correction,
+        };
       }
       state.add(rec);
     }
     state.references = [];
-    state.setReferences(data.references.map((r) => ({ photoId: state.order[r.photo], prompt: r.prompt })).filter((r) => state.photos.get(r.photoId)?.state !== 'missing'));
+    state.setReferences(
+      data.references
+        .map((r) => ({ photoId: state.order[r.photo], prompt: r.prompt }))
+        .filter((r) => state.photos.get(r.photoId)?.state !== 'missing'),
+    );
     state.project = { path, name: basename(path, '.icmproj'), dirty: false };
     await this.rememberRecent(path);
     state.flushPhotos();

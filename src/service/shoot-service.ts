@@ -12,7 +12,17 @@ import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { sweepStaleTemps } from '../engine/io/images';
-import type { AssetKind, Correction, IcmApi, ImportSummary, PhotoInfo, ProjectInfo, RelinkSummary, ServiceEvent, ServiceStatus } from '../shared/contract';
+import type {
+  AssetKind,
+  Correction,
+  IcmApi,
+  ImportSummary,
+  PhotoInfo,
+  ProjectInfo,
+  RelinkSummary,
+  ServiceEvent,
+  ServiceStatus,
+} from '../shared/contract';
 import { AssetCache, type Asset } from './assets';
 import type { EngineWorkerEntry } from './engine-client';
 import { Exporter } from './export';
@@ -53,7 +63,12 @@ export class ShootService implements ServiceApi {
   constructor(private readonly opts: ShootServiceOptions) {
     const paths = opts.paths ?? new PathPolicy();
     this.resultsDir = join(opts.stateDir, 'cache', 'results');
-    this.state = new ShootState({ appVersion: opts.appVersion, nativeDialogs: opts.nativeDialogs ?? false, uploads: opts.uploads ?? false, resultsDir: this.resultsDir });
+    this.state = new ShootState({
+      appVersion: opts.appVersion,
+      nativeDialogs: opts.nativeDialogs ?? false,
+      uploads: opts.uploads ?? false,
+      resultsDir: this.resultsDir,
+    });
     if (opts.pack) this.state.settings.pack = opts.pack;
     this.queue = new MatteQueue(this.state, { provider: opts.provider, threads: opts.threads, workerEntry: opts.workerEntry });
     this.library = new PhotoLibrary(this.state, this.queue, paths, new AssetCache(join(opts.stateDir, 'cache', 'images')));

@@ -67,7 +67,9 @@ export class ShootState {
   referencesKey = '';
   settings: ShootSettings = structuredClone(DEFAULT_SETTINGS);
   project: ProjectInfo = { ...UNTITLED };
-  engine: { state: ServiceStatus['engine']; error?: string; info?: { provider: string; providerNote: string; pack: string } } = { state: 'loading' };
+  engine: { state: ServiceStatus['engine']; error?: string; info?: { provider: string; providerNote: string; pack: string } } = {
+    state: 'loading',
+  };
   readonly jobs: JobTable;
   /** Called after every change the project would save (the projects module autosaves). */
   onDirty: () => void = () => undefined;

@@ -1,6 +1,15 @@
 // Shape checks for every argument that crosses the boundary (IPC or HTTP). Paths get the extra
 // PathPolicy check where they are used. A failed check is an InvalidArgument naming the field.
-import { PICK_KINDS, type Correction, type ExportOptions, type PickKind, type Point, type PromptShape, type ReferencePrompt, type ReferenceSpec } from '../shared/contract';
+import {
+  PICK_KINDS,
+  type Correction,
+  type ExportOptions,
+  type PickKind,
+  type Point,
+  type PromptShape,
+  type ReferencePrompt,
+  type ReferenceSpec,
+} from '../shared/contract';
 import { BIT_DEPTHS, DEFAULT_NAME_TEMPLATE, EXPORT_FORMAT_INFO, EXPORT_FORMATS, nameTemplateProblem } from '../shared/vocabulary';
 
 export class InvalidArgument extends Error {}
@@ -55,11 +64,22 @@ function shape(v: unknown, field: string): PromptShape {
   const kind = oneOf(o.kind, `${field}.kind`, ['brush', 'lasso', 'box', 'point'] as const);
   switch (kind) {
     case 'brush':
-      return { kind, mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const), size: num(o.size, `${field}.size`, 0.5, 10_000), points: points(o.points, `${field}.points`) };
+      return {
+        kind,
+        mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const),
+        size: num(o.size, `${field}.size`, 0.5, 10_000),
+        points: points(o.points, `${field}.points`),
+      };
     case 'lasso':
       return { kind, mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const), points: points(o.points, `${field}.points`) };
     case 'box':
-      return { kind, x0: num(o.x0, `${field}.x0`), y0: num(o.y0, `${field}.y0`), x1: num(o.x1, `${field}.x1`), y1: num(o.y1, `${field}.y1`) };
+      return {
+        kind,
+        x0: num(o.x0, `${field}.x0`),
+        y0: num(o.y0, `${field}.y0`),
+        x1: num(o.x1, `${field}.x1`),
+        y1: num(o.y1, `${field}.y1`),
+      };
     case 'point':
       return { kind, x: num(o.x, `${field}.x`), y: num(o.y, `${field}.y`) };
   }

@@ -86,10 +86,14 @@ export function handlersOf(impl: { [M in ApiMethod]?: unknown }, overrides: Part
  * calls the handler and answers with data (it never throws). `toError` maps a thrown error to the
  * contract's shape (the service's toApiError).
  */
-export function dispatcher(handlers: Handlers, toError: (e: unknown) => ApiErrorShape): (method: unknown, args: unknown) => Promise<ApiResult> {
+export function dispatcher(
+  handlers: Handlers,
+  toError: (e: unknown) => ApiErrorShape,
+): (method: unknown, args: unknown) => Promise<ApiResult> {
   return async (method, args) => {
     if (!isApiMethod(method)) return { ok: false, error: { code: 'not-found', message: `no API method ${String(method)}` } };
-    if (!Array.isArray(args) || args.length > MAX_ARGS) return { ok: false, error: { code: 'invalid-argument', message: 'the arguments must be a list of at most 4 values' } };
+    if (!Array.isArray(args) || args.length > MAX_ARGS)
+      return { ok: false, error: { code: 'invalid-argument', message: 'the arguments must be a list of at most 4 values' } };
     try {
       const result = await handlers[method](...args);
       return { ok: true, result: result ?? null };

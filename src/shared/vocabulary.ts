@@ -74,7 +74,8 @@ const TEMPLATE = /^(?:[A-Za-z0-9 _.,()+@=-]|\{name\}|\{index\}|\{format\})+$/;
 
 /** Why a file-name template is refused (for a message after the field's name), or null. */
 export function nameTemplateProblem(t: string): string | null {
-  if (!TEMPLATE.test(t) || t.startsWith('.')) return 'may contain letters, digits, spaces, _ . , ( ) + @ = - and the tokens {name} {index} {format}';
+  if (!TEMPLATE.test(t) || t.startsWith('.'))
+    return 'may contain letters, digits, spaces, _ . , ( ) + @ = - and the tokens {name} {index} {format}';
   if (!t.includes('{name}') && !t.includes('{index}')) return 'must contain {name} or {index}, or every photo would get the same file name';
   return null;
 }
@@ -89,7 +90,11 @@ export function exportFileName(template: string, photoName: string, index: numbe
     .replaceAll('{index}', String(index + 1).padStart(width, '0'))
     .replaceAll('{format}', format);
   // Photo names come from the file system: keep the result a plain file name.
-  const safe = name.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim() || `photo-${index + 1}`;
+  const safe =
+    name
+      .replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_')
+      .replace(/^\.+/, '_')
+      .trim() || `photo-${index + 1}`;
   return safe + EXPORT_FORMAT_INFO[format].ext;
 }
 

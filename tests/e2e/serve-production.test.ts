@@ -49,7 +49,11 @@ function serve(args: string[]): Promise<{ url: string | null; out: string; code:
   return new Promise((resolve) => {
     // An empty models folder: the engine fails fast instead of loading the model (not the point here).
     const env = { ...process.env, ICM_MODELS_DIR: join(tmp, 'no-models') };
-    const child = spawn(process.execPath, [join(app, 'bin', 'icm.mjs'), 'serve', '--port', '0', '--root', tmp, '--state-dir', join(tmp, 'state'), ...args], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(app, 'bin', 'icm.mjs'), 'serve', '--port', '0', '--root', tmp, '--state-dir', join(tmp, 'state'), ...args],
+      { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let done = false;
     const exited = new Promise<number | null>((ok) => child.on('exit', (c) => ok(c)));
@@ -76,7 +80,8 @@ function serve(args: string[]): Promise<{ url: string | null; out: string; code:
 
 describe('icm serve after a production install', () => {
   it('the copy really lacks the dev dependencies', async () => {
-    for (const dev of ['vite', 'electron', 'react', 'eslint']) assert.equal(await fsp.stat(join(app, 'node_modules', dev)).catch(() => null), null, dev);
+    for (const dev of ['vite', 'electron', 'react', 'eslint'])
+      assert.equal(await fsp.stat(join(app, 'node_modules', dev)).catch(() => null), null, dev);
     for (const prod of ['sharp', 'onnxruntime-node', 'tsx']) assert.ok(await fsp.stat(join(app, 'node_modules', prod)), prod);
   });
 
@@ -97,7 +102,11 @@ describe('icm serve after a production install', () => {
       const page = await fetch(launch);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /In-Context Matting/);
-      const status = await fetch(new URL('/api/getStatus', launch), { method: 'POST', headers: { 'x-icm-token': launch.searchParams.get('token')!, 'content-type': 'application/json' }, body: '[]' });
+      const status = await fetch(new URL('/api/getStatus', launch), {
+        method: 'POST',
+        headers: { 'x-icm-token': launch.searchParams.get('token')!, 'content-type': 'application/json' },
+        body: '[]',
+      });
       assert.equal(status.status, 200);
       const body = (await status.json()) as { result: { contractVersion: number; uploads: boolean } };
       assert.equal(body.result.contractVersion, 1);

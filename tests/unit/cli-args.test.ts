@@ -24,7 +24,11 @@ function usageError(fn: () => unknown, re: RegExp): void {
 function readmeFlags(command: string): Set<string> {
   const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
   let text: string;
-  if (command === 'serve') text = readme.split('\n').filter((l) => /icm serve/.test(l)).join('\n');
+  if (command === 'serve')
+    text = readme
+      .split('\n')
+      .filter((l) => /icm serve/.test(l))
+      .join('\n');
   else {
     const start = readme.indexOf(`### \`icm ${command}\``);
     assert.ok(start >= 0, `README has a section for icm ${command}`);
@@ -44,7 +48,21 @@ describe('icm arguments (util.parseArgs)', () => {
   });
 
   it('keeps flags in command-line order (each prompt belongs to the --reference before it), values with = or a space, -- ends the options', () => {
-    const p = parseCommand(MATTE, ['--reference', 'r1.jpg', '--mask=m1.png', '--reference', 'r2.jpg', '--box', '1,2,3,4', '--out', 'o', '--heatmaps', 't1.jpg', '--', '--odd-name.jpg']);
+    const p = parseCommand(MATTE, [
+      '--reference',
+      'r1.jpg',
+      '--mask=m1.png',
+      '--reference',
+      'r2.jpg',
+      '--box',
+      '1,2,3,4',
+      '--out',
+      'o',
+      '--heatmaps',
+      't1.jpg',
+      '--',
+      '--odd-name.jpg',
+    ]);
     assert.deepEqual(p.flags, [
       { name: 'reference', value: 'r1.jpg' },
       { name: 'mask', value: 'm1.png' },
@@ -63,9 +81,11 @@ describe('icm arguments (util.parseArgs)', () => {
       const help = helpText(spec);
       const documented = readmeFlags(spec.name);
       assert.ok(documented.size >= 2, `${spec.name}: found the README's flags (${[...documented].join(' ')})`);
-      for (const f of documented) assert.match(help, new RegExp(`--${f}\\b`), `icm ${spec.name} --help lacks --${f}, which the README documents`);
+      for (const f of documented)
+        assert.match(help, new RegExp(`--${f}\\b`), `icm ${spec.name} --help lacks --${f}, which the README documents`);
       // And the other way round: the help says nothing the parser does not take.
-      for (const m of help.matchAll(/^ {2}(?:-\w, )?--([a-z-]+)/gm)) assert.ok(m[1] === 'help' || spec.flags.some((x) => x.name === m[1]), m[1]);
+      for (const m of help.matchAll(/^ {2}(?:-\w, )?--([a-z-]+)/gm))
+        assert.ok(m[1] === 'help' || spec.flags.some((x) => x.name === m[1]), m[1]);
     }
   });
 

@@ -25,7 +25,17 @@ const BOUNDARY = '@typescript-eslint/no-restricted-imports';
 describe('lint: the layer rules bite', () => {
   it('a renderer file that imports the engine, the service, Node or Electron fails lint', async () => {
     const file = 'src/renderer/components/LayerProbe.tsx';
-    for (const spec of ['../../engine/io/images', '../../service/shoot-service', '../../main/index', '../../server/http-server', 'node:fs', 'fs', 'path', 'electron', 'sharp']) {
+    for (const spec of [
+      '../../engine/io/images',
+      '../../service/shoot-service',
+      '../../main/index',
+      '../../server/http-server',
+      'node:fs',
+      'fs',
+      'path',
+      'electron',
+      'sharp',
+    ]) {
       const errors = await errorsOf(file, `import * as x from '${spec}';\nexport const y = x;\n`);
       assert.ok(
         errors.some((e) => e.rule === BOUNDARY),
@@ -35,26 +45,59 @@ describe('lint: the layer rules bite', () => {
     const [engine] = await errorsOf(file, `import { readImage } from '../../engine/io/images';\nexport const y = readImage;\n`);
     assert.match(engine.message, /the UI talks to the service only through the contract/);
     // Type-only imports are refused too: the renderer must not depend on the engine's shapes.
-    assert.ok((await errorsOf(file, `import type { RgbImage } from '../../engine/io/images';\nexport type Y = RgbImage;\n`)).some((e) => e.rule === BOUNDARY));
+    assert.ok(
+      (await errorsOf(file, `import type { RgbImage } from '../../engine/io/images';\nexport type Y = RgbImage;\n`)).some(
+        (e) => e.rule === BOUNDARY,
+      ),
+    );
   });
 
   it('the same renderer file importing the contract lints clean (the rule is not a blanket ban)', async () => {
-    assert.deepEqual(await errorsOf('src/renderer/components/LayerProbe.tsx', `import { assetPath } from '../../shared/contract';\nexport const y = assetPath;\n`), []);
+    assert.deepEqual(
+      await errorsOf(
+        'src/renderer/components/LayerProbe.tsx',
+        `import { assetPath } from '../../shared/contract';\nexport const y = assetPath;\n`,
+      ),
+      [],
+    );
   });
 
   it('the engine may not import the service, hosts, UI or Electron; its own modules are fine', async () => {
     const file = 'src/engine/pipeline/layer-probe.ts';
-    for (const spec of ['../../service/shoot-service', '../../renderer/App', '../../main/index', '../../server/http-server', '../../cli/main', 'electron'])
-      assert.ok((await errorsOf(file, `import * as x from '${spec}';\nexport const y = x;\n`)).some((e) => e.rule === BOUNDARY), spec);
+    for (const spec of [
+      '../../service/shoot-service',
+      '../../renderer/App',
+      '../../main/index',
+      '../../server/http-server',
+      '../../cli/main',
+      'electron',
+    ])
+      assert.ok(
+        (await errorsOf(file, `import * as x from '${spec}';\nexport const y = x;\n`)).some((e) => e.rule === BOUNDARY),
+        spec,
+      );
     assert.deepEqual(await errorsOf(file, `import { readImage } from '../io/images';\nexport const y = readImage;\n`), []);
   });
 
   it('src/shared imports no layer and no Node module; the service does not import its hosts', async () => {
     for (const spec of ['../service/errors', '../engine/io/images', '../renderer/App', 'node:path', 'fs'])
-      assert.ok((await errorsOf('src/shared/layer-probe.ts', `import * as x from '${spec}';\nexport const y = x;\n`)).some((e) => e.rule === BOUNDARY), spec);
+      assert.ok(
+        (await errorsOf('src/shared/layer-probe.ts', `import * as x from '${spec}';\nexport const y = x;\n`)).some(
+          (e) => e.rule === BOUNDARY,
+        ),
+        spec,
+      );
     for (const spec of ['../main/index', '../server/http-server', '../renderer/App', 'electron'])
-      assert.ok((await errorsOf('src/service/layer-probe.ts', `import * as x from '${spec}';\nexport const y = x;\n`)).some((e) => e.rule === BOUNDARY), spec);
-    assert.deepEqual(await errorsOf('src/service/layer-probe.ts', `import { readImage } from '../engine/io/images';\nexport const y = readImage;\n`), []);
+      assert.ok(
+        (await errorsOf('src/service/layer-probe.ts', `import * as x from '${spec}';\nexport const y = x;\n`)).some(
+          (e) => e.rule === BOUNDARY,
+        ),
+        spec,
+      );
+    assert.deepEqual(
+      await errorsOf('src/service/layer-probe.ts', `import { readImage } from '../engine/io/images';\nexport const y = readImage;\n`),
+      [],
+    );
   });
 
   it('npm test runs lint and the format check before the tests', () => {

@@ -36,11 +36,15 @@ describe('rpc', () => {
       }),
       toApiError,
     );
-    for (const m of ['nope', 'constructor', '__proto__', 'getAsset', 42]) assert.deepEqual(await dispatch(m, []), { ok: false, error: { code: 'not-found', message: `no API method ${String(m)}` } });
+    for (const m of ['nope', 'constructor', '__proto__', 'getAsset', 42])
+      assert.deepEqual(await dispatch(m, []), { ok: false, error: { code: 'not-found', message: `no API method ${String(m)}` } });
     assert.equal(((await dispatch('importPaths', { 0: 'a' })) as { error: { code: string } }).error.code, 'invalid-argument');
     assert.equal(((await dispatch('importPaths', [1, 2, 3, 4, 5])) as { error: { code: string } }).error.code, 'invalid-argument');
     assert.deepEqual(await dispatch('listPhotos', []), { ok: false, error: { code: 'busy', message: 'an export is running' } });
-    assert.deepEqual(await dispatch('getStatus', []), { ok: false, error: { code: 'internal', message: 'first line', details: 'stack or more' } });
+    assert.deepEqual(await dispatch('getStatus', []), {
+      ok: false,
+      error: { code: 'internal', message: 'first line', details: 'stack or more' },
+    });
     assert.deepEqual(await dispatch('newProject', []), { ok: true, result: null });
     assert.deepEqual(await dispatch('removePhotos', [['a']]), { ok: true, result: { method: 'removePhotos', args: [['a']] } });
   });
@@ -77,7 +81,10 @@ describe('rpc', () => {
     const down = apiProxy(async () => {
       throw new Error('socket closed');
     });
-    await assert.rejects(down.listPhotos(), (e: unknown) => e instanceof ApiError && e.code === 'internal' && /listPhotos: socket closed/.test(e.message));
+    await assert.rejects(
+      down.listPhotos(),
+      (e: unknown) => e instanceof ApiError && e.code === 'internal' && /listPhotos: socket closed/.test(e.message),
+    );
   });
 
   it('remoteApi (the preload object) carries every method as data; handlersOf needs every method', async () => {
@@ -90,8 +97,17 @@ describe('rpc', () => {
     assert.deepEqual(seen, [['cancelJob', ['j1']]]);
     assert.ok(Object.isFrozen(remote));
     assert.throws(() => handlersOf({ getStatus: async () => null }), /no handler for importPaths/);
-    const impl = { tag: 'svc', async getStatus(this: { tag: string }) { return this.tag; } };
-    const h = handlersOf({ ...Object.fromEntries(API_METHODS.map((m) => [m, async () => m])), getStatus: impl.getStatus, tag: 'bound' } as never);
+    const impl = {
+      tag: 'svc',
+      async getStatus(this: { tag: string }) {
+        return this.tag;
+      },
+    };
+    const h = handlersOf({
+      ...Object.fromEntries(API_METHODS.map((m) => [m, async () => m])),
+      getStatus: impl.getStatus,
+      tag: 'bound',
+    } as never);
     assert.equal(await h.getStatus(), 'bound', 'methods are called on their object');
   });
 });

@@ -11,7 +11,10 @@ import { fileErrorWords } from '../../src/shared/wording';
 import type { ShootSettings } from '../../src/shared/contract';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
-const SETTINGS: ShootSettings = { pack: 'medium', exportDefaults: { format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', overwrite: false } };
+const SETTINGS: ShootSettings = {
+  pack: 'medium',
+  exportDefaults: { format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', overwrite: false },
+};
 
 let tmp: string;
 before(async () => {
@@ -70,7 +73,9 @@ describe('a project naming photos the app cannot read', () => {
       }
 
       // New references reset every result; an unreadable photo stays failed with its reason.
-      await svc.setReferences([{ photoId: photos.get('ref.jpg')!.id, prompt: { shapes: [{ kind: 'box', x0: 5, y0: 5, x1: 100, y1: 100 }], brushMeans: 'mask' } }]);
+      await svc.setReferences([
+        { photoId: photos.get('ref.jpg')!.id, prompt: { shapes: [{ kind: 'box', x0: 5, y0: 5, x1: 100, y1: 100 }], brushMeans: 'mask' } },
+      ]);
       photos = await byName();
       for (const n of ['garbage.jpg', 'cut.jpg', 'damaged.jpg']) assert.equal(photos.get(n)!.state, 'failed', n);
       assert.equal(photos.get('good.jpg')!.state, 'new');

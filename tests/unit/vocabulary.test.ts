@@ -16,7 +16,11 @@ describe('vocabulary', () => {
   it("the export dialog's example name is the export's own rule (the two copies used to differ for a leading dot)", async () => {
     assert.equal(serviceFileName, voc.exportFileName, 'the service writes names by the shared rule');
     const dialog = await fsp.readFile(join(SRC, 'renderer', 'components', 'ExportDialog.tsx'), 'utf8');
-    assert.match(dialog, /import \{[^}]*\bexportFileName\b[^}]*\} from '..\/..\/shared\/vocabulary'/, 'the dialog previews names with the shared rule');
+    assert.match(
+      dialog,
+      /import \{[^}]*\bexportFileName\b[^}]*\} from '..\/..\/shared\/vocabulary'/,
+      'the dialog previews names with the shared rule',
+    );
     assert.equal(serviceFileName('{name}', '.hidden.jpg', 0, 1, 'alpha-png'), '_hidden.png');
     assert.equal(serviceFileName('{index}-{name}', 'a.b.jpg', 41, 999, 'cutout-tiff'), '042-a.b.tif');
     assert.equal(voc.numberedName('a.png', 1), 'a.png');
@@ -57,9 +61,27 @@ describe('vocabulary', () => {
     assert.equal(voc.wordList(voc.PROVIDERS), 'auto, cpu, cuda or dml');
   });
 
-  it('pickResult keeps the contract\'s result fields only', () => {
-    const reply = { width: 4, height: 3, kept: 1, dropped: 2, confidence: 0.5, review: false, gridSize: 64, scales: [], timings: { backboneMs: 1, similarityMs: 1, headMs: 1, composeMs: 1, totalMs: 4 } };
-    assert.deepEqual(Object.keys(voc.pickResult(reply)).sort(), ['confidence', 'dropped', 'gridSize', 'kept', 'review', 'scales', 'timings']);
+  it("pickResult keeps the contract's result fields only", () => {
+    const reply = {
+      width: 4,
+      height: 3,
+      kept: 1,
+      dropped: 2,
+      confidence: 0.5,
+      review: false,
+      gridSize: 64,
+      scales: [],
+      timings: { backboneMs: 1, similarityMs: 1, headMs: 1, composeMs: 1, totalMs: 4 },
+    };
+    assert.deepEqual(Object.keys(voc.pickResult(reply)).sort(), [
+      'confidence',
+      'dropped',
+      'gridSize',
+      'kept',
+      'review',
+      'scales',
+      'timings',
+    ]);
   });
 
   it('no layer outside src/shared (and the engine, checked at compile time) writes the lists out again', async () => {

@@ -97,7 +97,8 @@ function webBridge(): Bridge {
         body: file,
       });
       const body = (await res.json().catch(() => null)) as { result?: string; error?: ApiErrorShape } | null;
-      if (!res.ok || !body || typeof body.result !== 'string') throw new ApiError(body?.error?.code ?? 'io', body?.error?.message ?? `upload of ${file.name} failed (HTTP ${res.status})`);
+      if (!res.ok || !body || typeof body.result !== 'string')
+        throw new ApiError(body?.error?.code ?? 'io', body?.error?.message ?? `upload of ${file.name} failed (HTTP ${res.status})`);
       return body.result;
     },
   };

@@ -1,13 +1,7 @@
 // A modal dialog: focus moves into it, Escape closes it, the page behind is inert.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
-export function Modal(props: {
-  title: string;
-  onClose(): void;
-  children: ReactNode;
-  testId?: string;
-  wide?: boolean;
-}) {
+export function Modal(props: { title: string; onClose(): void; children: ReactNode; testId?: string; wide?: boolean }) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const { onClose } = props;

@@ -38,14 +38,23 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
     <div className="icm-view icm-heatmap" data-testid="heatmap-view">
       <div className="icm-toolbar" role="toolbar" aria-label="Heatmap">
         <div className="icm-group" role="radiogroup" aria-label="Map">
-          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title={MAP_WORDS.inter.paper} onClick={() => setWhich('inter')}>{MAP_WORDS.inter.text}</RadioButton>
-          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title={MAP_WORDS.intra.paper} onClick={() => setWhich('intra')}>{MAP_WORDS.intra.text}</RadioButton>
+          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title={MAP_WORDS.inter.paper} onClick={() => setWhich('inter')}>
+            {MAP_WORDS.inter.text}
+          </RadioButton>
+          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title={MAP_WORDS.intra.paper} onClick={() => setWhich('intra')}>
+            {MAP_WORDS.intra.text}
+          </RadioButton>
         </div>
         {which === 'intra' && scales.length > 0 && (
-          <label className="icm-group" title="The combined spread the cut-out is made from, or the spread at one level of detail of the model (S′ fused, or S′ at one decoder scale: one step of eq. 5)">
+          <label
+            className="icm-group"
+            title="The combined spread the cut-out is made from, or the spread at one level of detail of the model (S′ fused, or S′ at one decoder scale: one step of eq. 5)"
+          >
             Detail
             <select data-testid="heatmap-scale" value={shownScale} onChange={(e) => setScale(e.target.value)}>
-              <option value="" title={scaleWords(null).paper}>{scaleWords(null).text}</option>
+              <option value="" title={scaleWords(null).paper}>
+                {scaleWords(null).text}
+              </option>
               {scales.map((sc, i) => (
                 <option key={sc.id} value={sc.id} title={scaleWords(sc, i, scales.length).paper}>
                   {scaleWords(sc, i, scales.length).text}
@@ -85,7 +94,11 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
             />
           </div>
         )}
-        {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
+        {!done && (
+          <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>
+            {stateMessage(photo)}
+          </div>
+        )}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
         {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>

@@ -2,7 +2,14 @@
 // before/after split; plus a corrective scribble (add / remove brush) the user applies to re-run
 // just this photo. Strokes are kept in photo pixel coordinates; the pending ones live here until
 // "Apply" hands them to the shell (onCorrection), which owns the applied correction (`correction`).
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type PointerEvent as ReactPointerEvent,
+} from 'react';
 import type { Correction, Point } from '../../shared/contract';
 import type { MatteReviewProps } from './props';
 import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderCorrection, strokePolyline, thinPoints, toPhotoPoint } from './canvas/raster';
@@ -69,7 +76,12 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const toPhoto = (e: ReactPointerEvent<HTMLCanvasElement>): Point => {
     // The bounding rect includes the zoom/pan transform.
     const r = e.currentTarget.getBoundingClientRect();
-    return toPhotoPoint(((e.clientX - r.left) / r.width) * photo.width, ((e.clientY - r.top) / r.height) * photo.height, photo.width, photo.height);
+    return toPhotoPoint(
+      ((e.clientX - r.left) / r.width) * photo.width,
+      ((e.clientY - r.top) / r.height) * photo.height,
+      photo.width,
+      photo.height,
+    );
   };
 
   const onDown = (e: ReactPointerEvent<HTMLCanvasElement>): void => {
@@ -165,13 +177,29 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             ))}
           </select>
           {mode === 'colour' && (
-            <input type="color" className="icm-swatch" data-testid="matte-colour" aria-label="Background colour" value={colour} onChange={(e) => setColour(e.target.value)} />
+            <input
+              type="color"
+              className="icm-swatch"
+              data-testid="matte-colour"
+              aria-label="Background colour"
+              value={colour}
+              onChange={(e) => setColour(e.target.value)}
+            />
           )}
         </label>
-        <div className="icm-group" role="radiogroup" aria-label="Correction brush" title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply">
+        <div
+          className="icm-group"
+          role="radiogroup"
+          aria-label="Correction brush"
+          title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply"
+        >
           Fix
-          <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>Add</RadioButton>
-          <RadioButton on={tool === 'remove'} testId="correction-remove" onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}>Remove</RadioButton>
+          <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>
+            Add
+          </RadioButton>
+          <RadioButton on={tool === 'remove'} testId="correction-remove" onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}>
+            Remove
+          </RadioButton>
           <input
             type="range"
             data-testid="correction-size"
@@ -185,9 +213,21 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
         </div>
         <div className="icm-group">
           <label title="Show the correction strokes over the result">
-            <input type="checkbox" data-testid="correction-show" checked={showStrokes || tool !== null} disabled={tool !== null} onChange={(e) => setShowStrokes(e.target.checked)} /> Strokes
+            <input
+              type="checkbox"
+              data-testid="correction-show"
+              checked={showStrokes || tool !== null}
+              disabled={tool !== null}
+              onChange={(e) => setShowStrokes(e.target.checked)}
+            />{' '}
+            Strokes
           </label>
-          <button type="button" data-testid="correction-undo" disabled={strokes.length === 0} onClick={() => setStrokes((s) => s.slice(0, -1))}>
+          <button
+            type="button"
+            data-testid="correction-undo"
+            disabled={strokes.length === 0}
+            onClick={() => setStrokes((s) => s.slice(0, -1))}
+          >
             Undo stroke
           </button>
           <button type="button" data-testid="correction-apply" disabled={!dirty || !done} onClick={apply}>
@@ -203,9 +243,14 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
       <div className="icm-stage" ref={stageRef}>
         {done && (
           <div className="icm-frame" style={frameStyle} ref={frameRef}>
-            {mode === 'alpha' && <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />}
+            {mode === 'alpha' && (
+              <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />
+            )}
             {(mode === 'checker' || mode === 'colour') && (
-              <div className={`icm-layer${mode === 'checker' ? ' icm-checker' : ''}`} style={mode === 'colour' ? { background: colour } : undefined}>
+              <div
+                className={`icm-layer${mode === 'checker' ? ' icm-checker' : ''}`}
+                style={mode === 'colour' ? { background: colour } : undefined}
+              >
                 <img src={url('cutout')} alt={`cutout of ${photo.name}`} draggable={false} onError={onImgError('cutout')} />
               </div>
             )}
@@ -240,7 +285,11 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
               height={ch}
               className="icm-correction"
               data-testid="correction-canvas"
-              style={{ pointerEvents: tool ? 'auto' : 'none', cursor: tool ? 'crosshair' : undefined, visibility: showStrokes || tool ? 'visible' : 'hidden' }}
+              style={{
+                pointerEvents: tool ? 'auto' : 'none',
+                cursor: tool ? 'crosshair' : undefined,
+                visibility: showStrokes || tool ? 'visible' : 'hidden',
+              }}
               onPointerDown={onDown}
               onPointerMove={onMove}
               onPointerUp={onUp}
@@ -254,7 +303,11 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             <span>After</span>
           </div>
         )}
-        {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
+        {!done && (
+          <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>
+            {stateMessage(photo)}
+          </div>
+        )}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
         {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>

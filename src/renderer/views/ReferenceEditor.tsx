@@ -447,7 +447,11 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
 
   useEffect(() => {
     const typing = (t: EventTarget | null): boolean =>
-      t instanceof HTMLElement && (t.isContentEditable || (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement);
+      t instanceof HTMLElement &&
+      (t.isContentEditable ||
+        (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') ||
+        t instanceof HTMLTextAreaElement ||
+        t instanceof HTMLSelectElement);
     const down = (e: KeyboardEvent): void => {
       if (typing(e.target)) return;
       const cmd = keyCommand(e);
@@ -505,7 +509,8 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
       </div>
       <div className="icm-statusbar">
         {counts || 'Nothing marked yet: paint the product with the brush, or draw a lasso / box around it.'}
-        {(tool === 'lasso' || tool === 'lasso-cut') && ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
+        {(tool === 'lasso' || tool === 'lasso-cut') &&
+          ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
       </div>
     </div>
   );
