@@ -1,30 +1,12 @@
 // Writes one export file for a target: the alpha as a grey PNG, or the photo cut out (RGBA, or on a
 // solid background) as PNG / TIFF / WebP, 8 or 16 bits. The original is read, never written; the
 // file lands atomically (temp + rename) so a cancel or a crash leaves no half-written output.
-import { extname } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../engine/io/images';
-import type { ExportFormat, ExportOptions } from '../shared/contract';
+import type { ExportOptions } from '../shared/contract';
 
-export const FORMAT_EXTENSION: Record<ExportFormat, string> = {
-  'alpha-png': '.png',
-  'cutout-png': '.png',
-  'cutout-tiff': '.tif',
-  'cutout-webp': '.webp',
-};
-
-/** File name (without folder) for the photo at `index` (0-based) of `count`. */
-export function exportFileName(template: string, photoName: string, index: number, count: number, format: ExportFormat): string {
-  const stem = photoName.slice(0, photoName.length - extname(photoName).length);
-  const width = Math.max(3, String(count).length);
-  const name = template
-    .replaceAll('{name}', stem)
-    .replaceAll('{index}', String(index + 1).padStart(width, '0'))
-    .replaceAll('{format}', format);
-  // Photo names come from the file system: keep the result a plain file name.
-  const safe = name.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim() || `photo-${index + 1}`;
-  return safe + FORMAT_EXTENSION[format];
-}
+// The file-name rule is the UI's too (its preview of the names): one copy, in src/shared.
+export { exportFileName } from '../shared/vocabulary';
 
 /** Encodes the export for one photo; `alphaPng` is the engine's 8-bit alpha (photo-sized). */
 export async function encodeExport(originalPath: string, alphaPng: Buffer, opts: Pick<ExportOptions, 'format' | 'bitDepth' | 'background'>): Promise<Buffer> {

@@ -1,38 +1,18 @@
 // Export: options (defaults from the shoot settings), then the job's progress, then its summary.
 import { useId, useMemo, useState } from 'react';
 import type { ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
+import { DEFAULT_NAME_TEMPLATE, EXPORT_FORMAT_INFO, EXPORT_FORMATS, exportFileName, nameTemplateProblem } from '../../shared/vocabulary';
 import { useActions, useAppState } from '../state/context';
 import { formatDuration, plural } from './format';
 import { Modal } from './Modal';
 import { FailureList } from './FailureList';
 
-const FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
-  { value: 'alpha-png', label: 'Alpha matte (PNG, greyscale)', ext: 'png' },
-  { value: 'cutout-png', label: 'Cutout, RGBA PNG', ext: 'png' },
-  { value: 'cutout-tiff', label: 'Cutout, RGBA TIFF', ext: 'tif' },
-  { value: 'cutout-webp', label: 'Cutout, RGBA WebP', ext: 'webp' },
-];
+const FORMATS = EXPORT_FORMATS.map((value) => ({ value, label: EXPORT_FORMAT_INFO[value].label }));
 
-/** The output name of one photo (`index` 1-based), as the service builds it (ExportOptions.nameTemplate). */
-export function exampleName(template: string, photoName: string, index: number, total: number, format: ExportFormat): string {
-  const stem = photoName.replace(/\.[^.]+$/, '');
-  const width = Math.max(3, String(total).length);
-  const ext = FORMAT_EXT[format];
-  const base = (template || '{name}')
-    .replaceAll('{name}', stem)
-    .replaceAll('{index}', String(index).padStart(width, '0'))
-    .replaceAll('{format}', format);
-  return `${base.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim() || `photo-${index}`}.${ext}`;
-}
-
-const FORMAT_EXT: Record<ExportFormat, string> = Object.fromEntries(FORMATS.map((f) => [f.value, f.ext])) as Record<ExportFormat, string>;
-
-/** Why a template would be refused (the service checks the same), or null. */
+/** Why a template would be refused (the service checks the same rule), or null. */
 function templateProblem(t: string): string | null {
-  if (!t.includes('{name}') && !t.includes('{index}')) return 'Use {name} or {index}, or every photo gets the same name.';
-  if (!/^(?:[A-Za-z0-9 _.,()+@=-]|\{name\}|\{index\}|\{format\})+$/.test(t) || t.startsWith('.'))
-    return 'Only letters, digits, spaces, _ . , ( ) + @ = - and the tokens.';
-  return null;
+  const problem = nameTemplateProblem(t);
+  return problem && `The name ${problem}.`;
 }
 
 export function ExportDialog(props: { onClose(): void }) {
@@ -204,7 +184,7 @@ export function ExportDialog(props: { onClose(): void }) {
               {'{name}'} photo name, {'{index}'} number, {'{format}'} format.{' '}
               {first && (
                 <>
-                  First file: <code data-testid="export-example">{exampleName(nameTemplate, first.name, 1, targets.length, format)}</code>
+                  First file: <code data-testid="export-example">{exportFileName(nameTemplate || DEFAULT_NAME_TEMPLATE, first.name, 0, targets.length, format)}</code>
                 </>
               )}
             </div>
