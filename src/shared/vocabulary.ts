@@ -115,7 +115,7 @@ export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** The head's decision for one target, as the engine reports it and the UI and CLI word it. */
 export interface Decision {
-  /** Candidate objects the head kept and dropped (a photo where it kept none: the product was not found, empty matte). */
+  /** Candidates the head kept (none: the product was not found, empty matte) and other objects (salient regions) it left out. */
   kept: number;
   dropped: number;
   /** How sure the head is of its keep/drop decisions, [0, 1]. */

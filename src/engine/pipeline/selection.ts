@@ -127,8 +127,9 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
   // photo (the product seen from another side) would be worse than a wrong object sent to review.
   const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
-  // objects as a person counts them: specks of fewer than four grid cells are not reported as dropped objects
-  const dropped = keep.filter((k, i) => !k && candidates[i].cells.length >= MIN_OBJECT_CELLS).length;
+  // objects as a person counts them: the salient regions left out (the faces of one cube, split by
+  // the competition, are one object), and no specks of fewer than MIN_OBJECT_CELLS cells
+  const dropped = new Set(candidates.filter((c, i) => !keep[i] && c.cells.length >= MIN_OBJECT_CELLS).map((c) => c.region)).size;
   const area = candidates.map((c) => c.cells.length);
   const total = area.reduce((s, a) => s + a, 0);
   const risk = total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;
