@@ -2,6 +2,7 @@
 //   icm matte --reference REF --mask MASK --out DIR TARGET...
 //   icm bench DIR [--prompt mask|points] [--method icm|isnet-alone] [--out DIR]
 //   icm prepare-models [--quiet]
+//   icm serve [--port N] [--root DIR]...       (every command: --help; icm --version)
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
@@ -12,29 +13,32 @@ import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
 import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
 import type { Prompt } from '../engine/pipeline/prompt';
-import { REFINER_IDS, type RefinerId } from '../engine/pipeline/refine';
+import { DEFAULT_REFINER, REFINER_IDS, type RefinerId } from '../engine/pipeline/refine';
 import { encodeRaster, parseCropSpec, renderCutout, type CropSpec, type CutoutOptions } from '../engine/export/cutout';
-import { has, last, parseArgs, parseBox, parsePoints, UsageError, type ParsedArgs } from './args';
+import { has, helpText, last, parseBox, parseCommand, parsePoints, UsageError, type CommandSpec, type ParsedArgs } from './args';
+import { BENCH, COMMANDS, MATTE, PREPARE, SERVE } from './commands';
+import { ENGINE_REVISION } from '../engine/revision';
 import { Progress } from './progress';
 import { decisionLabel } from '../shared/wording';
+import { isOneOf, PACKS, PROVIDERS, resolvePackArg, wordList, type ProviderChoice } from '../shared/vocabulary';
 import { readReport, recordedFiles, REPORT_NAME, REPORT_VERSION, ReportError, RunReport, sha256, sha256OfFile, type ReportEntry, type ReportFile } from './report';
 
-/**
- * Bump when a code change alters mattes for the same inputs and settings, so a rerun recomputes
- * instead of keeping results of the old code (--no-resume does that by hand).
- */
-const ENGINE_REVISION = 3; // 3: the full-resolution refinement stage (pipeline/refine.ts)
 
-const USAGE = `usage:
-  icm matte --reference REF.jpg (--mask M.png | --points "x,y;x,y" | --scribble S.png | --box x0,y0,x1,y1)
-            [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]
-            [--provider auto|cpu|cuda|dml] [--threads N] [--overwrite] [--no-resume] [--accept-damaged]
-            [--format alpha|cutout] [--crop margin=5%,aspect=1:1,size=2000] [--background '#ffffff']
-            [--no-decontaminate] [--premultiplied] [--refine guided|none] TARGET...
-  icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small] [--limit N]
-            [--cross-validate] [--dump DIR] [--refine guided|none[,…]] [--cutout]
-  icm prepare-models [--pack medium|small] [--quiet]
-  icm serve [--port N] [--root DIR]... [--state-dir DIR] [--pack medium|small] [--provider ...] [--build]`;
+const USAGE = ['usage:', ...COMMANDS.flatMap((c) => c.usage.map((u) => `  ${u}`)), '  icm <command> --help     the flags of a command', '  icm --version'].join('\n');
+
+/** The package's version (package.json beside src/). */
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await fsp.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Parses a command's arguments; null when --help was given (the help is printed). */
+function parse(spec: CommandSpec, argv: string[]): ParsedArgs | null {
+  const p = parseCommand(spec, argv);
+  if (!p.help) return p;
+  process.stdout.write(helpText(spec) + '\n');
+  return null;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,6 +52,11 @@ export async function main(argv: string[]): Promise<number> {
         return await prepareCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`icm ${await version()}\n`);
+        return 0;
       case undefined:
       case '-h':
       case '--help':
@@ -112,11 +121,8 @@ interface TargetPlan {
 }
 
 async function matteCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(
-    argv,
-    new Set(['reference', 'mask', 'points', 'scribble', 'box', 'out', 'pack', 'provider', 'threads', 'format', 'crop', 'background', 'refine']),
-    new Set(['heatmaps', 'quiet', 'overwrite', 'resume', 'no-resume', 'accept-damaged', 'no-decontaminate', 'premultiplied']),
-  );
+  const p = parse(MATTE, argv);
+  if (!p) return 0;
   const specs = referenceSpecs(p);
   const outArg = last(p, 'out');
   if (!outArg) throw new UsageError('matte needs --out DIR');
@@ -338,21 +344,17 @@ function outputArgs(p: ParsedArgs): CutoutOptions {
 }
 
 function refineArg(v: string | undefined): RefinerId {
-  if (v === undefined) return 'guided';
+  if (v === undefined) return DEFAULT_REFINER;
   if (!(REFINER_IDS as readonly string[]).includes(v)) throw new UsageError(`--refine must be ${REFINER_IDS.join(' or ')}`);
   return v as RefinerId;
 }
 
-function packId(v: string | undefined): string {
-  if (v === undefined) return 'isnet-medium';
-  if (v === 'medium' || v === 'small') return `isnet-${v}`;
-  return v;
-}
+const packId = resolvePackArg;
 
-function providerArg(v: string | undefined): 'auto' | 'cpu' | 'cuda' | 'dml' | undefined {
+function providerArg(v: string | undefined): ProviderChoice | undefined {
   if (v === undefined) return undefined;
-  if (!['auto', 'cpu', 'cuda', 'dml'].includes(v)) throw new UsageError(`--provider must be auto, cpu, cuda or dml`);
-  return v as 'auto';
+  if (!isOneOf(PROVIDERS, v)) throw new UsageError(`--provider must be ${wordList(PROVIDERS)}`);
+  return v;
 }
 
 function intArg(p: ParsedArgs, name: string): number | undefined {
@@ -364,13 +366,14 @@ function intArg(p: ParsedArgs, name: string): number | undefined {
 }
 
 async function benchCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, new Set(['prompt', 'method', 'out', 'pack', 'provider', 'threads', 'limit', 'dump', 'refine']), new Set(['quiet', 'cross-validate', 'cutout']));
+  const p = parse(BENCH, argv);
+  if (!p) return 0;
   if (p.positional.length !== 1) throw new UsageError('bench needs exactly one benchmark DIR');
   const prompt = (last(p, 'prompt') ?? 'mask') as BenchPrompt;
   if (!['mask', 'points'].includes(prompt)) throw new UsageError('--prompt must be mask or points');
   const methods = (last(p, 'method') ?? 'icm').split(',') as BenchMethod[];
   for (const m of methods) if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
-  const refine = (last(p, 'refine') ?? 'guided').split(',').map((r) => refineArg(r));
+  const refine = (last(p, 'refine') ?? DEFAULT_REFINER).split(',').map((r) => refineArg(r));
   const label = (method: string, r?: RefinerId) => (r && refine.length > 1 ? `${method}+${r}` : method);
   if (has(p, 'cutout')) return cutoutBenchCommand(p, methods, refine);
   const fmt = (x: number, d: number) => x.toFixed(d);
@@ -444,14 +447,16 @@ async function cutoutBenchCommand(p: ParsedArgs, methods: BenchMethod[], refine:
 }
 
 async function prepareCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, new Set(['pack']), new Set(['quiet']));
+  const p = parse(PREPARE, argv);
+  if (!p) return 0;
   const packs = p.flags.filter((f) => f.name === 'pack').map((f) => packId(String(f.value)));
-  await prepareModels({ packs: packs.length ? packs : ['isnet-medium'], quiet: has(p, 'quiet') });
+  await prepareModels({ packs: packs.length ? packs : [packId(undefined)], quiet: has(p, 'quiet') });
   return 0;
 }
 
 async function serveCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, new Set(['port', 'root', 'state-dir', 'pack', 'provider', 'threads']), new Set(['build']));
+  const p = parse(SERVE, argv);
+  if (!p) return 0;
   if (p.positional.length) throw new UsageError(`serve takes no positional arguments (got ${p.positional[0]})`);
   const port = last(p, 'port');
   if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError('--port must be a number');
@@ -461,17 +466,16 @@ async function serveCommand(argv: string[]): Promise<number> {
     if (!st?.isDirectory()) throw new UsageError(`--root ${r}: not a folder`);
   }
   const pack = last(p, 'pack');
-  if (pack !== undefined && pack !== 'medium' && pack !== 'small') throw new UsageError('--pack must be medium or small');
-  const provider = last(p, 'provider');
-  if (provider !== undefined && !['auto', 'cpu', 'cuda', 'dml'].includes(provider)) throw new UsageError('--provider must be auto, cpu, cuda or dml');
+  if (pack !== undefined && !isOneOf(PACKS, pack)) throw new UsageError(`--pack must be ${wordList(PACKS)}`);
+  const provider = providerArg(last(p, 'provider'));
   const threads = last(p, 'threads');
   const { serve } = await import('../server/serve-command');
   const running = await serve({
     port: port === undefined ? undefined : Number(port),
     roots,
     stateDir: last(p, 'state-dir'),
-    pack: pack as 'medium' | 'small' | undefined,
-    provider: provider as 'auto' | 'cpu' | 'cuda' | 'dml' | undefined,
+    pack,
+    provider,
     threads: threads === undefined ? undefined : Number(threads),
     build: has(p, 'build'),
   });

@@ -6,7 +6,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
-import { API_METHODS, isAssetKind, type ApiMethod, type PickKind } from '../shared/contract';
+import { API_METHODS, isAssetKind, type PickKind } from '../shared/contract';
+import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
+import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { ShootService, toApiError } from '../service/shoot-service';
 import { pickKind } from '../service/validate';
@@ -61,9 +63,17 @@ function fromMainWindow(event: IpcMainInvokeEvent): boolean {
 }
 
 const DIALOGS: Record<PickKind, OpenDialogOptions | 'save'> = {
-  images: { title: 'Import photos', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp'] }] },
+  images: {
+    title: 'Import photos',
+    properties: ['openFile', 'multiSelections'],
+    filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS.map((e) => e.slice(1)) }],
+  },
   folder: { title: 'Import a folder of photos', properties: ['openDirectory'] },
-  'project-open': { title: 'Open project', properties: ['openFile'], filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] },
+  'project-open': {
+    title: 'Open project',
+    properties: ['openFile'],
+    filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }],
+  },
   'export-folder': { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] },
   'project-save': 'save',
 };
@@ -72,7 +82,10 @@ async function pickPaths(kind: PickKind): Promise<string[] | null> {
   if (!mainWindow) return null;
   const d = DIALOGS[kind];
   if (d === 'save') {
-    const r = await dialog.showSaveDialog(mainWindow, { title: 'Save project', filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }] });
+    const r = await dialog.showSaveDialog(mainWindow, {
+      title: 'Save project',
+      filters: [{ name: 'In-Context Matting project', extensions: ['icmproj'] }],
+    });
     return r.canceled || !r.filePath ? null : [r.filePath];
   }
   const r = await dialog.showOpenDialog(mainWindow, d);
@@ -80,18 +93,12 @@ async function pickPaths(kind: PickKind): Promise<string[] | null> {
 }
 
 function registerIpc(svc: ShootService): void {
+  // The contract's dispatcher (src/shared/rpc.ts): answers are data, errors included.
+  const dispatch = dispatcher(handlersOf(svc, { pickPaths: async (kind) => pickPaths(pickKind(kind)) }), toApiError);
   for (const method of API_METHODS) {
-    ipcMain.handle(channelOf(method), async (event, ...args: unknown[]) => {
-      if (!fromMainWindow(event)) throw new Error('unexpected sender');
-      try {
-        if (method === 'pickPaths') return await pickPaths(pickKind(args[0]));
-        const fn = (svc as unknown as Record<ApiMethod, (...a: unknown[]) => Promise<unknown>>)[method];
-        return await fn.apply(svc, args.slice(0, 4));
-      } catch (e) {
-        // Electron passes only the message across; keep the contract's code in front of it.
-        const err = toApiError(e);
-        throw new Error(`[${err.code}] ${err.message}`);
-      }
+    ipcMain.handle(channelOf(method), async (event, ...args: unknown[]): Promise<ApiResult> => {
+      if (!fromMainWindow(event)) return { ok: false, error: { code: 'invalid-argument', message: 'unexpected sender' } };
+      return dispatch(method, args);
     });
   }
   svc.on((e) => {
@@ -104,7 +111,9 @@ function registerIpc(svc: ShootService): void {
     if (url.host !== 'app' || !kind || !isAssetKind(kind)) return new Response('not found', { status: 404 });
     try {
       const asset = await svc.getAsset(kind, decodeURIComponent(rawId ?? ''));
-      return new Response(new Uint8Array(asset.body), { headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' } });
+      return new Response(new Uint8Array(asset.body), {
+        headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' },
+      });
     } catch (e) {
       return new Response(toApiError(e).message, { status: 404 });
     }

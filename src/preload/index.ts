@@ -1,12 +1,11 @@
 // Preload of the main window: exposes `window.icmDesktop` (see api.ts), a frozen object with exactly
-// the contract's methods. The renderer gets no ipcRenderer, no Node, no electron.
+// the contract's methods (src/shared/rpc.ts remoteApi). The renderer gets no ipcRenderer, no Node, no electron.
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { API_METHODS, type IcmApi, type ServiceEvent } from '../shared/contract';
+import type { ServiceEvent } from '../shared/contract';
+import { remoteApi, type ApiResult } from '../shared/rpc';
 import { channelOf, ICM_EVENT_CHANNEL, type DesktopBridge } from './api';
 
-const api = Object.freeze(
-  Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => ipcRenderer.invoke(channelOf(m), ...args)])),
-) as unknown as IcmApi;
+const api = remoteApi((m, args) => ipcRenderer.invoke(channelOf(m), ...args) as Promise<ApiResult>);
 
 const bridge: DesktopBridge = {
   api,

@@ -207,7 +207,13 @@ export function App() {
         />
       )}
       {dialog?.kind === 'confirm' && (
-        <ConfirmDialog title={dialog.title} message={dialog.message} confirmLabel={dialog.confirmLabel} onConfirm={dialog.onConfirm} onClose={closeDialog} />
+        <ConfirmDialog
+          title={dialog.title}
+          message={dialog.message}
+          confirmLabel={dialog.confirmLabel}
+          onConfirm={dialog.onConfirm}
+          onClose={closeDialog}
+        />
       )}
     </div>
   );

@@ -9,10 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { API_METHODS, isAssetKind, type ApiMethod, type ServiceEvent } from '../shared/contract';
+import { isAssetKind, type ServiceEvent } from '../shared/contract';
+import { dispatcher, handlersOf, isApiMethod } from '../shared/rpc';
+import { IMAGE_TYPES_TEXT, type ApiErrorCode } from '../shared/vocabulary';
 import { sweepStaleTemps, tempNameFor } from '../engine/io/images';
 import { isImagePath } from '../service/paths';
-import { ServiceError, toApiError, type ShootService } from '../service/shoot-service';
+import { toApiError, type ShootService } from '../service/shoot-service';
 
 export interface ServeOptions {
   service: ShootService;
@@ -46,7 +48,8 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
 };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
@@ -57,6 +60,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   await sweepStaleTemps(opts.uploadDir); // partial uploads of a server that was killed
   const clients = new Set<ServerResponse>();
   let port = 0;
+  // pickPaths has no meaning without native dialogs: it answers null (the UI asks for a path).
+  const dispatch = dispatcher(handlersOf(opts.service, { pickPaths: async () => null }), toApiError);
 
   const tokenOk = (t: string | null | undefined): boolean => {
     if (!t) return false;
@@ -89,12 +94,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return null;
       }
     };
-    if (decode(path) === null) return send(res, 400, { error: { code: 'invalid-argument', message: 'malformed percent-encoding in the URL' } });
+    if (decode(path) === null)
+      return send(res, 400, { error: { code: 'invalid-argument', message: 'malformed percent-encoding in the URL' } });
 
     if (path.startsWith('/api/')) {
       const name = path.slice(5);
       if (name === 'events' && req.method === 'GET') {
-        if (!tokenOk(url.searchParams.get('token'))) return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
+        if (!tokenOk(url.searchParams.get('token')))
+          return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write(`data: ${JSON.stringify({ type: 'status', status: await opts.service.getStatus() } satisfies ServiceEvent)}\n\n`);
         clients.add(res);
@@ -102,33 +109,35 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return;
       }
       if (req.method !== 'POST') return send(res, 405, { error: { code: 'invalid-argument', message: 'POST only' } });
-      if (!tokenOk(req.headers['x-icm-token'] as string | undefined)) return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
+      if (!tokenOk(req.headers['x-icm-token'] as string | undefined))
+        return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
       if (name === 'upload') return upload(req, res, url);
-      if (!(API_METHODS as readonly string[]).includes(name)) return send(res, 404, { error: { code: 'not-found', message: `no API method ${name}` } });
+      if (!isApiMethod(name)) return send(res, 404, { error: { code: 'not-found', message: `no API method ${name}` } });
       let args: unknown;
       try {
         args = JSON.parse((await readBody(req, 16 * 1024 * 1024)).toString('utf8') || '[]');
       } catch (e) {
         return send(res, 400, { error: { code: 'invalid-argument', message: `request body: ${(e as Error).message}` } });
       }
-      if (!Array.isArray(args) || args.length > 4) return send(res, 400, { error: { code: 'invalid-argument', message: 'request body must be a JSON list of arguments' } });
-      try {
-        const result = await callMethod(opts.service, name as ApiMethod, args);
-        return send(res, 200, { result: result ?? null });
-      } catch (e) {
-        const err = toApiError(e);
-        return send(res, err.code === 'internal' ? 500 : err.code === 'not-found' ? 404 : 400, { error: err });
-      }
+      // The contract's dispatcher (src/shared/rpc.ts), as in the Electron main process.
+      const answer = await dispatch(name, args);
+      if (answer.ok) return send(res, 200, { result: answer.result });
+      return send(res, statusOf(answer.error.code), { error: answer.error });
     }
 
     if (path.startsWith('/asset/') && req.method === 'GET') {
-      if (!tokenOk(url.searchParams.get('token'))) return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
+      if (!tokenOk(url.searchParams.get('token')))
+        return send(res, 401, { error: { code: 'invalid-argument', message: 'missing or wrong token' } });
       const [, , kind, rawId] = path.split('/');
       if (!kind || !isAssetKind(kind)) return send(res, 404, { error: { code: 'not-found', message: 'unknown asset' } });
       try {
         const asset = await opts.service.getAsset(kind, decode(rawId ?? '') ?? '');
         // URLs carry the photo's version, so a given URL's bytes never change.
-        res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable', 'content-length': asset.body.length });
+        res.writeHead(200, {
+          'content-type': asset.contentType,
+          'cache-control': 'private, max-age=31536000, immutable',
+          'content-length': asset.body.length,
+        });
         res.end(asset.body);
       } catch (e) {
         const err = toApiError(e);
@@ -137,7 +146,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
 
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: { code: 'invalid-argument', message: 'method not allowed' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, { error: { code: 'invalid-argument', message: 'method not allowed' } });
     // Static renderer files (not secret: the token guards the API, events and images).
     const rel = path === '/' ? 'index.html' : (decode(path.slice(1)) ?? '');
     const file = normalize(join(staticRoot, rel));
@@ -150,7 +160,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
-      send(res, 404, { error: { code: 'not-found', message: `${rel} not found${rel === 'index.html' ? ' (build the renderer: npm run build:web)' : ''}` } });
+      send(res, 404, {
+        error: { code: 'not-found', message: `${rel} not found${rel === 'index.html' ? ' (build the renderer: npm run build:web)' : ''}` },
+      });
     }
   };
 
@@ -159,7 +171,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const name = basename(url.searchParams.get('name') ?? '').replace(/[^\w.\- ()]/g, '_');
     if (!name || name.startsWith('.') || !isImagePath(name)) {
       req.resume();
-      return send(res, 400, { error: { code: 'invalid-argument', message: `"${url.searchParams.get('name') ?? ''}": not a supported image type; use JPEG, PNG, TIFF or WebP` } });
+      return send(res, 400, {
+        error: {
+          code: 'invalid-argument',
+          message: `"${url.searchParams.get('name') ?? ''}": not a supported image type; use ${IMAGE_TYPES_TEXT}`,
+        },
+      });
     }
     const tooLarge = { error: { code: 'invalid-argument', message: `${name} is larger than the upload limit of ${maxUpload} bytes` } };
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -236,12 +253,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 }
 
-/** Dispatches a contract method to the service; pickPaths has no meaning without native dialogs. */
-async function callMethod(service: ShootService, method: ApiMethod, args: unknown[]): Promise<unknown> {
-  if (method === 'pickPaths') return null;
-  const fn = (service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
-  if (typeof fn !== 'function') throw new ServiceError('not-found', `no API method ${method}`);
-  return fn.apply(service, args);
+/** HTTP status of an error answer. */
+export function statusOf(code: ApiErrorCode): number {
+  return code === 'internal' ? 500 : code === 'not-found' ? 404 : 400;
 }
 
 /** Reads and discards the rest of a request body. */

@@ -1,6 +1,7 @@
 // `icm serve`: hosts the inference service and the renderer on 127.0.0.1 with a per-launch token,
 // so the real UI runs in a browser against the real engine (also on a studio's GPU box, reached
 // through an SSH tunnel). Prints one line `ICM_SERVE_URL=<url with token>` for scripts and tests.
+import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,8 +15,8 @@ export interface ServeCommandOptions {
   /** Folders the browser may import from / export to (default: the current folder). */
   roots: string[];
   stateDir?: string;
-  pack?: 'medium' | 'small';
-  provider?: 'auto' | 'cpu' | 'cuda' | 'dml';
+  pack?: PackName;
+  provider?: ProviderChoice;
   threads?: number;
   /** Rebuild the renderer before serving (also done when it was never built). */
   build?: boolean;
@@ -25,10 +26,21 @@ export interface ServeCommandOptions {
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const RENDERER_DIR = join(repoRoot, 'out', 'renderer');
 
-/** Builds src/renderer → out/renderer with vite (vite.config.ts). */
+/**
+ * Builds src/renderer → out/renderer with vite (vite.config.ts). vite is a dev dependency: it is
+ * imported only here, so a production install (`npm install --omit=dev`) serves a UI built
+ * beforehand and never loads it.
+ */
 export async function buildRenderer(): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new Error(
+      `the UI is not built (${join(RENDERER_DIR, 'index.html')} is missing) and vite, a dev dependency, is not installed: build it with \`npm run build:web\` where the dev dependencies are, or install them (\`npm install\`)`,
+    );
+  }
+  await vite.build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
 }
 
 export function defaultStateDir(): string {
@@ -49,7 +61,16 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
   paths.allow(uploadDir);
   paths.allow(stateDir);
   const { version } = JSON.parse(await fsp.readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-  const service = new ShootService({ stateDir, appVersion: version, paths, pack: o.pack, provider: o.provider, threads: o.threads, nativeDialogs: false, uploads: true });
+  const service = new ShootService({
+    stateDir,
+    appVersion: version,
+    paths,
+    pack: o.pack,
+    provider: o.provider,
+    threads: o.threads,
+    nativeDialogs: false,
+    uploads: true,
+  });
   void service.start();
   const server = await startServer({ service, staticDir: RENDERER_DIR, uploadDir, port: o.port });
   log(`ICM_SERVE_URL=${server.launchUrl}`);

@@ -47,23 +47,34 @@ export class AssetCache {
     return createHash('sha1').update(`${kind}|${src.path}|${src.size}|${src.mtimeMs}`).digest('hex').slice(0, 20);
   }
 
-  /** A JPEG of the photo fitted inside side×side (cached on disk). */
-  async photo(src: SourceIdentity, side: number): Promise<Asset> {
+  /**
+   * A JPEG of the photo fitted inside side×side (cached on disk). Decoded strictly: when the
+   * decoder only warns (corrupt data, the rest decoded as grey) the thumbnail is still made, not
+   * cached, and `damaged` says why (the engine refuses such a file, so the photo is failed at once).
+   */
+  async photo(src: SourceIdentity, side: number): Promise<Asset & { damaged?: string }> {
     const file = join(this.dir, `${this.keyOf(src, `photo${side}`)}.jpg`);
     try {
       return { body: await fsp.readFile(file), contentType: 'image/jpeg' };
     } catch {
       /* not cached yet */
     }
-    const body = await this.gate.run(() =>
-      sharp(src.path, { failOn: 'error' })
+    const make = (failOn: 'warning' | 'error') =>
+      sharp(src.path, { failOn })
         .rotate()
         .resize(side, side, { fit: 'inside', withoutEnlargement: true })
         .flatten({ background: '#ffffff' })
         .toColourspace('srgb')
         .jpeg({ quality: side <= THUMB_SIDE ? 78 : 88 })
-        .toBuffer(),
-    );
+        .toBuffer();
+    let body: Buffer;
+    try {
+      body = await this.gate.run(() => make('warning'));
+    } catch (strict) {
+      body = await this.gate.run(() => make('error')); // a real decode error throws here
+      const why = (strict as Error).message.split('\n')[0];
+      return { body, contentType: 'image/jpeg', damaged: `the file is damaged: the decoder reported "${why}"` };
+    }
     await fsp.mkdir(this.dir, { recursive: true });
     await writeFileAtomic(file, body).catch(() => undefined); // a cache miss next time is harmless
     return { body, contentType: 'image/jpeg' };
@@ -72,7 +83,12 @@ export class AssetCache {
   /** The photo cut out by its alpha, fitted inside PREVIEW_SIDE, as an RGBA PNG (not cached: alpha changes). */
   async cutout(src: SourceIdentity, alphaPng: string): Promise<Asset> {
     return this.gate.run(async () => {
-      const colour = await sharp(src.path, { failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const colour = await sharp(src.path, { failOn: 'error' })
+        .rotate()
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const { width, height } = colour.info;
       const alpha = await sharp(alphaPng).extractChannel(0).resize(width, height, { fit: 'fill' }).raw().toBuffer();
       const body = await sharp(colour.data, { raw: { width, height, channels: 3 } })

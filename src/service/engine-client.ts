@@ -1,11 +1,22 @@
 // The service's handle on the engine host worker: typed request/response over postMessage.
 import '../engine/offline-env'; // main thread, before the engine worker starts: onnxruntime telemetry off
 import { Worker } from 'node:worker_threads';
-import type { EngineCorrection, EngineInit, EngineMatteReply, EngineReadyInfo, EngineReference, EngineReply, EngineRequest } from './engine-protocol';
+import type {
+  EngineCorrection,
+  EngineInit,
+  EngineMatteReply,
+  EngineReadyInfo,
+  EngineReference,
+  EngineReply,
+  EngineRequest,
+} from './engine-protocol';
 
 /** An error the engine reported for one request (`code` 'input' = a problem with the photo itself). */
 export class EngineError extends Error {
-  constructor(message: string, readonly code: 'input' | 'engine' | 'exited') {
+  constructor(
+    message: string,
+    readonly code: 'input' | 'engine' | 'exited',
+  ) {
     super(message);
   }
 }

@@ -1,11 +1,16 @@
 // Messages between the inference service (main thread) and the engine host (a worker thread that
 // owns the ONNX sessions, so model runs never block the thread that answers the UI).
+import type { Assert, Equal, ProviderChoice, TargetResultInfo } from '../shared/vocabulary';
+import type { ProviderRequest } from '../engine/model-pack/load';
 import type { EngineCorrectionMasks } from '../engine/pipeline/corrections';
 import type { Prompt } from '../engine/pipeline/prompt';
 
+// The engine keeps its own provider type (it imports nothing above it): the two must stay the same list.
+export type _EngineProvidersAreTheVocabulary = Assert<Equal<ProviderRequest, ProviderChoice>>;
+
 export interface EngineInit {
   pack: string;
-  provider?: 'auto' | 'cpu' | 'cuda' | 'dml';
+  provider?: ProviderChoice;
   threads?: number;
 }
 
@@ -33,23 +38,13 @@ export type EngineRequest =
       protect: string[];
     };
 
-export interface EngineMatteReply {
+/** The contract's result (per-scale S′ maps written as <stem>.intra@<id>.png) and the photo's size. */
+export interface EngineMatteReply extends TargetResultInfo {
   width: number;
   height: number;
-  gridSize: number;
-  kept: number;
-  dropped: number;
-  confidence: number;
-  review: boolean;
-  reason?: string;
-  /** Per-scale S′ maps written as <stem>.intra@<id>.png. */
-  scales: Array<{ id: string; side: number }>;
-  timings: { backboneMs: number; similarityMs: number; headMs: number; composeMs: number; totalMs: number };
 }
 
-export type EngineReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string; code: 'input' | 'engine' };
+export type EngineReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; code: 'input' | 'engine' };
 
 export interface EngineReadyInfo {
   provider: string;

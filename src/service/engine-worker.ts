@@ -24,8 +24,17 @@ async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init': {
       if (matter) await matter.dispose();
-      matter = await InContextMatter.create({ pack: req.init.pack, provider: req.init.provider, threads: req.init.threads, heatmapScales: HEATMAP_SCALES });
-      const info: EngineReadyInfo = { provider: matter.provider, providerNote: matter.providerNote, pack: matter.backbone.pack.manifest.id };
+      matter = await InContextMatter.create({
+        pack: req.init.pack,
+        provider: req.init.provider,
+        threads: req.init.threads,
+        heatmapScales: HEATMAP_SCALES,
+      });
+      const info: EngineReadyInfo = {
+        provider: matter.provider,
+        providerNote: matter.providerNote,
+        pack: matter.backbone.pack.manifest.id,
+      };
       return info;
     }
     case 'setReferences': {
@@ -44,9 +53,21 @@ async function handle(req: EngineRequest): Promise<unknown> {
       await writePngAtomic(`${req.outStem}.alpha.png`, alpha, r.width, r.height, 1, { protect });
       await writeHeatmapPng(`${req.outStem}.inter.png`, r.inter, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
       await writeHeatmapPng(`${req.outStem}.intra.png`, r.intra, r.gridSize, r.gridSize, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
-      for (const sc of r.intraScales ?? []) await writeHeatmapPng(`${req.outStem}.intra@${sc.id}.png`, sc.map, sc.side, sc.side, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
+      for (const sc of r.intraScales ?? [])
+        await writeHeatmapPng(`${req.outStem}.intra@${sc.id}.png`, sc.map, sc.side, sc.side, HEATMAP_SIDE, HEATMAP_SIDE, { protect });
       const scales = (r.intraScales ?? []).map((sc) => ({ id: sc.id, side: sc.side }));
-      const reply: EngineMatteReply = { width: r.width, height: r.height, gridSize: r.gridSize, kept: r.kept, dropped: r.dropped, confidence: r.confidence, review: r.review, ...(r.reason ? { reason: r.reason } : {}), scales, timings: r.timings };
+      const reply: EngineMatteReply = {
+        width: r.width,
+        height: r.height,
+        gridSize: r.gridSize,
+        kept: r.kept,
+        dropped: r.dropped,
+        confidence: r.confidence,
+        review: r.review,
+        ...(r.reason ? { reason: r.reason } : {}),
+        scales,
+        timings: r.timings,
+      };
       return reply;
     }
   }

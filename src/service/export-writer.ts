@@ -2,37 +2,28 @@
 // solid background) as PNG / TIFF / WebP, 8 or 16 bits, decontaminated and cropped to the product
 // when asked (engine/export/cutout.ts). The original is read, never written; the
 // file lands atomically (temp + rename) so a cancel or a crash leaves no half-written output.
-import { extname } from 'node:path';
 import sharp from 'sharp';
 import { encodeRaster, renderCutout } from '../engine/export/cutout';
 import { writeFileAtomic } from '../engine/io/images';
+import type { CropSpec } from '../engine/export/cutout';
 import { ForegroundEstimator } from '../engine/pipeline/foreground';
-import type { ExportFormat, ExportOptions } from '../shared/contract';
+import type { ExportCrop, ExportOptions } from '../shared/contract';
+import type { Assert, Equal } from '../shared/vocabulary';
 
-export const FORMAT_EXTENSION: Record<ExportFormat, string> = {
-  'alpha-png': '.png',
-  'cutout-png': '.png',
-  'cutout-tiff': '.tif',
-  'cutout-webp': '.webp',
-};
+// The file-name rule is the UI's too (its preview of the names): one copy, in src/shared.
+export { exportFileName } from '../shared/vocabulary';
 
-/** File name (without folder) for the photo at `index` (0-based) of `count`. */
-export function exportFileName(template: string, photoName: string, index: number, count: number, format: ExportFormat): string {
-  const stem = photoName.slice(0, photoName.length - extname(photoName).length);
-  const width = Math.max(3, String(count).length);
-  const name = template
-    .replaceAll('{name}', stem)
-    .replaceAll('{index}', String(index + 1).padStart(width, '0'))
-    .replaceAll('{format}', format);
-  // Photo names come from the file system: keep the result a plain file name.
-  const safe = name.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim() || `photo-${index + 1}`;
-  return safe + FORMAT_EXTENSION[format];
-}
+// The engine's crop spec is the contract's (the engine imports no layer, so it keeps its own type).
+export type _EngineCropIsTheContract = Assert<Equal<CropSpec, ExportCrop>>;
 
 let estimator: ForegroundEstimator | null = null;
 
 /** Encodes the export for one photo; `alphaPng` is the engine's 8-bit alpha (photo-sized). */
-export async function encodeExport(originalPath: string, alphaPng: Buffer, opts: Pick<ExportOptions, 'format' | 'bitDepth' | 'background' | 'decontaminate' | 'premultiplied' | 'crop'>): Promise<Buffer> {
+export async function encodeExport(
+  originalPath: string,
+  alphaPng: Buffer,
+  opts: Pick<ExportOptions, 'format' | 'bitDepth' | 'background' | 'decontaminate' | 'premultiplied' | 'crop'>,
+): Promise<Buffer> {
   const sixteen = opts.bitDepth === 16;
   const a = await sharp(alphaPng).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const { width, height } = a.info;
@@ -40,7 +31,8 @@ export async function encodeExport(originalPath: string, alphaPng: Buffer, opts:
   const crop = opts.crop ?? undefined;
   estimator ??= new ForegroundEstimator();
   const fileType = opts.format === 'cutout-tiff' ? 'tiff' : opts.format === 'cutout-webp' ? 'webp' : 'png';
-  if (opts.format === 'alpha-png') return encodeRaster(await renderCutout(estimator, null, alpha, width, height, { kind: 'alpha', crop, sixteen }), 'png');
+  if (opts.format === 'alpha-png')
+    return encodeRaster(await renderCutout(estimator, null, alpha, width, height, { kind: 'alpha', crop, sixteen }), 'png');
   // Colour from the original at its own depth (a 16-bit source keeps its precision in 16-bit
   // output), EXIF orientation applied so it lines up with the alpha (computed on the oriented photo).
   // An 8-bit source in a 16-bit export is promoted ×257 like the alpha (libvips' sRGB → RGB16
@@ -55,7 +47,9 @@ export async function encodeExport(originalPath: string, alphaPng: Buffer, opts:
     .toBuffer({ resolveWithObject: true });
   if (c.info.width !== width || c.info.height !== height || c.info.channels !== 3)
     throw new Error(`the photo (${c.info.width}×${c.info.height}) no longer matches its matte (${width}×${height}); run it again`);
-  const rgb = read16 ? new Uint16Array(c.data.buffer.slice(c.data.byteOffset, c.data.byteOffset + width * height * 6)) : new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.length);
+  const rgb = read16
+    ? new Uint16Array(c.data.buffer.slice(c.data.byteOffset, c.data.byteOffset + width * height * 6))
+    : new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.length);
   const out = await renderCutout(estimator, { width, height, rgb }, alpha, width, height, {
     kind: 'cutout',
     decontaminate: opts.decontaminate ?? true,

@@ -4,7 +4,9 @@
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp']);
+import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
+
+const IMAGE_EXTENSION_SET = new Set<string>(IMAGE_EXTENSIONS);
 
 export class PathRejected extends Error {}
 
@@ -62,5 +64,5 @@ function inside(p: string, root: string): boolean {
 }
 
 export function isImagePath(p: string): boolean {
-  return IMAGE_EXTENSIONS.has(extname(p).toLowerCase());
+  return IMAGE_EXTENSION_SET.has(extname(p).toLowerCase());
 }

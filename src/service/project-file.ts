@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
 import type { Correction, ReferencePrompt, ShootSettings } from '../shared/contract';
+import { isOneOf, PACKS } from '../shared/vocabulary';
 import { correction as checkCorrection, referencePrompt, InvalidArgument } from './validate';
 
 export const PROJECT_FORMAT = 'in-context-matting-project';
@@ -51,20 +52,29 @@ export async function readProjectFile(projectPath: string, defaults: ShootSettin
     doc = JSON.parse(await fsp.readFile(projectPath, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ProjectFileError(`cannot open project "${projectPath}": ${code === 'ENOENT' ? 'file not found' : e instanceof SyntaxError ? 'not a project file (invalid JSON)' : (e as Error).message}`);
+    throw new ProjectFileError(
+      `cannot open project "${projectPath}": ${code === 'ENOENT' ? 'file not found' : e instanceof SyntaxError ? 'not a project file (invalid JSON)' : (e as Error).message}`,
+    );
   }
   const o = doc as Record<string, unknown>;
-  if (!o || o.format !== PROJECT_FORMAT) throw new ProjectFileError(`cannot open project "${projectPath}": not an In-Context Matting project`);
+  if (!o || o.format !== PROJECT_FORMAT)
+    throw new ProjectFileError(`cannot open project "${projectPath}": not an In-Context Matting project`);
   if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1)
-    throw new ProjectFileError(`cannot open project "${projectPath}": not a valid project file (version must be a whole number from 1, got ${JSON.stringify(o.version) ?? 'nothing'})`);
-  if (o.version > PROJECT_VERSION) throw new ProjectFileError(`cannot open project "${projectPath}": made by a newer version (format ${o.version})`);
+    throw new ProjectFileError(
+      `cannot open project "${projectPath}": not a valid project file (version must be a whole number from 1, got ${JSON.stringify(o.version) ?? 'nothing'})`,
+    );
+  if (o.version > PROJECT_VERSION)
+    throw new ProjectFileError(`cannot open project "${projectPath}": made by a newer version (format ${o.version})`);
   try {
     if (!Array.isArray(o.photos)) throw new InvalidArgument('photos: must be a list');
     const base = dirname(projectPath);
     const photos = o.photos.map((p: unknown, i: number) => {
       const po = p as Record<string, unknown>;
       if (!po || typeof po.path !== 'string') throw new InvalidArgument(`photos[${i}].path: must be a string`);
-      return { path: resolve(base, po.path), correction: po.correction == null ? null : checkCorrection(po.correction, `photos[${i}].correction`) };
+      return {
+        path: resolve(base, po.path),
+        correction: po.correction == null ? null : checkCorrection(po.correction, `photos[${i}].correction`),
+      };
     });
     const refs = Array.isArray(o.references) ? o.references : [];
     const references = refs.map((r: unknown, i: number) => {
@@ -75,7 +85,7 @@ export async function readProjectFile(projectPath: string, defaults: ShootSettin
     });
     const s = (o.settings ?? {}) as Partial<ShootSettings>;
     const settings: ShootSettings = {
-      pack: s.pack === 'small' ? 'small' : defaults.pack,
+      pack: isOneOf(PACKS, s.pack) ? s.pack : defaults.pack,
       exportDefaults: { ...defaults.exportDefaults, ...(s.exportDefaults ?? {}) },
     };
     return { photos, references, settings };

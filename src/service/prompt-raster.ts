@@ -67,7 +67,11 @@ export async function toEngineCorrection(c: Correction, width: number, height: n
   const layer = async (mode: 'add' | 'remove'): Promise<Uint8Array | null> => {
     const strokes = c.strokes.filter((s) => s.mode === mode);
     if (!strokes.length) return null;
-    return rasterise(strokes.map((s) => strokeSvg(s.points, s.size, '#fff')), width, height);
+    return rasterise(
+      strokes.map((s) => strokeSvg(s.points, s.size, '#fff')),
+      width,
+      height,
+    );
   };
   return { add: await layer('add'), remove: await layer('remove') };
 }

@@ -1,6 +1,25 @@
 // Shape checks for every argument that crosses the boundary (IPC or HTTP). Paths get the extra
 // PathPolicy check where they are used. A failed check is an InvalidArgument naming the field.
-import type { Correction, ExportCrop, ExportOptions, PickKind, Point, PromptShape, ReferencePrompt, ReferenceSpec } from '../shared/contract';
+import {
+  PICK_KINDS,
+  type Correction,
+  type ExportCrop,
+  type ExportOptions,
+  type PickKind,
+  type Point,
+  type PromptShape,
+  type ReferencePrompt,
+  type ReferenceSpec,
+} from '../shared/contract';
+import {
+  BIT_DEPTHS,
+  CROP_ASPECTS,
+  CROP_MARGIN_UNITS,
+  DEFAULT_NAME_TEMPLATE,
+  EXPORT_FORMAT_INFO,
+  EXPORT_FORMATS,
+  nameTemplateProblem,
+} from '../shared/vocabulary';
 
 export class InvalidArgument extends Error {}
 
@@ -54,11 +73,22 @@ function shape(v: unknown, field: string): PromptShape {
   const kind = oneOf(o.kind, `${field}.kind`, ['brush', 'lasso', 'box', 'point'] as const);
   switch (kind) {
     case 'brush':
-      return { kind, mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const), size: num(o.size, `${field}.size`, 0.5, 10_000), points: points(o.points, `${field}.points`) };
+      return {
+        kind,
+        mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const),
+        size: num(o.size, `${field}.size`, 0.5, 10_000),
+        points: points(o.points, `${field}.points`),
+      };
     case 'lasso':
       return { kind, mode: oneOf(o.mode, `${field}.mode`, ['add', 'erase'] as const), points: points(o.points, `${field}.points`) };
     case 'box':
-      return { kind, x0: num(o.x0, `${field}.x0`), y0: num(o.y0, `${field}.y0`), x1: num(o.x1, `${field}.x1`), y1: num(o.y1, `${field}.y1`) };
+      return {
+        kind,
+        x0: num(o.x0, `${field}.x0`),
+        y0: num(o.y0, `${field}.y0`),
+        x1: num(o.x1, `${field}.x1`),
+        y1: num(o.y1, `${field}.y1`),
+      };
     case 'point':
       return { kind, x: num(o.x, `${field}.x`), y: num(o.y, `${field}.y`) };
   }
@@ -101,20 +131,16 @@ export function correction(v: unknown, field = 'correction'): Correction | null 
 }
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
-// A file-name template may use only these tokens and characters that are safe in file names.
-const TEMPLATE = /^(?:[A-Za-z0-9 _.,()+@=-]|\{name\}|\{index\}|\{format\})+$/;
 
 export function exportOptions(v: unknown, field = 'options'): ExportOptions {
   const o = obj(v, field);
-  const format = oneOf(o.format, `${field}.format`, ['alpha-png', 'cutout-png', 'cutout-tiff', 'cutout-webp'] as const);
+  const format = oneOf(o.format, `${field}.format`, EXPORT_FORMATS);
   const bitDepth = o.bitDepth === undefined ? 8 : (num(o.bitDepth, `${field}.bitDepth`) as 8 | 16);
-  if (bitDepth !== 8 && bitDepth !== 16) fail(`${field}.bitDepth`, 'must be 8 or 16');
-  if (format === 'cutout-webp' && bitDepth === 16) fail(`${field}.bitDepth`, 'WebP has no 16-bit mode; choose PNG or TIFF');
-  const nameTemplate = o.nameTemplate === undefined ? '{name}' : str(o.nameTemplate, `${field}.nameTemplate`, 200);
-  if (!TEMPLATE.test(nameTemplate) || nameTemplate.startsWith('.'))
-    fail(`${field}.nameTemplate`, 'may contain letters, digits, spaces, _ . , ( ) + @ = - and the tokens {name} {index} {format}');
-  if (!nameTemplate.includes('{name}') && !nameTemplate.includes('{index}'))
-    fail(`${field}.nameTemplate`, 'must contain {name} or {index}, or every photo would get the same file name');
+  if (!BIT_DEPTHS.includes(bitDepth)) fail(`${field}.bitDepth`, `must be ${BIT_DEPTHS.join(' or ')}`);
+  if (bitDepth === 16 && !EXPORT_FORMAT_INFO[format].sixteenBit) fail(`${field}.bitDepth`, 'WebP has no 16-bit mode; choose PNG or TIFF');
+  const nameTemplate = o.nameTemplate === undefined ? DEFAULT_NAME_TEMPLATE : str(o.nameTemplate, `${field}.nameTemplate`, 200);
+  const problem = nameTemplateProblem(nameTemplate);
+  if (problem) fail(`${field}.nameTemplate`, problem);
   let background: string | undefined;
   if (o.background !== undefined && o.background !== null) {
     background = str(o.background, `${field}.background`, 7);
@@ -123,9 +149,9 @@ export function exportOptions(v: unknown, field = 'options'): ExportOptions {
   let crop: ExportCrop | undefined;
   if (o.crop !== undefined && o.crop !== null) {
     const c = obj(o.crop, `${field}.crop`);
-    const marginUnit = oneOf(c.marginUnit ?? 'percent', `${field}.crop.marginUnit`, ['percent', 'px'] as const);
+    const marginUnit = oneOf(c.marginUnit ?? 'percent', `${field}.crop.marginUnit`, CROP_MARGIN_UNITS);
     const margin = num(c.margin ?? 0, `${field}.crop.margin`, 0, marginUnit === 'percent' ? 0.49 : 100_000);
-    const aspect = oneOf(c.aspect ?? 'original', `${field}.crop.aspect`, ['original', '1:1', '4:5', '3:4'] as const);
+    const aspect = oneOf(c.aspect ?? 'original', `${field}.crop.aspect`, CROP_ASPECTS);
     const size = c.size === undefined || c.size === null ? undefined : num(c.size, `${field}.crop.size`, 16, 32768);
     if (size !== undefined && !Number.isInteger(size)) fail(`${field}.crop.size`, 'must be a whole number of pixels');
     crop = { margin, marginUnit, aspect, ...(size !== undefined ? { size } : {}) };
@@ -145,5 +171,5 @@ export function exportOptions(v: unknown, field = 'options'): ExportOptions {
 }
 
 export function pickKind(v: unknown): PickKind {
-  return oneOf(v, 'kind', ['images', 'folder', 'project-open', 'project-save', 'export-folder'] as const);
+  return oneOf(v, 'kind', PICK_KINDS);
 }

@@ -6,6 +6,20 @@
 // Every argument is validated by the receiving side (src/service/validate.ts) before use.
 // Plain data only (structured-clone / JSON safe): no classes, no functions, no typed arrays.
 
+import type { ApiErrorCode, CropAspect, CropMarginUnit, ExportFormat, PackName, TargetResultInfo } from './vocabulary';
+
+export type {
+  ApiErrorCode,
+  CropAspect,
+  CropMarginUnit,
+  Decision,
+  ExportFormat,
+  PackName,
+  ProviderChoice,
+  ResultTimings,
+  TargetResultInfo,
+} from './vocabulary';
+
 export const CONTRACT_VERSION = 1;
 
 /** Every method of the API, in one list: the transports derive channels and routes from it. */
@@ -56,22 +70,6 @@ export interface PhotoInfo {
   /** Set when done: what the head kept and how long it took. */
   result?: TargetResultInfo;
   hasCorrection: boolean;
-}
-
-export interface TargetResultInfo {
-  /** Candidate objects the head kept and dropped (a photo where it kept none: the product was not found, empty matte). */
-  kept: number;
-  dropped: number;
-  /** How sure the head is of its keep/drop decisions, [0, 1]. */
-  confidence: number;
-  /** The photo needs a look; `reason` says why. */
-  review: boolean;
-  reason?: string;
-  /** Grid side of the heatmaps (S and S′). */
-  gridSize: number;
-  /** Scales with their own S′ map (asset kind `intra@<id>`), coarse to fine. */
-  scales: Array<{ id: string; side: number }>;
-  timings: { backboneMs: number; similarityMs: number; headMs: number; composeMs: number; totalMs: number };
 }
 
 export interface ImportFailure {
@@ -149,13 +147,11 @@ export interface JobSummary {
 // ---------------------------------------------------------------------------------------------
 // Export
 
-export type ExportFormat = 'alpha-png' | 'cutout-png' | 'cutout-tiff' | 'cutout-webp';
-
 export interface ExportCrop {
   /** Space on every side: a fraction of the output side ('percent', 0.05 = 5 %) or photo pixels ('px'). */
   margin: number;
-  marginUnit: 'percent' | 'px';
-  aspect: 'original' | '1:1' | '4:5' | '3:4';
+  marginUnit: CropMarginUnit;
+  aspect: CropAspect;
   /** Long side of the output in pixels; absent = the photo's scale. */
   size?: number;
 }
@@ -207,7 +203,7 @@ export interface ServiceStatus {
 }
 
 export interface ShootSettings {
-  pack: 'medium' | 'small';
+  pack: PackName;
   exportDefaults: Omit<ExportOptions, 'outDir' | 'photoIds'> & { outDir?: string };
 }
 
@@ -224,7 +220,8 @@ export interface RelinkSummary {
   stillMissing: number;
 }
 
-export type PickKind = 'images' | 'folder' | 'project-open' | 'project-save' | 'export-folder';
+export const PICK_KINDS = ['images', 'folder', 'project-open', 'project-save', 'export-folder'] as const;
+export type PickKind = (typeof PICK_KINDS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // The API
@@ -278,8 +275,10 @@ export function assetPath(kind: AssetKind, photoId: string, version: number): st
   return `/asset/${kind}/${encodeURIComponent(photoId)}?v=${version}`;
 }
 
-/** Error passed across the boundary: the message is for the user, code for the UI's logic. */
+/** Error passed across the boundary as data: the message is for the user, code for the UI's logic. */
 export interface ApiErrorShape {
-  code: 'invalid-argument' | 'not-found' | 'busy' | 'engine' | 'io' | 'cancelled' | 'internal';
+  code: ApiErrorCode;
   message: string;
+  /** The technical rest (further lines of an internal error), for "details". */
+  details?: string;
 }

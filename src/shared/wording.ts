@@ -1,7 +1,8 @@
 // Words shared by the CLI and the app's UI, so both describe a result the same way.
+import type { Decision } from './vocabulary';
 
 /** The head's decision for a CLI line: "kept 1 dropped 2 confidence 0.93", plus "review: <reason>" when the photo needs a look. */
-export function decisionLabel(r: { kept: number; dropped: number; confidence: number; review: boolean; reason?: string }): string {
+export function decisionLabel(r: Decision): string {
   return `kept ${r.kept} dropped ${r.dropped} confidence ${r.confidence.toFixed(2)}${r.review ? ` review: ${r.reason ?? 'unsure'}` : ''}`;
 }
 
@@ -33,11 +34,14 @@ export const MAP_WORDS: Record<'inter' | 'intra', Words & { short: string }> = {
 export function scaleWords(scale: { side: number } | null, index = 0, count = 1): Words {
   if (!scale) return { text: 'combined (used for the cut-out)', paper: 'S′ fused: the spread on the similarity grid that the matte uses' };
   const level = count <= 1 ? 'detail' : index === 0 ? 'coarse detail' : index === count - 1 ? 'fine detail' : 'medium detail';
-  return { text: `${level} (${scale.side}×${scale.side})`, paper: `S′ at the ${scale.side}² decoder scale: one step of eq. 5 with that feature scale's self-affinity` };
+  return {
+    text: `${level} (${scale.side}×${scale.side})`,
+    paper: `S′ at the ${scale.side}² decoder scale: one step of eq. 5 with that feature scale's self-affinity`,
+  };
 }
 
 /** What the head kept, in the result line. */
-export function decisionWords(r: { kept: number; dropped: number; review: boolean; reason?: string }): Words {
+export function decisionWords(r: Omit<Decision, 'confidence'>): Words {
   const paper = `kept ${r.kept}, dropped ${r.dropped} candidate objects (salient regions split where the two-label competition of S′ meets), each kept or dropped whole by the selection model`;
   if (r.review) return { text: `Needs a look: ${r.reason ?? 'unsure which objects are the product'}`, paper };
   const kept = r.kept === 1 ? 'Product found' : `${r.kept} parts kept as the product`;
@@ -61,11 +65,17 @@ export function fileErrorWords(message: string): { plain: string; details: strin
   const m = message;
   const rules: Array<[RegExp, string]> = [
     [/empty \(0 bytes\)/i, 'The file is empty (0 bytes) — did the copy fail?'],
-    [/premature end|unexpected end|end of (file|stream|data)|incomplete|truncated file|file is truncated/i, 'The file is cut short — an incomplete copy? Copy it again from the card or the camera.'],
+    [
+      /premature end|unexpected end|end of (file|stream|data)|incomplete|truncated file|file is truncated/i,
+      'The file is cut short — an incomplete copy? Copy it again from the card or the camera.',
+    ],
     [/file not found|ENOENT|no such file|moved or deleted/i, 'The file is not there — moved, deleted, or a typo in the path?'],
     [/permission denied|EACCES|EPERM/i, 'The app is not allowed to read this file (check its permissions).'],
     [/not a supported image type/i, 'Not a photo this app reads: use JPEG, PNG, TIFF or WebP.'],
-    [/unsupported image format|not a (supported|readable) image|corrupt|bad (huffman|marker)/i, 'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.'],
+    [
+      /unsupported image format|not a (supported|readable) image|corrupt|file is damaged|bad (huffman|marker)/i,
+      'The file is damaged, or is not a JPEG, PNG, TIFF or WebP photo.',
+    ],
     [/is a directory|not a file/i, 'This is a folder, not a photo.'],
     [/no space left/i, 'The disk is full.'],
   ];

@@ -43,7 +43,8 @@ describe('desktop build', { concurrency: false }, () => {
   }, T);
 
   it('bundles main, the engine host, a CommonJS preload and the renderer', () => {
-    for (const f of ['main/index.js', 'main/engine-worker.js', 'preload/index.cjs', 'renderer/index.html']) assert.ok(existsSync(join(OUT, f)), `out/${f}`);
+    for (const f of ['main/index.js', 'main/engine-worker.js', 'preload/index.cjs', 'renderer/index.html'])
+      assert.ok(existsSync(join(OUT, f)), `out/${f}`);
     const preload = readFileSync(join(OUT, 'preload', 'index.cjs'), 'utf8');
     // A sandboxed preload may only require 'electron'.
     const requires = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
@@ -66,24 +67,37 @@ describe('desktop build', { concurrency: false }, () => {
   });
 
   const exe = electronBinary();
-  it('launches the Electron app: secure window, preload API, service status', { ...T, skip: exe ? false : 'Electron binary not installed (its download is not reachable here); install it with `npx install-electron` to run this test' }, async () => {
-    const app = await electron.launch({ executablePath: exe!, args: [REPO], env: { ...process.env, ICM_E2E: '1' } });
-    try {
-      const win = await app.firstWindow();
-      await win.waitForLoadState('domcontentloaded');
-      assert.equal(await win.title(), 'In-Context Matting');
-      const probe = await win.evaluate(async () => ({
-        node: typeof (globalThis as { require?: unknown }).require,
-        process: typeof (globalThis as { process?: unknown }).process,
-        bridge: typeof (window as unknown as { icmDesktop?: unknown }).icmDesktop,
-        status: await (window as unknown as { icmDesktop: { api: { getStatus(): Promise<{ contractVersion: number }> } } }).icmDesktop.api.getStatus(),
-      }));
-      assert.equal(probe.node, 'undefined');
-      assert.equal(probe.process, 'undefined');
-      assert.equal(probe.bridge, 'object');
-      assert.equal(probe.status.contractVersion, 1);
-    } finally {
-      await app.close();
-    }
-  });
+  it(
+    'launches the Electron app: secure window, preload API, service status',
+    {
+      ...T,
+      skip: exe
+        ? false
+        : 'Electron binary not installed (its download is not reachable here); install it with `npx install-electron` to run this test',
+    },
+    async () => {
+      const app = await electron.launch({ executablePath: exe!, args: [REPO], env: { ...process.env, ICM_E2E: '1' } });
+      try {
+        const win = await app.firstWindow();
+        await win.waitForLoadState('domcontentloaded');
+        assert.equal(await win.title(), 'In-Context Matting');
+        const probe = await win.evaluate(async () => ({
+          node: typeof (globalThis as { require?: unknown }).require,
+          process: typeof (globalThis as { process?: unknown }).process,
+          bridge: typeof (window as unknown as { icmDesktop?: unknown }).icmDesktop,
+          // The preload answers with data (src/shared/rpc.ts ApiResult), errors included.
+          status: await (
+            window as unknown as { icmDesktop: { api: { getStatus(): Promise<{ ok: boolean; result: { contractVersion: number } }> } } }
+          ).icmDesktop.api.getStatus(),
+        }));
+        assert.equal(probe.node, 'undefined');
+        assert.equal(probe.process, 'undefined');
+        assert.equal(probe.bridge, 'object');
+        assert.equal(probe.status.ok, true);
+        assert.equal(probe.status.result.contractVersion, 1);
+      } finally {
+        await app.close();
+      }
+    },
+  );
 });

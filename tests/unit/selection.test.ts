@@ -90,6 +90,17 @@ describe('selection', () => {
     assert.deepEqual(show, ['11100', '11100', '11000', '00000', '00000']); // (2,2) is nearer the dropped 'b' below it
   });
 
+  test('dropped counts objects, not pieces: two left-out candidates of one salient region are one object', () => {
+    const rows = ['bbAAbb', 'bbAAbb', '......', '......', '......', '......'];
+    const m = maps(rows);
+    const c = findCandidates(m);
+    assert.equal(c.length, 3, 'one region split into three candidates');
+    const x = describeCandidates(c, m, { area: 4 / 36, histogram: labHistogram(m.lab, 36, (i) => rows.join('')[i] === 'A') });
+    const r = decide(c, x, nearestOnly, 0);
+    assert.equal(r.kept, 1);
+    assert.equal(r.dropped, 1);
+  });
+
   test('product maybe absent: flagged for review; an unsure decision is flagged; a photo with no object is not found', () => {
     const m = maps(scene);
     const c = findCandidates(m);

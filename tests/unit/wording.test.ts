@@ -7,12 +7,19 @@ import { fitMiddle, middleEllipsis } from '../../src/renderer/components/format'
 describe('fileErrorWords', () => {
   it("says what happened to the file in a photographer's terms and keeps the message for details", () => {
     const cases: Array<[string, RegExp]> = [
-      ['cannot read image "/s/IMG_01.jpg": image data is truncated or corrupt (VipsJpeg: premature end of JPEG image)', /cut short — an incomplete copy\?/],
+      [
+        'cannot read image "/s/IMG_01.jpg": image data is truncated or corrupt (VipsJpeg: premature end of JPEG image)',
+        /cut short — an incomplete copy\?/,
+      ],
       ['not a readable image (Input buffer contains unsupported image format)', /damaged, or is not a JPEG, PNG, TIFF or WebP/],
       ['file is empty (0 bytes)', /empty \(0 bytes\) — did the copy fail\?/],
       ['cannot read image "/s/a.jpg": file not found', /not there — moved, deleted, or a typo in the path\?/],
       ['cannot read image "/s/a.jpg": permission denied', /not allowed to read/],
       ['not a supported image type (.txt); use JPEG, PNG, TIFF or WebP', /Not a photo this app reads/],
+      [
+        'cannot read image "/s/a.jpg": the file is damaged: the decoder reported "VipsJpeg: Bogus marker length"',
+        /damaged, or is not a JPEG/,
+      ],
     ];
     for (const [message, plain] of cases) {
       const w = fileErrorWords(message);
@@ -28,13 +35,25 @@ describe('fileErrorWords', () => {
 
   it('an unknown message is shown as it is, with no details', () => {
     assert.equal(fileErrorWords('references[0].prompt.shapes: invalid shape').details, null, 'argument errors are not file errors');
-    assert.deepEqual(fileErrorWords('the model is not available: still loading'), { plain: 'the model is not available: still loading', details: null });
+    assert.deepEqual(fileErrorWords('the model is not available: still loading'), {
+      plain: 'the model is not available: still loading',
+      details: null,
+    });
   });
 });
 
 describe('result and map words', () => {
   it("visible words carry no paper jargon; the paper's names are in the tooltip", () => {
-    const all = [MAP_WORDS.inter, MAP_WORDS.intra, scaleWords(null), scaleWords({ side: 16 }, 0, 2), scaleWords({ side: 32 }, 1, 2), decisionWords({ kept: 1, dropped: 2, review: false }), decisionWords({ kept: 1, dropped: 0, review: true, reason: 'unsure which objects are the product' }), confidenceWords(0.42)];
+    const all = [
+      MAP_WORDS.inter,
+      MAP_WORDS.intra,
+      scaleWords(null),
+      scaleWords({ side: 16 }, 0, 2),
+      scaleWords({ side: 32 }, 1, 2),
+      decisionWords({ kept: 1, dropped: 2, review: false }),
+      decisionWords({ kept: 1, dropped: 0, review: true, reason: 'unsure which objects are the product' }),
+      confidenceWords(0.42),
+    ];
     for (const w of all) {
       assert.doesNotMatch(w.text, /\bS\b|S′|eq\.|agreement|salient|similarity|inter|intra|per scale/i, w.text);
       assert.ok(w.paper.length > 10);
@@ -46,7 +65,10 @@ describe('result and map words', () => {
     assert.match(scaleWords({ side: 16 }, 0, 2).text, /coarse detail \(16×16\)/);
     assert.match(scaleWords({ side: 32 }, 1, 2).text, /fine detail \(32×32\)/);
     assert.equal(decisionWords({ kept: 1, dropped: 2, review: false }).text, 'Product found, 2 other objects left out');
-    assert.match(decisionWords({ kept: 1, dropped: 0, review: true, reason: 'the product may not be in this photo' }).text, /^Needs a look: the product may not be in this photo$/);
+    assert.match(
+      decisionWords({ kept: 1, dropped: 0, review: true, reason: 'the product may not be in this photo' }).text,
+      /^Needs a look: the product may not be in this photo$/,
+    );
     assert.equal(confidenceWords(0.42).text, 'Sure: 42 %');
     assert.match(confidenceWords(0.42).paper, /confidence 0\.42/);
   });

@@ -9,7 +9,7 @@ import { InContextMatter, type MatterOptions } from '../pipeline/matter';
 import { writeEvidenceDump } from './dump';
 import { groupKey } from './groups';
 import type { Prompt } from '../pipeline/prompt';
-import type { RefinerId } from '../pipeline/refine';
+import { DEFAULT_REFINER, type RefinerId } from '../pipeline/refine';
 
 export interface BenchManifest {
   name: string;
@@ -109,7 +109,7 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
   const root = resolve(dir);
   const manifest = await loadBenchManifest(root);
   const promptKind = opts.prompt ?? 'mask';
-  const refiners = opts.refine?.length ? opts.refine : (['guided'] as RefinerId[]);
+  const refiners = opts.refine?.length ? opts.refine : [DEFAULT_REFINER];
   const matter = await InContextMatter.create({ ...opts, refine: refiners[0], keepEvidence: opts.keepEvidence || !!opts.dumpDir });
   // one result per (method, refinement): ISNet alone has no refinement, icm one per refiner
   const variants: Array<{ method: BenchMethod; refine?: RefinerId }> = methods.flatMap((m): Array<{ method: BenchMethod; refine?: RefinerId }> => (m === 'icm' ? refiners.map((r) => ({ method: m, refine: r })) : [{ method: m }]));

@@ -6,6 +6,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { colourUnderAlpha, estimateForeground, type GraphRunner, type PhotoPixels } from '../pipeline/foreground';
 
+// The same lists as src/shared/vocabulary.ts (the engine imports no layer; export-writer.ts checks they agree).
 export type CropAspect = 'original' | '1:1' | '4:5' | '3:4';
 export const CROP_ASPECTS: readonly CropAspect[] = ['original', '1:1', '4:5', '3:4'];
 

@@ -59,6 +59,15 @@ export const CANDIDATE_FEATURES = [
 
 const SALIENT = 0.5;
 
+/** Fewer grid cells than this make a speck, not an object: its features are noise, and nobody counts it as an object. */
+export const MIN_OBJECT_CELLS = 4;
+
+/** Indices of the candidates of a real size, or of all of them when there is none. */
+export function sizedOrAll(candidates: Candidate[]): number[] {
+  const sized = candidates.map((_, k) => k).filter((k) => candidates[k].cells.length >= MIN_OBJECT_CELLS);
+  return sized.length ? sized : candidates.map((_, k) => k);
+}
+
 /** Salient regions, split where the competition's labels differ. */
 export function findCandidates(maps: EvidenceMaps): Candidate[] {
   const { side, saliency, evidence, other } = maps;
@@ -140,11 +149,10 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
   const mass = candidates.map((c) => c.sMass);
   const top = base[mass.indexOf(Math.max(...mass))] ?? base[0];
   const bests = top ? { nearest: top.nearest, prototype: top.prototype, logSDensity: top.logSDensity, evidence: top.evidence, colour: top.colour } : { nearest: 0, prototype: 0, logSDensity: 0, evidence: 0, colour: 0 };
-  // …and how it compares with the most reference-like candidate of a real size (≥ 4 cells): when S
+  // …and how it compares with the most reference-like candidate of a real size: when S
   // concentrates on a few specks of the object, the rest of it holds little evidence but looks
   // as much like the reference as the specks do, while another object looks less like it
-  const sized = base.filter((_, k) => candidates[k].cells.length >= 4);
-  const pool = sized.length ? sized : base;
+  const pool = sizedOrAll(candidates).map((k) => base[k]);
   const maxNearest = Math.max(...pool.map((b) => b.nearest));
   const maxPrototype = Math.max(...pool.map((b) => b.prototype));
   return base.map((b) => [

@@ -75,7 +75,7 @@ export interface MatteResult {
   /** The head's gate (where the referenced object is), same grid. */
   gate: Float32Array;
   gridSize: number;
-  /** How many candidate objects the head kept and dropped (selection.ts). */
+  /** How many candidates the head kept, and how many other objects (salient regions, specks aside) it left out (selection.ts). */
   kept: number;
   dropped: number;
   /** How sure the head is of its keep/drop decisions, [0, 1]. */

@@ -168,10 +168,11 @@ function nonZeroCells(coeffs: Float32Array, h: number, w: number): { x0: number;
 
 export type RefinerId = 'guided' | 'none';
 export const REFINER_IDS: readonly RefinerId[] = ['guided', 'none'];
+export const DEFAULT_REFINER: RefinerId = 'guided';
 
 export function refinerFor(id: RefinerId | AlphaRefiner | undefined): AlphaRefiner {
   if (id && typeof id === 'object') return id;
-  switch (id ?? 'guided') {
+  switch (id ?? DEFAULT_REFINER) {
     case 'none':
       return composeRefiner;
     case 'guided':

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { modelsDir } from '../model-pack/load';
-import { CANDIDATE_FEATURES, type Candidate } from './candidates';
+import { CANDIDATE_FEATURES, MIN_OBJECT_CELLS, sizedOrAll, type Candidate } from './candidates';
 import { neighbours4 } from './grid';
 
 export interface LogisticModel {
@@ -29,7 +29,7 @@ export interface HeadModel extends LogisticModel {
   anchor?: LogisticModel;
 }
 
-/** Features of the anchor candidate (the likeliest one) that tell whether the product is in the photo at all. */
+/** Features of the anchor candidate (anchorOf) that tell whether the product is in the photo at all. */
 export const PRESENCE_FEATURES = ['nearest', 'prototype', 'logSDensity', 'colour', 'logAreaToReference'] as const;
 
 export interface SelectionModel extends HeadModel {
@@ -88,12 +88,6 @@ export function presenceVector(x: number[]): number[] {
   return PRESENCE_FEATURES.map((f) => x[CANDIDATE_FEATURES.indexOf(f)]);
 }
 
-/** Candidates of a real size (a speck's features are noise), or all of them when there is none. */
-function sizedOrAll(candidates: Candidate[]): number[] {
-  const sized = candidates.map((_, k) => k).filter((k) => candidates[k].cells.length >= 4);
-  return sized.length ? sized : candidates.map((_, k) => k);
-}
-
 const argmax = (pool: number[], v: (k: number) => number) => pool.reduce((b, k) => (b < 0 || v(k) > v(b) ? k : b), -1);
 
 /**
@@ -133,8 +127,9 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
   // photo (the product seen from another side) would be worse than a wrong object sent to review.
   const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
-  // objects as a person counts them: specks of fewer than four grid cells are not reported as dropped objects
-  const dropped = keep.filter((k, i) => !k && candidates[i].cells.length >= 4).length;
+  // objects as a person counts them: the salient regions left out (the faces of one cube, split by
+  // the competition, are one object), and no specks of fewer than MIN_OBJECT_CELLS cells
+  const dropped = new Set(candidates.filter((c, i) => !keep[i] && c.cells.length >= MIN_OBJECT_CELLS).map((c) => c.region)).size;
   const area = candidates.map((c) => c.cells.length);
   const total = area.reduce((s, a) => s + a, 0);
   const risk = total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;

@@ -1,6 +1,7 @@
 // How the renderer reaches the service: through the Electron preload (window.icm) in the desktop
 // app, or through the token-protected HTTP bridge in serve mode. The UI only sees `Bridge`.
-import { API_METHODS, assetPath, type ApiErrorShape, type AssetKind, type IcmApi, type ServiceEvent } from '../../shared/contract';
+import { assetPath, type ApiErrorShape, type AssetKind, type IcmApi, type ServiceEvent } from '../../shared/contract';
+import { ApiError, apiProxy, asErrorShape, type ApiResult } from '../../shared/rpc';
 import type { DesktopBridge } from '../../preload/api';
 
 export interface Bridge {
@@ -15,12 +16,8 @@ export interface Bridge {
   mode: 'desktop' | 'web';
 }
 
-/** An error from the service, with its code (see ApiErrorShape). */
-export class ApiError extends Error {
-  constructor(readonly code: ApiErrorShape['code'], message: string) {
-    super(message);
-  }
-}
+/** An error from the service, with its code and details (see ApiErrorShape). */
+export { ApiError } from '../../shared/rpc';
 
 declare global {
   interface Window {
@@ -33,24 +30,11 @@ export function connect(): Bridge {
   return webBridge();
 }
 
-/** Electron rejects with "Error invoking remote method 'icm:x': Error: [code] message": unwrap it. */
-function desktopApi(raw: IcmApi): IcmApi {
-  const wrap = (m: string) => async (...args: unknown[]) => {
-    try {
-      return await (raw as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[m](...args);
-    } catch (e) {
-      const text = (e as Error)?.message ?? String(e);
-      const m2 = /\[(invalid-argument|not-found|busy|engine|io|cancelled|internal)\] (.*)$/s.exec(text);
-      throw m2 ? new ApiError(m2[1] as ApiErrorShape['code'], m2[2]) : new ApiError('internal', text);
-    }
-  };
-  return Object.fromEntries(API_METHODS.map((m) => [m, wrap(m)])) as unknown as IcmApi;
-}
-
 function desktopBridge(d: DesktopBridge): Bridge {
   return {
     mode: 'desktop',
-    api: desktopApi(d.api),
+    // The preload answers with data (ApiResult); the proxy turns an error answer into an ApiError.
+    api: apiProxy((m, args) => (d.api[m] as (...a: unknown[]) => Promise<ApiResult>)(...args)),
     subscribe: (l) => d.onEvent(l),
     assetUrl: (kind, id, v) => `icm-asset://app${assetPath(kind, id, v)}`,
     pathOfDroppedFile: (f) => d.pathForFile(f),
@@ -74,20 +58,18 @@ function takeToken(): string {
 
 function webBridge(): Bridge {
   const token = takeToken();
-  const call = async (method: string, args: unknown[]): Promise<unknown> => {
+  // HTTP POST /api/<method> with the arguments as a JSON list; the server answers { result } or { error }.
+  const wire = async (method: string, args: unknown[]): Promise<ApiResult> => {
     const res = await fetch(`/api/${method}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-icm-token': token },
       body: JSON.stringify(args),
     });
-    const body = (await res.json().catch(() => null)) as { result?: unknown; error?: ApiErrorShape } | null;
-    if (!res.ok || !body || body.error) {
-      const err = body?.error ?? { code: 'internal', message: `${method}: HTTP ${res.status}` };
-      throw new ApiError(err.code, err.message);
-    }
-    return body.result;
+    const body = (await res.json().catch(() => null)) as { result?: unknown; error?: unknown } | null;
+    if (res.ok && body && !body.error) return { ok: true, result: body.result };
+    return { ok: false, error: body?.error ? asErrorShape(body.error) : { code: 'internal', message: `${method}: HTTP ${res.status}` } };
   };
-  const api = Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)])) as unknown as IcmApi;
+  const api = apiProxy(wire);
 
   const listeners = new Set<(e: ServiceEvent) => void>();
   let source: EventSource | null = null;
@@ -115,7 +97,8 @@ function webBridge(): Bridge {
         body: file,
       });
       const body = (await res.json().catch(() => null)) as { result?: string; error?: ApiErrorShape } | null;
-      if (!res.ok || !body || typeof body.result !== 'string') throw new ApiError(body?.error?.code ?? 'io', body?.error?.message ?? `upload of ${file.name} failed (HTTP ${res.status})`);
+      if (!res.ok || !body || typeof body.result !== 'string')
+        throw new ApiError(body?.error?.code ?? 'io', body?.error?.message ?? `upload of ${file.name} failed (HTTP ${res.status})`);
       return body.result;
     },
   };

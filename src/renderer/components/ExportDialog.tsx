@@ -1,38 +1,25 @@
 // Export: options (defaults from the shoot settings), then the job's progress, then its summary.
 import { useId, useMemo, useState } from 'react';
-import type { ExportCrop, ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
+import type { CropAspect, CropMarginUnit, ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
+import {
+  CROP_ASPECTS,
+  DEFAULT_NAME_TEMPLATE,
+  EXPORT_FORMAT_INFO,
+  EXPORT_FORMATS,
+  exportFileName,
+  nameTemplateProblem,
+} from '../../shared/vocabulary';
 import { useActions, useAppState } from '../state/context';
 import { formatDuration, plural } from './format';
 import { Modal } from './Modal';
 import { FailureList } from './FailureList';
 
-const FORMATS: Array<{ value: ExportFormat; label: string; ext: string }> = [
-  { value: 'alpha-png', label: 'Alpha matte (PNG, greyscale)', ext: 'png' },
-  { value: 'cutout-png', label: 'Cutout, RGBA PNG', ext: 'png' },
-  { value: 'cutout-tiff', label: 'Cutout, RGBA TIFF', ext: 'tif' },
-  { value: 'cutout-webp', label: 'Cutout, RGBA WebP', ext: 'webp' },
-];
+const FORMATS = EXPORT_FORMATS.map((value) => ({ value, label: EXPORT_FORMAT_INFO[value].label }));
 
-/** The output name of one photo (`index` 1-based), as the service builds it (ExportOptions.nameTemplate). */
-export function exampleName(template: string, photoName: string, index: number, total: number, format: ExportFormat): string {
-  const stem = photoName.replace(/\.[^.]+$/, '');
-  const width = Math.max(3, String(total).length);
-  const ext = FORMAT_EXT[format];
-  const base = (template || '{name}')
-    .replaceAll('{name}', stem)
-    .replaceAll('{index}', String(index).padStart(width, '0'))
-    .replaceAll('{format}', format);
-  return `${base.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim() || `photo-${index}`}.${ext}`;
-}
-
-const FORMAT_EXT: Record<ExportFormat, string> = Object.fromEntries(FORMATS.map((f) => [f.value, f.ext])) as Record<ExportFormat, string>;
-
-/** Why a template would be refused (the service checks the same), or null. */
+/** Why a template would be refused (the service checks the same rule), or null. */
 function templateProblem(t: string): string | null {
-  if (!t.includes('{name}') && !t.includes('{index}')) return 'Use {name} or {index}, or every photo gets the same name.';
-  if (!/^(?:[A-Za-z0-9 _.,()+@=-]|\{name\}|\{index\}|\{format\})+$/.test(t) || t.startsWith('.'))
-    return 'Only letters, digits, spaces, _ . , ( ) + @ = - and the tokens.';
-  return null;
+  const problem = nameTemplateProblem(t);
+  return problem && `The name ${problem}.`;
 }
 
 export function ExportDialog(props: { onClose(): void }) {
@@ -54,9 +41,11 @@ export function ExportDialog(props: { onClose(): void }) {
   const [decontaminate, setDecontaminate] = useState(defaults?.decontaminate ?? true);
   const [premultiplied, setPremultiplied] = useState(defaults?.premultiplied ?? false);
   const [crop, setCrop] = useState(!!defaults?.crop);
-  const [cropMargin, setCropMargin] = useState(String(defaults?.crop ? (defaults.crop.marginUnit === 'percent' ? defaults.crop.margin * 100 : defaults.crop.margin) : 5));
-  const [cropUnit, setCropUnit] = useState<'percent' | 'px'>(defaults?.crop?.marginUnit ?? 'percent');
-  const [cropAspect, setCropAspect] = useState<ExportCrop['aspect']>(defaults?.crop?.aspect ?? 'original');
+  const [cropMargin, setCropMargin] = useState(
+    String(defaults?.crop ? (defaults.crop.marginUnit === 'percent' ? defaults.crop.margin * 100 : defaults.crop.margin) : 5),
+  );
+  const [cropUnit, setCropUnit] = useState<CropMarginUnit>(defaults?.crop?.marginUnit ?? 'percent');
+  const [cropAspect, setCropAspect] = useState<CropAspect>(defaults?.crop?.aspect ?? 'original');
   const [cropSize, setCropSize] = useState(defaults?.crop?.size ? String(defaults.crop.size) : '');
   const [jobId, setJobId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
@@ -82,7 +71,12 @@ export function ExportDialog(props: { onClose(): void }) {
     }
     if (crop) {
       const m = Number(cropMargin) || 0;
-      options.crop = { margin: cropUnit === 'percent' ? m / 100 : m, marginUnit: cropUnit, aspect: cropAspect, ...(Number(cropSize) >= 16 ? { size: Math.round(Number(cropSize)) } : {}) };
+      options.crop = {
+        margin: cropUnit === 'percent' ? m / 100 : m,
+        marginUnit: cropUnit,
+        aspect: cropAspect,
+        ...(Number(cropSize) >= 16 ? { size: Math.round(Number(cropSize)) } : {}),
+      };
     }
     setStarting(true);
     const id = await actions.exportShoot(options);
@@ -157,7 +151,12 @@ export function ExportDialog(props: { onClose(): void }) {
 
         <div className="form-grid">
           <label htmlFor={`${ids}-format`}>Format</label>
-          <select id={`${ids}-format`} value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid="export-format">
+          <select
+            id={`${ids}-format`}
+            value={format}
+            onChange={(e) => setFormat(e.target.value as ExportFormat)}
+            data-testid="export-format"
+          >
             {FORMATS.map((f) => (
               <option key={f.value} value={f.value}>
                 {f.label}
@@ -188,7 +187,9 @@ export function ExportDialog(props: { onClose(): void }) {
               onChange={(e) => setUseBackground(e.target.checked)}
               data-testid="export-background-enabled"
             />
-            <label htmlFor={`${ids}-bg`}>{format === 'alpha-png' ? 'Not used for an alpha matte' : 'Solid colour instead of transparency'}</label>
+            <label htmlFor={`${ids}-bg`}>
+              {format === 'alpha-png' ? 'Not used for an alpha matte' : 'Solid colour instead of transparency'}
+            </label>
             <input
               type="color"
               value={background}
@@ -209,7 +210,10 @@ export function ExportDialog(props: { onClose(): void }) {
               onChange={(e) => setDecontaminate(e.target.checked)}
               data-testid="export-decontaminate"
             />
-            <label htmlFor={`${ids}-decon`} title="Estimates the product's own colour in its soft edge, so no fringe of the old background shows on a new one">
+            <label
+              htmlFor={`${ids}-decon`}
+              title="Estimates the product's own colour in its soft edge, so no fringe of the old background shows on a new one"
+            >
               Remove the old background's colour from the edges
             </label>
           </div>
@@ -229,26 +233,62 @@ export function ExportDialog(props: { onClose(): void }) {
           <span className="label">Crop</span>
           <div>
             <div className="row">
-              <input id={`${ids}-crop`} type="checkbox" checked={crop} onChange={(e) => setCrop(e.target.checked)} data-testid="export-crop" />
+              <input
+                id={`${ids}-crop`}
+                type="checkbox"
+                checked={crop}
+                onChange={(e) => setCrop(e.target.checked)}
+                data-testid="export-crop"
+              />
               <label htmlFor={`${ids}-crop`}>Trim to the product</label>
             </div>
             {crop && (
               <div className="row">
                 <label htmlFor={`${ids}-margin`}>margin</label>
-                <input id={`${ids}-margin`} type="number" min="0" step="any" value={cropMargin} onChange={(e) => setCropMargin(e.target.value)} style={{ width: '5em' }} data-testid="export-crop-margin" />
-                <select value={cropUnit} aria-label="Margin unit" onChange={(e) => setCropUnit(e.target.value as 'percent' | 'px')} data-testid="export-crop-unit">
+                <input
+                  id={`${ids}-margin`}
+                  type="number"
+                  min="0"
+                  step="any"
+                  value={cropMargin}
+                  onChange={(e) => setCropMargin(e.target.value)}
+                  style={{ width: '5em' }}
+                  data-testid="export-crop-margin"
+                />
+                <select
+                  value={cropUnit}
+                  aria-label="Margin unit"
+                  onChange={(e) => setCropUnit(e.target.value as CropMarginUnit)}
+                  data-testid="export-crop-unit"
+                >
                   <option value="percent">%</option>
                   <option value="px">px</option>
                 </select>
                 <label htmlFor={`${ids}-aspect`}>aspect</label>
-                <select id={`${ids}-aspect`} value={cropAspect} onChange={(e) => setCropAspect(e.target.value as ExportCrop['aspect'])} data-testid="export-crop-aspect">
-                  <option value="original">as the photo</option>
-                  <option value="1:1">1:1</option>
-                  <option value="4:5">4:5</option>
-                  <option value="3:4">3:4</option>
+                <select
+                  id={`${ids}-aspect`}
+                  value={cropAspect}
+                  onChange={(e) => setCropAspect(e.target.value as CropAspect)}
+                  data-testid="export-crop-aspect"
+                >
+                  {CROP_ASPECTS.map((a) => (
+                    <option key={a} value={a}>
+                      {a === 'original' ? 'as the photo' : a}
+                    </option>
+                  ))}
                 </select>
                 <label htmlFor={`${ids}-size`}>long side</label>
-                <input id={`${ids}-size`} type="number" min="16" max="32768" placeholder="as is" value={cropSize} onChange={(e) => setCropSize(e.target.value)} style={{ width: '6em' }} data-testid="export-crop-size" />
+                <input
+                  id={`${ids}-size`}
+                  type="number"
+                  min="16"
+                  max="32768"
+                  placeholder="as is"
+                  value={cropSize}
+                  onChange={(e) => setCropSize(e.target.value)}
+                  style={{ width: '6em' }}
+                  data-testid="export-crop-size"
+                />
                 <span className="muted">px</span>
               </div>
             )}
@@ -274,7 +314,10 @@ export function ExportDialog(props: { onClose(): void }) {
               {'{name}'} photo name, {'{index}'} number, {'{format}'} format.{' '}
               {first && (
                 <>
-                  First file: <code data-testid="export-example">{exampleName(nameTemplate, first.name, 1, targets.length, format)}</code>
+                  First file:{' '}
+                  <code data-testid="export-example">
+                    {exportFileName(nameTemplate || DEFAULT_NAME_TEMPLATE, first.name, 0, targets.length, format)}
+                  </code>
                 </>
               )}
             </div>
@@ -282,7 +325,13 @@ export function ExportDialog(props: { onClose(): void }) {
 
           <span className="label">Existing files</span>
           <div className="row">
-            <input id={`${ids}-ow`} type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="export-overwrite" />
+            <input
+              id={`${ids}-ow`}
+              type="checkbox"
+              checked={overwrite}
+              onChange={(e) => setOverwrite(e.target.checked)}
+              data-testid="export-overwrite"
+            />
             <label htmlFor={`${ids}-ow`}>Overwrite (off: a rerun skips finished files)</label>
           </div>
         </div>
@@ -295,7 +344,12 @@ export function ExportDialog(props: { onClose(): void }) {
           <button type="button" onClick={props.onClose}>
             Close
           </button>
-          <button type="submit" className="primary" disabled={!outDir.trim() || starting || targets.length === 0 || !!templateProblem(nameTemplate.trim() || '{name}')} data-testid="export-start">
+          <button
+            type="submit"
+            className="primary"
+            disabled={!outDir.trim() || starting || targets.length === 0 || !!templateProblem(nameTemplate.trim() || '{name}')}
+            data-testid="export-start"
+          >
             {starting ? 'Starting…' : 'Export'}
           </button>
         </div>

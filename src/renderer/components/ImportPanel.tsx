@@ -56,7 +56,12 @@ export function ImportSummaryPanel() {
         </strong>
         {summary.skippedDuplicates > 0 && <span className="muted">{summary.skippedDuplicates} already in the shoot</span>}
         {failed > 0 && <span className="text-failed">{failed} could not be imported</span>}
-        <button type="button" className="icon push-right" aria-label="Dismiss import summary" onClick={() => actions.dismissImportSummary()}>
+        <button
+          type="button"
+          className="icon push-right"
+          aria-label="Dismiss import summary"
+          onClick={() => actions.dismissImportSummary()}
+        >
           ×
         </button>
       </div>

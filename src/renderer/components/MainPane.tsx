@@ -30,7 +30,9 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
       <section className="main-pane empty" aria-label="Selected photo">
         <div className="placeholder">
           <h2>No photo selected</h2>
-          <p>Import the shoot, pick the photo where the product is easiest to see and use it as the reference, then mark the product on it.</p>
+          <p>
+            Import the shoot, pick the photo where the product is easiest to see and use it as the reference, then mark the product on it.
+          </p>
         </div>
       </section>
     );
@@ -63,7 +65,12 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
           ))}
         </div>
         <div className="photo-actions">
-          <button type="button" data-testid="use-as-reference" onClick={() => void actions.useAsReference(photo.id)} title="Make this photo the only reference">
+          <button
+            type="button"
+            data-testid="use-as-reference"
+            onClick={() => void actions.useAsReference(photo.id)}
+            title="Make this photo the only reference"
+          >
             Use as reference
           </button>
           <button
@@ -120,8 +127,7 @@ function ReferenceMode({ photo }: { photo: PhotoInfo }) {
     );
   }
   // The selected photo if it is a reference, else the one last chosen, else the first.
-  const ref =
-    references.find((r) => r.photoId === photo.id) ?? references.find((r) => r.photoId === activeId) ?? references[0];
+  const ref = references.find((r) => r.photoId === photo.id) ?? references.find((r) => r.photoId === activeId) ?? references[0];
   const refPhoto = photos.get(ref.photoId);
   return (
     <div className="reference-mode">
@@ -137,7 +143,12 @@ function ReferenceMode({ photo }: { photo: PhotoInfo }) {
               onClick={() => actions.setActiveReference(r.photoId)}
             >
               {photos.get(r.photoId)?.name ?? r.photoId}
-              {r.prompt.shapes.length === 0 && <span className="chip-warn" title="Nothing marked yet"> !</span>}
+              {r.prompt.shapes.length === 0 && (
+                <span className="chip-warn" title="Nothing marked yet">
+                  {' '}
+                  !
+                </span>
+              )}
             </button>
           ))}
         </div>

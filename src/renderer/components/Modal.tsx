@@ -1,13 +1,7 @@
 // A modal dialog: focus moves into it, Escape closes it, the page behind is inert.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
-export function Modal(props: {
-  title: string;
-  onClose(): void;
-  children: ReactNode;
-  testId?: string;
-  wide?: boolean;
-}) {
+export function Modal(props: { title: string; onClose(): void; children: ReactNode; testId?: string; wide?: boolean }) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const { onClose } = props;
@@ -31,7 +25,8 @@ export function Modal(props: {
   }, [onClose]);
 
   return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    // A click beside the dialog closes it, as Escape does (the keyboard's way, handled above).
+    <div className="modal-backdrop" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
         className={props.wide ? 'modal modal-wide' : 'modal'}

@@ -50,9 +50,14 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
   const photos = useAppState((s) => s.photos);
   const view = useAppState((s) => s.gridView);
   // The shoot order itself in the default view, so the grid keeps one array while photos update.
-  const order = useMemo(() => (view.filter === 'all' && view.sort === 'shoot' ? shootOrder : visibleOrder(shootOrder, photos, view)), [shootOrder, photos, view]);
+  const order = useMemo(
+    () => (view.filter === 'all' && view.sort === 'shoot' ? shootOrder : visibleOrder(shootOrder, photos, view)),
+    [shootOrder, photos, view],
+  );
   const orderRef = useRef(order);
-  orderRef.current = order;
+  useLayoutEffect(() => {
+    orderRef.current = order; // for the handlers, after the render (not during it)
+  });
   const scroller = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const [scrollTop, setScrollTop] = useState(0);
@@ -156,7 +161,17 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
       const i = r * columns + c;
       if (i >= order.length) break;
       tiles.push(
-        <Tile key={order[i]} id={order[i]} x={PAD + c * (tileW + GAP)} y={PAD + r * rowH} width={tileW} tabbable={order[i] === tabStop} position={i + 1} count={order.length} onContextMenu={openMenu} />,
+        <Tile
+          key={order[i]}
+          id={order[i]}
+          x={PAD + c * (tileW + GAP)}
+          y={PAD + r * rowH}
+          width={tileW}
+          tabbable={order[i] === tabStop}
+          position={i + 1}
+          count={order.length}
+          onContextMenu={openMenu}
+        />,
       );
     }
   }
@@ -196,7 +211,11 @@ export function GridViewBar() {
     <div className="grid-view-bar" role="group" aria-label="Which photos the grid shows">
       <label>
         Show{' '}
-        <select data-testid="grid-filter" value={view.filter} onChange={(e) => actions.setGridView({ filter: e.target.value as GridFilter })}>
+        <select
+          data-testid="grid-filter"
+          value={view.filter}
+          onChange={(e) => actions.setGridView({ filter: e.target.value as GridFilter })}
+        >
           <option value="all">all photos</option>
           <option value="review">needs review ({flagged})</option>
           <option value="failed">failed</option>
@@ -213,9 +232,25 @@ export function GridViewBar() {
   );
 }
 
-const STATE_WORDS: Record<string, string> = { new: 'not matted yet', queued: 'queued', running: 'being matted', done: 'done', failed: 'failed', missing: 'missing' };
+const STATE_WORDS: Record<string, string> = {
+  new: 'not matted yet',
+  queued: 'queued',
+  running: 'being matted',
+  done: 'done',
+  failed: 'failed',
+  missing: 'missing',
+};
 
-const Tile = memo(function Tile(props: { id: string; x: number; y: number; width: number; tabbable: boolean; position: number; count: number; onContextMenu(id: string, e: ReactMouseEvent): void }) {
+const Tile = memo(function Tile(props: {
+  id: string;
+  x: number;
+  y: number;
+  width: number;
+  tabbable: boolean;
+  position: number;
+  count: number;
+  onContextMenu(id: string, e: ReactMouseEvent): void;
+}) {
   const actions = useActions();
   const photo = useAppState((s) => s.photos.get(props.id));
   const selected = useAppState((s) => s.selection.ids.has(props.id));
@@ -229,7 +264,12 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; width
   // A reference is not matted: its 'new' state means nothing to the user.
   const showState = !(photo.isReference && photo.state === 'new');
   // The full name always: on hover (title) and for screen readers (the accessible name).
-  const label = [photo.name, photo.isReference ? 'reference' : STATE_WORDS[photo.state], photo.hasCorrection ? 'corrected' : '', showError ? plainError : '']
+  const label = [
+    photo.name,
+    photo.isReference ? 'reference' : STATE_WORDS[photo.state],
+    photo.hasCorrection ? 'corrected' : '',
+    showError ? plainError : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return (
@@ -274,7 +314,15 @@ const Tile = memo(function Tile(props: { id: string; x: number; y: number; width
         <span className="tile-name">{tileName(photo.name, showState ? photo.state : '', props.width)}</span>
         {showState && <span className={`state state-${photo.state}`}>{photo.state}</span>}
         {photo.result && (
-          <span className={photo.result.review ? 'review-badge' : 'confidence-badge'} data-testid="tile-confidence" title={photo.result.review ? `Needs a look: ${photo.result.reason ?? 'unsure'}` : 'How sure the app is that it kept the right objects'}>
+          <span
+            className={photo.result.review ? 'review-badge' : 'confidence-badge'}
+            data-testid="tile-confidence"
+            title={
+              photo.result.review
+                ? `Needs a look: ${photo.result.reason ?? 'unsure'}`
+                : 'How sure the app is that it kept the right objects'
+            }
+          >
             {photo.result.review ? '⚑ ' : ''}
             {Math.round(photo.result.confidence * 100)}%
           </span>
@@ -319,7 +367,9 @@ function TileMenu(props: { menu: ContextMenuState; onClose(): void; onRemove(ids
       {!photo.isReference && item('Use as reference', 'ctx-use-as-reference', () => void actions.useAsReference(photo.id))}
       {!photo.isReference && item('Add as reference', 'ctx-add-as-reference', () => void actions.addAsReference(photo.id))}
       {photo.isReference && item('Stop using as reference', 'ctx-remove-reference', () => void actions.removeReference(photo.id))}
-      {item(ids.size > 1 ? `Remove ${ids.size} photos from shoot` : 'Remove from shoot', 'ctx-remove', () => props.onRemove(ids.size > 0 ? [...ids] : [photo.id]))}
+      {item(ids.size > 1 ? `Remove ${ids.size} photos from shoot` : 'Remove from shoot', 'ctx-remove', () =>
+        props.onRemove(ids.size > 0 ? [...ids] : [photo.id]),
+      )}
     </div>
   );
 }

@@ -23,7 +23,12 @@ function ToastItem({ toast }: { toast: Toast }) {
     return () => clearTimeout(timer);
   }, [store, toast]);
   return (
-    <div className={`toast toast-${toast.kind}`} role={toast.kind === 'error' ? 'alert' : 'status'} data-testid="toast" data-kind={toast.kind}>
+    <div
+      className={`toast toast-${toast.kind}`}
+      role={toast.kind === 'error' ? 'alert' : 'status'}
+      data-testid="toast"
+      data-kind={toast.kind}
+    >
       <span className="toast-message">{toast.kind === 'error' ? <ErrorText message={toast.message} /> : toast.message}</span>
       <button type="button" className="icon" aria-label="Dismiss" onClick={() => store.dismissToast(toast.id)}>
         ×

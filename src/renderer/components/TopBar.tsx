@@ -33,7 +33,8 @@ export function TopBar(props: TopBarProps) {
           {project?.name ?? '…'}
           {project?.dirty && (
             <span className="dirty" aria-label="unsaved changes" title="Unsaved changes">
-              {' '}•
+              {' '}
+              •
             </span>
           )}
         </span>
@@ -46,7 +47,12 @@ export function TopBar(props: TopBarProps) {
         <button type="button" onClick={props.onOpen} data-testid="project-open">
           Open…
         </button>
-        <MenuButton label="Recent ▾" title="Recent projects" testId="project-recent" onOpen={() => void actions.recentProjects().then((r) => setRecent(r ?? []))}>
+        <MenuButton
+          label="Recent ▾"
+          title="Recent projects"
+          testId="project-recent"
+          onOpen={() => void actions.recentProjects().then((r) => setRecent(r ?? []))}
+        >
           {(close) =>
             recent === null ? (
               <div className="menu-note">Loading…</div>

@@ -11,17 +11,13 @@ import type {
   ReferencePrompt,
   ReferenceSpec,
 } from '../../shared/contract';
+import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
 import type { Bridge } from '../bridge';
 import { EditorModel } from './editor';
 import { EMPTY_PROMPT, Store, type MainMode } from './store';
 
-/** Image types the service imports. */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp'];
-
-export function isImageName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
-}
+/** Image types the service imports (one list, in src/shared). */
+export { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;

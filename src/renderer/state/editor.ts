@@ -14,7 +14,12 @@ export type Tool = 'brush' | 'eraser' | 'lasso' | 'lasso-cut' | 'box' | 'point' 
 export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string; title: string }> = [
   { id: 'brush', label: 'Brush', key: 'b', title: 'Paint the product in (B)' },
   { id: 'eraser', label: 'Eraser', key: 'e', title: 'Paint it out (E)' },
-  { id: 'lasso', label: 'Lasso', key: 'l', title: 'Drag a free outline, or click corners and double-click / Enter to close (L); hold Alt to cut out' },
+  {
+    id: 'lasso',
+    label: 'Lasso',
+    key: 'l',
+    title: 'Drag a free outline, or click corners and double-click / Enter to close (L); hold Alt to cut out',
+  },
   { id: 'lasso-cut', label: 'Lasso cut', key: 'k', title: 'Cut an outline out of the marked area (K)' },
   { id: 'box', label: 'Box', key: 'x', title: 'Drag a box around the product (X)' },
   { id: 'point', label: 'Point', key: 'p', title: 'Click on the product (P)' },
@@ -48,7 +53,13 @@ export type KeyCommand =
   | { kind: 'finish' };
 
 /** The keys the reference editor answers to (the component decides whether they reach it). */
-export function keyCommand(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; shiftKey?: boolean; altKey?: boolean }): KeyCommand | null {
+export function keyCommand(e: {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  shiftKey?: boolean;
+  altKey?: boolean;
+}): KeyCommand | null {
   const mod = !!(e.ctrlKey || e.metaKey);
   const k = e.key.toLowerCase();
   if (mod && k === 'z') return e.shiftKey ? { kind: 'redo' } : { kind: 'undo' };
@@ -80,7 +91,10 @@ interface Session {
 }
 
 function samePrompt(a: ReferencePrompt, b: ReferencePrompt): boolean {
-  return a === b || (a.brushMeans === b.brushMeans && a.shapes.length === b.shapes.length && JSON.stringify(a.shapes) === JSON.stringify(b.shapes));
+  return (
+    a === b ||
+    (a.brushMeans === b.brushMeans && a.shapes.length === b.shapes.length && JSON.stringify(a.shapes) === JSON.stringify(b.shapes))
+  );
 }
 
 export class EditorModel {

@@ -3,7 +3,7 @@
 //   S′ (asset 'intra') — S spread over the object through the photo's self-similarity.
 // Both are small turbo-coloured PNGs on the model grid (e.g. 64×64) covering the whole photo; the
 // browser's smooth (bilinear) scaling stretches them over the photo.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { MAP_WORDS, scaleWords } from '../../shared/wording';
 import type { HeatmapViewProps } from './props';
 import { stateMessage } from './canvas/photoState';
@@ -21,28 +21,40 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
   const scales = photo.result?.scales ?? [];
   const shownScale = which === 'intra' && scales.some((sc) => sc.id === scale) ? scale : '';
   const [opacity, setOpacity] = useState(0.6);
-  const [failed, setFailed] = useState<string | null>(null);
-  const zp = useZoomPan(photo.width, photo.height, true);
+  // An image that failed to load, with the URLs shown then: a new photo or map clears it by itself.
+  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
+  const { zoomPct, zoomBy, fit, stageRef, frameStyle } = useZoomPan(photo.width, photo.height, true);
 
   // A result is shown while it is being redone (e.g. after a correction); its URL carries the version.
   const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
   const updating = done && photo.state !== 'done';
   const photoUrl = bridge.assetUrl('preview', photo.id, photo.version);
   const heatUrl = bridge.assetUrl(shownScale ? `intra@${shownScale}` : which, photo.id, photo.version);
-  useEffect(() => setFailed(null), [photoUrl, heatUrl]);
+  const failureKey = `${photoUrl} ${heatUrl}`;
+  const failed = failure?.key === failureKey ? failure.message : null;
+  const setFailed = (message: string): void => setFailure({ key: failureKey, message });
 
   return (
     <div className="icm-view icm-heatmap" data-testid="heatmap-view">
       <div className="icm-toolbar" role="toolbar" aria-label="Heatmap">
         <div className="icm-group" role="radiogroup" aria-label="Map">
-          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title={MAP_WORDS.inter.paper} onClick={() => setWhich('inter')}>{MAP_WORDS.inter.text}</RadioButton>
-          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title={MAP_WORDS.intra.paper} onClick={() => setWhich('intra')}>{MAP_WORDS.intra.text}</RadioButton>
+          <RadioButton on={which === 'inter'} testId="heatmap-toggle-inter" title={MAP_WORDS.inter.paper} onClick={() => setWhich('inter')}>
+            {MAP_WORDS.inter.text}
+          </RadioButton>
+          <RadioButton on={which === 'intra'} testId="heatmap-toggle-intra" title={MAP_WORDS.intra.paper} onClick={() => setWhich('intra')}>
+            {MAP_WORDS.intra.text}
+          </RadioButton>
         </div>
         {which === 'intra' && scales.length > 0 && (
-          <label className="icm-group" title="The combined spread the cut-out is made from, or the spread at one level of detail of the model (S′ fused, or S′ at one decoder scale: one step of eq. 5)">
+          <label
+            className="icm-group"
+            title="The combined spread the cut-out is made from, or the spread at one level of detail of the model (S′ fused, or S′ at one decoder scale: one step of eq. 5)"
+          >
             Detail
             <select data-testid="heatmap-scale" value={shownScale} onChange={(e) => setScale(e.target.value)}>
-              <option value="" title={scaleWords(null).paper}>{scaleWords(null).text}</option>
+              <option value="" title={scaleWords(null).paper}>
+                {scaleWords(null).text}
+              </option>
               {scales.map((sc, i) => (
                 <option key={sc.id} value={sc.id} title={scaleWords(sc, i, scales.length).paper}>
                   {scaleWords(sc, i, scales.length).text}
@@ -64,12 +76,12 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
           />
           <span className="icm-num">{Math.round(opacity * 100)}%</span>
         </label>
-        <ZoomControls zoomPct={zp.zoomPct} zoomBy={zp.zoomBy} fit={zp.fit} />
+        <ZoomControls zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
       </div>
 
-      <div className="icm-stage" ref={zp.stageRef}>
+      <div className="icm-stage" ref={stageRef}>
         {done && (
-          <div className="icm-frame" style={zp.frameStyle}>
+          <div className="icm-frame" style={frameStyle}>
             <img src={photoUrl} alt={photo.name} draggable={false} onError={() => setFailed(`Could not load ${photo.name}.`)} />
             <img
               key={heatUrl}
@@ -82,7 +94,11 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
             />
           </div>
         )}
-        {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
+        {!done && (
+          <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>
+            {stateMessage(photo)}
+          </div>
+        )}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
         {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>

@@ -2,7 +2,14 @@
 // before/after split; plus a corrective scribble (add / remove brush) the user applies to re-run
 // just this photo. Strokes are kept in photo pixel coordinates; the pending ones live here until
 // "Apply" hands them to the shell (onCorrection), which owns the applied correction (`correction`).
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type PointerEvent as ReactPointerEvent,
+} from 'react';
 import type { Correction, Point } from '../../shared/contract';
 import type { MatteReviewProps } from './props';
 import { ADD_RGB, ERASE_RGB, defaultBrushSize, renderCorrection, strokePolyline, thinPoints, toPhotoPoint } from './canvas/raster';
@@ -32,18 +39,25 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const [tool, setTool] = useState<'add' | 'remove' | null>(null);
   const [size, setSize] = useState(() => defaultBrushSize(photo.width, photo.height));
   const [strokes, setStrokes] = useState<Stroke[]>(() => correction?.strokes ?? []);
-  const [failed, setFailed] = useState<string | null>(null);
+  // An image that failed to load, for the photo version and mode shown then (a new one clears it by itself).
+  const [failure, setFailure] = useState<{ key: string; message: string } | null>(null);
   const [showStrokes, setShowStrokes] = useState(true);
-  const zp = useZoomPan(photo.width, photo.height, tool === null);
+  const { zoomPct, zoomBy, fit, stageRef, frameStyle } = useZoomPan(photo.width, photo.height, tool === null);
 
-  // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft.
-  useEffect(() => setStrokes(correction?.strokes ?? []), [correction, photo.id]);
+  // The prop is the applied correction: a new one (applied, cleared, other photo) replaces the draft
+  // (adjusted while rendering, as React recommends, not in an effect that renders twice).
+  const [draftFor, setDraftFor] = useState({ correction, id: photo.id });
+  if (draftFor.correction !== correction || draftFor.id !== photo.id) {
+    setDraftFor({ correction, id: photo.id });
+    setStrokes(correction?.strokes ?? []);
+  }
 
   // A result is shown while it is being redone (e.g. after a correction); its URL carries the version.
   const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
   const updating = done && photo.state !== 'done';
   const url = (kind: 'preview' | 'alpha' | 'cutout'): string => bridge.assetUrl(kind, photo.id, photo.version);
-  useEffect(() => setFailed(null), [photo.id, photo.version, mode]);
+  const failureKey = `${photo.id} ${photo.version} ${mode}`;
+  const failed = failure?.key === failureKey ? failure.message : null;
 
   // ---- correction overlay ------------------------------------------------------------------
 
@@ -62,7 +76,12 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const toPhoto = (e: ReactPointerEvent<HTMLCanvasElement>): Point => {
     // The bounding rect includes the zoom/pan transform.
     const r = e.currentTarget.getBoundingClientRect();
-    return toPhotoPoint(((e.clientX - r.left) / r.width) * photo.width, ((e.clientY - r.top) / r.height) * photo.height, photo.width, photo.height);
+    return toPhotoPoint(
+      ((e.clientX - r.left) / r.width) * photo.width,
+      ((e.clientY - r.top) / r.height) * photo.height,
+      photo.width,
+      photo.height,
+    );
   };
 
   const onDown = (e: ReactPointerEvent<HTMLCanvasElement>): void => {
@@ -142,7 +161,7 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
     setSplit((v) => Math.min(1, Math.max(0, Math.round(f(v) * 100) / 100)));
   };
 
-  const onImgError = (what: string) => () => setFailed(`Could not load the ${what} of ${photo.name}.`);
+  const onImgError = (what: string) => () => setFailure({ key: failureKey, message: `Could not load the ${what} of ${photo.name}.` });
   const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
 
   return (
@@ -158,13 +177,29 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             ))}
           </select>
           {mode === 'colour' && (
-            <input type="color" className="icm-swatch" data-testid="matte-colour" aria-label="Background colour" value={colour} onChange={(e) => setColour(e.target.value)} />
+            <input
+              type="color"
+              className="icm-swatch"
+              data-testid="matte-colour"
+              aria-label="Background colour"
+              value={colour}
+              onChange={(e) => setColour(e.target.value)}
+            />
           )}
         </label>
-        <div className="icm-group" role="radiogroup" aria-label="Correction brush" title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply">
+        <div
+          className="icm-group"
+          role="radiogroup"
+          aria-label="Correction brush"
+          title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply"
+        >
           Fix
-          <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>Add</RadioButton>
-          <RadioButton on={tool === 'remove'} testId="correction-remove" onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}>Remove</RadioButton>
+          <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>
+            Add
+          </RadioButton>
+          <RadioButton on={tool === 'remove'} testId="correction-remove" onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}>
+            Remove
+          </RadioButton>
           <input
             type="range"
             data-testid="correction-size"
@@ -178,9 +213,21 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
         </div>
         <div className="icm-group">
           <label title="Show the correction strokes over the result">
-            <input type="checkbox" data-testid="correction-show" checked={showStrokes || tool !== null} disabled={tool !== null} onChange={(e) => setShowStrokes(e.target.checked)} /> Strokes
+            <input
+              type="checkbox"
+              data-testid="correction-show"
+              checked={showStrokes || tool !== null}
+              disabled={tool !== null}
+              onChange={(e) => setShowStrokes(e.target.checked)}
+            />{' '}
+            Strokes
           </label>
-          <button type="button" data-testid="correction-undo" disabled={strokes.length === 0} onClick={() => setStrokes((s) => s.slice(0, -1))}>
+          <button
+            type="button"
+            data-testid="correction-undo"
+            disabled={strokes.length === 0}
+            onClick={() => setStrokes((s) => s.slice(0, -1))}
+          >
             Undo stroke
           </button>
           <button type="button" data-testid="correction-apply" disabled={!dirty || !done} onClick={apply}>
@@ -190,15 +237,20 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             Clear correction
           </button>
         </div>
-        <ZoomControls zoomPct={zp.zoomPct} zoomBy={zp.zoomBy} fit={zp.fit} />
+        <ZoomControls zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
       </div>
 
-      <div className="icm-stage" ref={zp.stageRef}>
+      <div className="icm-stage" ref={stageRef}>
         {done && (
-          <div className="icm-frame" style={zp.frameStyle} ref={frameRef}>
-            {mode === 'alpha' && <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />}
+          <div className="icm-frame" style={frameStyle} ref={frameRef}>
+            {mode === 'alpha' && (
+              <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />
+            )}
             {(mode === 'checker' || mode === 'colour') && (
-              <div className={`icm-layer${mode === 'checker' ? ' icm-checker' : ''}`} style={mode === 'colour' ? { background: colour } : undefined}>
+              <div
+                className={`icm-layer${mode === 'checker' ? ' icm-checker' : ''}`}
+                style={mode === 'colour' ? { background: colour } : undefined}
+              >
                 <img src={url('cutout')} alt={`cutout of ${photo.name}`} draggable={false} onError={onImgError('cutout')} />
               </div>
             )}
@@ -233,7 +285,11 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
               height={ch}
               className="icm-correction"
               data-testid="correction-canvas"
-              style={{ pointerEvents: tool ? 'auto' : 'none', cursor: tool ? 'crosshair' : undefined, visibility: showStrokes || tool ? 'visible' : 'hidden' }}
+              style={{
+                pointerEvents: tool ? 'auto' : 'none',
+                cursor: tool ? 'crosshair' : undefined,
+                visibility: showStrokes || tool ? 'visible' : 'hidden',
+              }}
               onPointerDown={onDown}
               onPointerMove={onMove}
               onPointerUp={onUp}
@@ -247,7 +303,11 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             <span>After</span>
           </div>
         )}
-        {!done && <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>{stateMessage(photo)}</div>}
+        {!done && (
+          <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>
+            {stateMessage(photo)}
+          </div>
+        )}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
         {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>

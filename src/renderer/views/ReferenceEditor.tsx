@@ -10,7 +10,7 @@
 // shown at 45%, so erase shapes really punch holes like in the service's mask), then markers for
 // boxes and points. Live feedback (brush stroke, lasso, box being dragged) is drawn on fabric's top
 // context.
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Canvas, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, type TPointerEventInfo } from 'fabric';
 import type { Point, PromptShape } from '../../shared/contract';
 import { keyCommand, type EditorModel, type ViewTransform } from '../state/editor';
@@ -56,9 +56,11 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
 
   // Latest values for the fabric/DOM handlers, which are registered once. The tool, size and
   // prompt are read from the model itself, so two edits before a re-render never lose one.
+  // (Updated after each render, not during it: React may render more than once or throw one away.)
   const live = useRef({ photo, editor });
-  live.current.photo = photo;
-  live.current.editor = editor;
+  useLayoutEffect(() => {
+    live.current = { photo, editor };
+  });
   const current = () => live.current.editor.getSnapshot(live.current.photo.id);
 
   const spaceDown = useRef(false);
@@ -346,18 +348,20 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
       });
     };
     // Created once; handlers read `live`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the stage and its handlers live as long as the view
   }, []);
 
   // ---- the photo ---------------------------------------------------------------------------
 
   const previewUrl = bridge.assetUrl('preview', photo.id, photo.version);
   const loadStateIdRef = useRef<string | null>(null); // photo currently on the canvas
+  // The canvas shows this photo once its load finished (a load state of another photo does not count).
+  const loaded = loadState.ok && loadState.id === photo.id;
   useEffect(() => {
     let cancelled = false;
     const img = new Image();
     img.decoding = 'async';
     img.src = previewUrl;
-    setLoadState((s) => ({ ok: s.ok && s.id === photo.id, id: photo.id }));
     img
       .decode()
       .then(() => {
@@ -401,19 +405,22 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
     return () => {
       cancelled = true;
     };
-    // photo.width is part of the photo's identity (same id ⇒ same size).
+    // photo.width is part of the photo's identity (same id ⇒ same size); fit and afterViewChange
+    // only read refs and the stage, and photo.name only words an error.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a new load only for a new preview URL or photo
   }, [previewUrl, photo.id]);
 
   // ---- render the prompt from props ------------------------------------------------------------
 
   useEffect(() => {
     const st = stageRef.current;
-    if (!st?.maskEl || !loadState.ok) return;
+    if (!st?.maskEl || !loaded) return;
     const ctx = st.maskEl.getContext('2d')!;
     renderPromptMask(ctx, prompt.shapes, st.scale);
     st.mask!.dirty = true;
     renderMarkers();
-  }, [prompt, loadState, renderMarkers]);
+    // loadState, not only `loaded`: a reload of the same photo (new version) makes a new mask to draw into.
+  }, [prompt, loaded, loadState, renderMarkers]);
 
   // ---- tools ------------------------------------------------------------------------------
 
@@ -440,7 +447,11 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
 
   useEffect(() => {
     const typing = (t: EventTarget | null): boolean =>
-      t instanceof HTMLElement && (t.isContentEditable || (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement);
+      t instanceof HTMLElement &&
+      (t.isContentEditable ||
+        (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') ||
+        t instanceof HTMLTextAreaElement ||
+        t instanceof HTMLSelectElement);
     const down = (e: KeyboardEvent): void => {
       if (typing(e.target)) return;
       const cmd = keyCommand(e);
@@ -494,11 +505,12 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
       <ReferenceToolbar snap={snap} editor={editor} zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
       <div className="icm-stage" data-testid="reference-canvas" ref={hostRef}>
         <div className="icm-brush-ring" ref={cursorRef} aria-hidden="true" />
-        {!loadState.ok && <div className="icm-overlay-msg">{loadState.error ?? 'Loading photo…'}</div>}
+        {!loaded && <div className="icm-overlay-msg">{(loadState.id === photo.id && loadState.error) || 'Loading photo…'}</div>}
       </div>
       <div className="icm-statusbar">
         {counts || 'Nothing marked yet: paint the product with the brush, or draw a lasso / box around it.'}
-        {(tool === 'lasso' || tool === 'lasso-cut') && ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
+        {(tool === 'lasso' || tool === 'lasso-cut') &&
+          ' · Lasso: drag an outline, or click corners and double-click / Enter to close; Alt = cut out.'}
       </div>
     </div>
   );

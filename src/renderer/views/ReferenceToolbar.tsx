@@ -4,7 +4,13 @@ import type { EditorModel, EditorSnapshot } from '../state/editor';
 import { TOOLS } from '../state/editor';
 import { RadioButton } from './canvas/RadioButton';
 
-export function ReferenceToolbar(props: { snap: EditorSnapshot; editor: EditorModel; zoomPct: number; zoomBy(factor: number): void; fit(): void }) {
+export function ReferenceToolbar(props: {
+  snap: EditorSnapshot;
+  editor: EditorModel;
+  zoomPct: number;
+  zoomBy(factor: number): void;
+  fit(): void;
+}) {
   const { snap, editor, zoomPct, zoomBy, fit } = props;
   const id = snap.referenceId;
   const { tool, size, maxSize, prompt } = snap;
@@ -19,10 +25,22 @@ export function ReferenceToolbar(props: { snap: EditorSnapshot; editor: EditorMo
       </div>
       <label className="icm-group" title="Brush size in photo pixels ([ and ])">
         Size
-        <input type="range" data-testid="brush-size" min={1} max={maxSize} value={Math.min(size, maxSize)} onChange={(e) => editor.setSize(id, Number(e.target.value))} />
+        <input
+          type="range"
+          data-testid="brush-size"
+          min={1}
+          max={maxSize}
+          value={Math.min(size, maxSize)}
+          onChange={(e) => editor.setSize(id, Number(e.target.value))}
+        />
         <span className="icm-num">{size}px</span>
       </label>
-      <div className="icm-group" role="radiogroup" aria-label="Strokes mean" title="Mask: the product is painted in completely. Scribble: a few strokes on it, grown to the whole object.">
+      <div
+        className="icm-group"
+        role="radiogroup"
+        aria-label="Strokes mean"
+        title="Mask: the product is painted in completely. Scribble: a few strokes on it, grown to the whole object."
+      >
         Strokes mean
         {(['mask', 'scribble'] as const).map((m) => (
           <RadioButton key={m} on={prompt.brushMeans === m} testId={`brush-means-${m}`} onClick={() => editor.setBrushMeans(id, m)}>
@@ -34,10 +52,22 @@ export function ReferenceToolbar(props: { snap: EditorSnapshot; editor: EditorMo
         <button type="button" data-testid="undo" title="Undo (Ctrl+Z)" disabled={!snap.canUndo} onClick={() => editor.undo(id)}>
           Undo
         </button>
-        <button type="button" data-testid="redo" title="Redo (Ctrl+Shift+Z / Ctrl+Y)" disabled={!snap.canRedo} onClick={() => editor.redo(id)}>
+        <button
+          type="button"
+          data-testid="redo"
+          title="Redo (Ctrl+Shift+Z / Ctrl+Y)"
+          disabled={!snap.canRedo}
+          onClick={() => editor.redo(id)}
+        >
           Redo
         </button>
-        <button type="button" data-testid="clear-prompt" title="Remove every shape" disabled={prompt.shapes.length === 0} onClick={() => editor.clear(id)}>
+        <button
+          type="button"
+          data-testid="clear-prompt"
+          title="Remove every shape"
+          disabled={prompt.shapes.length === 0}
+          onClick={() => editor.clear(id)}
+        >
           Clear
         </button>
       </div>

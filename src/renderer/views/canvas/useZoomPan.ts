@@ -2,7 +2,7 @@
 // "frame" element the size of the photo fitted into the stage; zoom/pan is one CSS transform on it
 // (translate + scale), so every layer (images, overlays, correction canvas) moves together and
 // getBoundingClientRect() of any layer maps client ↔ photo coordinates.
-import { useCallback, useEffect, useRef, useState, type CSSProperties, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type RefObject } from 'react';
 
 interface View {
   z: number;
@@ -21,6 +21,11 @@ export interface ZoomPan {
 
 const MAX_ZOOM = 32;
 
+/** The photo (fw×fh once fitted) centred in the stage at zoom 1. */
+function fittedView(g: { fw: number; fh: number; stage: { w: number; h: number } }): View {
+  return { z: 1, tx: (g.stage.w - g.fw) / 2, ty: (g.stage.h - g.fh) / 2 };
+}
+
 /**
  * @param photoW, photoH the photo's aspect (pixel size).
  * @param leftButtonPans whether a plain left drag pans (false while a drawing tool is active;
@@ -29,43 +34,43 @@ const MAX_ZOOM = 32;
 export function useZoomPan(photoW: number, photoH: number, leftButtonPans: boolean): ZoomPan {
   const stageRef = useRef<HTMLDivElement | null>(null);
   const [stage, setStage] = useState({ w: 0, h: 0 });
-  const [view, setView] = useState<View>({ z: 1, tx: 0, ty: 0 });
-  const fitted = useRef(true);
+  // null = fitted: the photo centred in the stage at zoom 1, whatever the stage's size (so it stays
+  // fitted while the stage resizes, until the user zooms or pans).
+  const [zoomed, setZoomed] = useState<View | null>(null);
+  // Latest values for the handlers registered once (updated after each render, not during it).
   const leftPans = useRef(leftButtonPans);
-  leftPans.current = leftButtonPans;
 
   // The photo fitted into the stage at zoom 1.
   const s = stage.w && stage.h && photoW && photoH ? Math.min(stage.w / photoW, stage.h / photoH) * 0.98 : 0;
   const fw = photoW * s;
   const fh = photoH * s;
+  const view = zoomed ?? fittedView({ fw, fh, stage });
   const geo = useRef({ fw, fh, stage });
-  geo.current = { fw, fh, stage };
+  useLayoutEffect(() => {
+    leftPans.current = leftButtonPans;
+    geo.current = { fw, fh, stage };
+  });
 
-  const fit = useCallback(() => {
-    const { fw: w, fh: h, stage: st } = geo.current;
-    fitted.current = true;
-    setView({ z: 1, tx: (st.w - w) / 2, ty: (st.h - h) / 2 });
-  }, []);
+  const fit = useCallback(() => setZoomed(null), []);
 
-  // Stay fitted while the stage resizes (until the user zooms or pans), and refit for a new aspect.
-  useEffect(() => {
-    if (fitted.current) fit();
-  }, [fw, fh, stage.w, stage.h, fit]);
-  useEffect(() => fit(), [photoW, photoH, fit]);
+  // A photo of another aspect is fitted anew (adjusted while rendering, not in an effect).
+  const aspect = `${photoW}x${photoH}`;
+  const [fittedFor, setFittedFor] = useState(aspect);
+  if (fittedFor !== aspect) {
+    setFittedFor(aspect);
+    setZoomed(null);
+  }
 
   const zoomAt = useCallback((factor: number, mx: number, my: number) => {
-    fitted.current = false;
-    setView((v) => {
+    setZoomed((current) => {
+      const v = current ?? fittedView(geo.current);
       const z = Math.min(Math.max(v.z * factor, 0.25), MAX_ZOOM);
       const k = z / v.z;
       return { z, tx: mx - (mx - v.tx) * k, ty: my - (my - v.ty) * k };
     });
   }, []);
 
-  const zoomBy = useCallback(
-    (factor: number) => zoomAt(factor, geo.current.stage.w / 2, geo.current.stage.h / 2),
-    [zoomAt],
-  );
+  const zoomBy = useCallback((factor: number) => zoomAt(factor, geo.current.stage.w / 2, geo.current.stage.h / 2), [zoomAt]);
 
   useEffect(() => {
     const el = stageRef.current;
@@ -100,8 +105,10 @@ export function useZoomPan(photoW: number, photoH: number, leftButtonPans: boole
         const dx = ev.clientX - last.x;
         const dy = ev.clientY - last.y;
         last = { x: ev.clientX, y: ev.clientY };
-        fitted.current = false;
-        setView((v) => ({ ...v, tx: v.tx + dx, ty: v.ty + dy }));
+        setZoomed((current) => {
+          const v = current ?? fittedView(geo.current);
+          return { ...v, tx: v.tx + dx, ty: v.ty + dy };
+        });
       };
       const up = (): void => {
         el.classList.remove('icm-panning');

@@ -1,0 +1,312 @@
+// The matte queue: runs, previews and corrections; the engine host (a worker thread, one target at a time), the queue that feeds it
+// and the callers waiting for a result (a preview, a correction, an export). Results are keyed by
+// their inputs (ShootState.keyFor): a result made from inputs that changed meanwhile is stale and
+// the photo goes back to the queue if someone still wants it.
+import { packIdOf, pickResult, type ProviderChoice } from '../shared/vocabulary';
+import { promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Correction, PhotoInfo } from '../shared/contract';
+import { EngineClient, EngineError, type EngineWorkerEntry } from './engine-client';
+import type { EngineMatteReply } from './engine-protocol';
+import { ServiceError } from './errors';
+import { EmptyPromptError, toEngineCorrection, toEnginePrompt } from './prompt-raster';
+import type { PhotoRecord, ShootState } from './shoot-state';
+import * as v from './validate';
+
+interface QueueItem {
+  id: string;
+  jobId: string | null;
+}
+
+interface Waiter {
+  resolve(p: PhotoRecord): void;
+  reject(e: Error): void;
+  /** The job that waits (an export), or null (preview, correction). */
+  jobId: string | null;
+}
+
+export interface EngineOptions {
+  provider?: ProviderChoice;
+  threads?: number;
+  workerEntry?: EngineWorkerEntry;
+}
+
+export class MatteQueue {
+  private engine: EngineClient | null = null;
+  private engineReady: Promise<void> = Promise.resolve();
+  /** References as last sent to the engine (key), so they are sent once per change. */
+  private engineReferencesKey = '';
+  private readonly queue: QueueItem[] = [];
+  private readonly waiters = new Map<string, Waiter[]>();
+  private running: string | null = null;
+  private pumping = false;
+  private closed = false;
+
+  constructor(
+    private readonly state: ShootState,
+    private readonly opts: EngineOptions,
+  ) {}
+
+  /** Starts the engine host and loads the model (status goes loading → ready/failed). */
+  start(before: () => Promise<void>): Promise<void> {
+    this.engineReady = (async () => {
+      await before();
+      this.engine = new EngineClient(this.opts.workerEntry);
+      try {
+        this.state.engine.info = await this.engine.init({
+          pack: packIdOf(this.state.settings.pack),
+          provider: this.opts.provider,
+          threads: this.opts.threads,
+        });
+        this.state.engine.state = 'ready';
+      } catch (e) {
+        this.state.engine.state = 'failed';
+        this.state.engine.error = (e as Error).message;
+      }
+      this.state.emitStatus();
+      void this.pump();
+    })();
+    return this.engineReady;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [, ws] of this.waiters) for (const w of ws) w.reject(new ServiceError('cancelled', 'the service is shutting down'));
+    this.waiters.clear();
+    await this.engine?.close();
+  }
+
+  async setReferences(refsArg: unknown): Promise<void> {
+    const refs = v.referenceSpecs(refsArg);
+    for (const r of refs) this.state.photo(r.photoId);
+    this.state.setReferences(refs);
+    this.state.markDirty();
+  }
+
+  async runTargets(idsArg?: unknown): Promise<string> {
+    const { state } = this;
+    const ids = idsArg === undefined || idsArg === null ? undefined : v.strArray(idsArg, 'ids');
+    state.requireReferences();
+    const targets = (ids ?? state.order)
+      .map((id) => state.photo(id))
+      .filter((r) => state.isTarget(r) && r.state !== 'missing' && !r.broken && !(r.state === 'done' && r.resultKey === state.keyFor(r)));
+    const job = state.jobs.create('run', targets.length);
+    // The ids still to count: a run job is counted by photo, not by queue item, because a preview
+    // of the same photo can take over its queue item or already be running it.
+    job.ids = new Set(targets.map((t) => t.id));
+    for (const r of targets) this.enqueue(r, job.jobId, false);
+    if (!targets.length) state.jobs.finish(job, 'done');
+    void this.pump();
+    return job.jobId;
+  }
+
+  async previewTarget(id: unknown): Promise<PhotoInfo> {
+    const r = this.state.photo(id);
+    this.state.requireReferences();
+    if (!this.state.isTarget(r)) throw new ServiceError('invalid-argument', `${r.name} is a reference; choose a target photo`);
+    return this.state.info(await this.ensureResult(r, true));
+  }
+
+  async setCorrection(id: unknown, correctionArg: unknown): Promise<PhotoInfo> {
+    const r = this.state.photo(id);
+    const c = v.correction(correctionArg);
+    r.correction = c && c.strokes.length ? c : null;
+    this.state.markDirty();
+    if (!this.state.references.length) {
+      this.state.touch(r.id);
+      return this.state.info(r);
+    }
+    return this.state.info(await this.ensureResult(r, true));
+  }
+
+  async getCorrection(id: unknown): Promise<Correction | null> {
+    return structuredClone(this.state.photo(id).correction);
+  }
+
+  /** Resolves when the photo has a result for the current inputs (queues it if needed). */
+  ensureResult(r: PhotoRecord, urgent: boolean, jobId: string | null = null): Promise<PhotoRecord> {
+    if (r.state === 'done' && r.resultKey === this.state.keyFor(r)) return Promise.resolve(r);
+    const p = new Promise<PhotoRecord>((resolve, reject) => {
+      const list = this.waiters.get(r.id) ?? [];
+      list.push({ resolve, reject, jobId });
+      this.waiters.set(r.id, list);
+    });
+    this.enqueue(r, jobId, urgent);
+    void this.pump();
+    return p;
+  }
+
+  /** Photos left the shoot: out of the queue, their waiters told why. */
+  drop(ids: Iterable<string>, why: ServiceError): void {
+    const gone = new Set(ids);
+    for (let i = this.queue.length - 1; i >= 0; i--) if (gone.has(this.queue[i].id)) this.queue.splice(i, 1);
+    for (const id of gone) this.rejectWaiters(id, why);
+  }
+
+  /** Cancels a running job: its queue items go unless someone else still waits for the photo. */
+  cancelJob(jobId: string): void {
+    const job = this.state.jobs.get(jobId);
+    if (!job || job.state !== 'running') return;
+    job.cancelled = true;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const q = this.queue[i];
+      if (q.jobId !== jobId) continue;
+      // Someone else still waits for this photo (a preview, or an export whose request joined a
+      // run's queue item): it stays queued for them. Otherwise the job's own waiters (an export's)
+      // give up and the photo is no longer queued (it used to stay 'queued' with no queue item).
+      const others = (this.waiters.get(q.id) ?? []).filter((w) => w.jobId !== jobId);
+      if (others.length) {
+        q.jobId = others[0].jobId;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.rejectWaiters(q.id, new ServiceError('cancelled', 'the job was cancelled'));
+      const r = this.state.photos.get(q.id);
+      if (r && r.state === 'queued') {
+        r.state = 'new';
+        this.state.touch(r.id);
+      }
+    }
+    this.state.jobs.finish(job, 'cancelled');
+  }
+
+  private enqueue(r: PhotoRecord, jobId: string | null, urgent: boolean): void {
+    const at = this.queue.findIndex((q) => q.id === r.id);
+    if (at >= 0) {
+      if (!urgent) return;
+      // Moved to the front: it still belongs to the job that queued it.
+      jobId ??= this.queue[at].jobId;
+      this.queue.splice(at, 1);
+    }
+    if (this.running === r.id && !urgent) return;
+    if (urgent) this.queue.unshift({ id: r.id, jobId });
+    else this.queue.push({ id: r.id, jobId });
+    if (r.state !== 'running') {
+      r.state = 'queued';
+      r.error = undefined;
+      this.state.touch(r.id);
+    }
+  }
+
+  private rejectWaiters(id: string, e: Error): void {
+    const ws = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const w of ws ?? []) w.reject(e);
+  }
+
+  private resolveWaiters(r: PhotoRecord): void {
+    const ws = this.waiters.get(r.id);
+    this.waiters.delete(r.id);
+    for (const w of ws ?? []) w.resolve(r);
+  }
+
+  /** Feeds the engine one target at a time until the queue is empty. */
+  private async pump(): Promise<void> {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    const { state } = this;
+    try {
+      await this.engineReady;
+      while (this.queue.length && !this.closed) {
+        const item = this.queue.shift()!;
+        const r = state.photos.get(item.id);
+        if (!r) continue;
+        const key = state.keyFor(r);
+        if (r.state === 'done' && r.resultKey === key) {
+          this.resolveWaiters(r);
+          state.jobs.settleRun(r.id);
+          continue;
+        }
+        this.running = r.id;
+        r.state = 'running';
+        state.touch(r.id);
+        // Run jobs count their targets by photo (settleRun); an export counts its written files itself.
+        for (const job of state.jobs.runJobsWaitingFor(r.id)) {
+          job.current = r.name;
+          state.jobs.progress(job);
+        }
+        try {
+          const reply = await this.matteOne(r, key);
+          // Inputs may have changed while it ran (new references, new correction): then this
+          // result is stale and the photo goes back to the queue if someone still wants it.
+          if (state.keyFor(r) !== key || !state.photos.has(r.id)) {
+            const wanted =
+              state.photos.has(r.id) && (this.waiters.has(r.id) || (state.isTarget(r) && state.jobs.runJobsWaitingFor(r.id).length > 0));
+            if (wanted) this.queue.unshift({ id: r.id, jobId: item.jobId });
+            else {
+              if (state.photos.has(r.id)) r.state = 'new';
+              state.jobs.settleRun(r.id); // removed, or no longer a target: nothing left to run
+            }
+            continue;
+          }
+          r.state = 'done';
+          r.error = undefined;
+          r.resultKey = key;
+          // Keep one result per photo on disk: a 2,000-photo shoot re-run with new references
+          // must not pile up gigabytes of stale mattes.
+          const stem = state.stemFor(r, key);
+          if (r.resultStem && r.resultStem !== stem) void removeResultFiles(r.resultStem);
+          r.resultStem = stem;
+          r.result = pickResult(reply);
+          r.version++;
+          this.resolveWaiters(r);
+          state.jobs.settleRun(r.id);
+        } catch (e) {
+          r.state = 'failed';
+          r.error = (e as Error).message;
+          if (e instanceof EngineError && e.code === 'input') r.broken = r.error;
+          r.resultKey = undefined;
+          r.result = undefined;
+          r.version++;
+          state.jobs.settleRun(r.id, { path: r.path, reason: r.error });
+          this.rejectWaiters(
+            r.id,
+            e instanceof ServiceError ? e : new ServiceError(e instanceof EngineError && e.code === 'input' ? 'io' : 'engine', r.error),
+          );
+        } finally {
+          this.running = null;
+          state.touch(r.id);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async matteOne(r: PhotoRecord, key: string): Promise<EngineMatteReply> {
+    const { state } = this;
+    if (state.engine.state !== 'ready' || !this.engine)
+      throw new ServiceError('engine', `the model is not available: ${state.engine.error ?? 'still loading'}`);
+    if (this.engineReferencesKey !== state.referencesKey) {
+      const refs = [];
+      for (const spec of state.references) {
+        const ref = state.photo(spec.photoId);
+        let prompt;
+        try {
+          prompt = await toEnginePrompt(spec.prompt, ref.width, ref.height);
+        } catch (e) {
+          if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${ref.name}: ${e.message}`);
+          throw e;
+        }
+        refs.push({ path: ref.path, cacheKey: `${ref.path}|${ref.size}|${ref.mtimeMs}`, prompt });
+      }
+      await this.engine.setReferences(refs);
+      this.engineReferencesKey = state.referencesKey;
+    }
+    const correction = r.correction ? await toEngineCorrection(r.correction, r.width, r.height) : null;
+    const stem = state.stemFor(r, key);
+    return this.engine.matte(
+      r.path,
+      stem,
+      correction,
+      state.order.map((id) => state.photos.get(id)!.path),
+    );
+  }
+}
+
+async function removeResultFiles(stem: string): Promise<void> {
+  const dir = dirname(stem);
+  const prefix = `${basename(stem)}.`;
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.png')).map((n) => fsp.rm(join(dir, n), { force: true })));
+}

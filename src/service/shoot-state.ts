@@ -1,0 +1,249 @@
+// The shoot's state and its one owner: the photo table in shoot order, the references (and the key
+// every result is made under), settings, the project, the engine's status and the jobs. Every
+// change goes out as a ServiceEvent from here; the modules (photo library, matte queue, export,
+// projects) change the state through it and never emit on their own.
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { ENGINE_REVISION } from '../engine/revision';
+import type { Correction, PhotoInfo, ProjectInfo, ReferenceSpec, ServiceEvent, ServiceStatus, ShootSettings } from '../shared/contract';
+import { CONTRACT_VERSION } from '../shared/contract';
+import { ServiceError } from './errors';
+import { JobTable } from './jobs';
+
+export interface PhotoRecord {
+  id: string;
+  path: string;
+  name: string;
+  width: number;
+  height: number;
+  bitDepth: number;
+  size: number;
+  mtimeMs: number;
+  state: PhotoInfo['state'];
+  error?: string;
+  version: number;
+  result?: PhotoInfo['result'];
+  /** Key of the inputs the current result was made from (references + correction + pack). */
+  resultKey?: string;
+  /** Result files last written for this photo (removed when a newer result replaces them). */
+  resultStem?: string;
+  correction: Correction | null;
+  /** The file itself cannot be read (set at import, thumbnail or matte): stays failed until relinked. */
+  broken?: string;
+  /** Real path (symlinks resolved) at import: duplicates are found by it. */
+  realPath?: string;
+}
+
+export const DEFAULT_SETTINGS: ShootSettings = {
+  pack: 'medium',
+  exportDefaults: { format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', overwrite: false },
+};
+
+export const UNTITLED: ProjectInfo = { path: null, name: 'Untitled shoot', dirty: false };
+
+/** A photo's id: derived from its path, so the same path is the same photo across sessions. */
+export function photoIdOf(path: string): string {
+  return createHash('sha1').update(path).digest('hex').slice(0, 16);
+}
+
+/** The real path of a photo: its identity (the same file by two paths is one photo). */
+export async function realPathOf(path: string): Promise<string> {
+  return fsp.realpath(path).catch(() => path);
+}
+
+export interface ShootStateOptions {
+  appVersion: string;
+  nativeDialogs: boolean;
+  uploads: boolean;
+  /** Folder of the result files (alpha and heatmaps per photo and input key). */
+  resultsDir: string;
+}
+
+export class ShootState {
+  photos = new Map<string, PhotoRecord>();
+  order: string[] = [];
+  references: ReferenceSpec[] = [];
+  referencesKey = '';
+  settings: ShootSettings = structuredClone(DEFAULT_SETTINGS);
+  project: ProjectInfo = { ...UNTITLED };
+  engine: { state: ServiceStatus['engine']; error?: string; info?: { provider: string; providerNote: string; pack: string } } = {
+    state: 'loading',
+  };
+  readonly jobs: JobTable;
+  /** Called after every change the project would save (the projects module autosaves). */
+  onDirty: () => void = () => undefined;
+
+  private readonly events = new EventEmitter();
+  private readonly pendingPhotoEvents = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly opts: ShootStateOptions) {
+    this.jobs = new JobTable((e) => this.emit(e));
+  }
+
+  on(listener: (e: ServiceEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  emit(e: ServiceEvent): void {
+    this.events.emit('event', e);
+  }
+
+  /** Photo changes are coalesced (a 2,000-photo import or a fast queue must not flood the UI). */
+  touch(id: string): void {
+    this.pendingPhotoEvents.add(id);
+    this.flushTimer ??= setTimeout(() => this.flushPhotos(), 50);
+  }
+
+  flushPhotos(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const photos: PhotoInfo[] = [];
+    for (const id of this.pendingPhotoEvents) {
+      const r = this.photos.get(id);
+      if (r) photos.push(this.info(r));
+    }
+    this.pendingPhotoEvents.clear();
+    if (photos.length) this.emit({ type: 'photos', photos });
+  }
+
+  /** The status as it is now, sent after the current task's other changes (a microtask later). */
+  emitStatus(): void {
+    const status = this.status();
+    queueMicrotask(() => this.emit({ type: 'status', status }));
+  }
+
+  /** The shoot changed in a way the project saves. */
+  markDirty(): void {
+    if (!this.project.dirty) {
+      this.project.dirty = true;
+      this.emitStatus();
+    }
+    this.onDirty();
+  }
+
+  close(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  status(): ServiceStatus {
+    return {
+      contractVersion: CONTRACT_VERSION,
+      appVersion: this.opts.appVersion,
+      engine: this.engine.state,
+      engineError: this.engine.error,
+      provider: this.engine.info?.provider,
+      providerNote: this.engine.info?.providerNote,
+      pack: this.engine.info?.pack,
+      nativeDialogs: this.opts.nativeDialogs,
+      uploads: this.opts.uploads,
+      project: { ...this.project },
+      references: structuredClone(this.references),
+      settings: structuredClone(this.settings),
+      activeJobs: this.jobs.running().map((j) => JobTable.view(j)),
+    };
+  }
+
+  info(r: PhotoRecord): PhotoInfo {
+    return {
+      id: r.id,
+      name: r.name,
+      path: r.path,
+      width: r.width,
+      height: r.height,
+      bitDepth: r.bitDepth,
+      state: r.state,
+      error: r.error,
+      isReference: this.references.some((ref) => ref.photoId === r.id),
+      version: r.version,
+      result: r.result,
+      hasCorrection: r.correction !== null,
+    };
+  }
+
+  list(): PhotoInfo[] {
+    return this.order.map((id) => this.info(this.photos.get(id)!));
+  }
+
+  photo(id: unknown): PhotoRecord {
+    const r = typeof id === 'string' ? this.photos.get(id) : undefined;
+    if (!r) throw new ServiceError('not-found', `no photo with id ${JSON.stringify(id)} in this shoot`);
+    return r;
+  }
+
+  /** Adds a photo at the end of the shoot order. */
+  add(r: PhotoRecord): void {
+    this.photos.set(r.id, r);
+    this.order.push(r.id);
+    this.touch(r.id);
+  }
+
+  isTarget(r: PhotoRecord): boolean {
+    return !this.references.some((x) => x.photoId === r.id);
+  }
+
+  requireReferences(): void {
+    if (!this.references.length) throw new ServiceError('invalid-argument', 'choose a reference photo and mark the product on it first');
+  }
+
+  /** The key of everything a photo's result is made from: references, pack, its correction. */
+  keyFor(r: PhotoRecord): string {
+    // the engine revision: results of older code (before the refinement stage, …) are not reused
+    return `${this.referencesKey}|${this.settings.pack}|${r.correction ? createHash('sha1').update(JSON.stringify(r.correction)).digest('hex').slice(0, 12) : '-'}|r${ENGINE_REVISION}`;
+  }
+
+  /** Result files of a photo under a key: `<stem>.alpha.png`, `<stem>.inter.png`, … */
+  stemFor(r: PhotoRecord, key: string): string {
+    return join(this.opts.resultsDir, `${r.id}-${createHash('sha1').update(key).digest('hex').slice(0, 12)}`);
+  }
+
+  /** The file itself cannot be used: failed with the reason (naming the file) until it is relinked. */
+  markBroken(r: PhotoRecord, reason: string): void {
+    if (r.broken) return;
+    r.state = 'failed';
+    r.broken = r.error = `cannot read image "${r.name}": ${reason}`;
+    r.result = undefined;
+    r.resultKey = undefined;
+    r.version++;
+    this.touch(r.id);
+  }
+
+  /** New references: every result was made from the old ones, so those photos go back to 'new'. */
+  setReferences(refs: ReferenceSpec[]): void {
+    const before = new Set(this.references.map((r) => r.photoId));
+    this.references = refs;
+    this.referencesKey = refs.length ? createHash('sha1').update(JSON.stringify(refs)).digest('hex').slice(0, 16) : '';
+    // (Kept files are unreachable under the new key and are replaced as targets re-run.)
+    for (const r of this.photos.values()) {
+      const wasRef = before.has(r.id);
+      const isRef = refs.some((x) => x.photoId === r.id);
+      if (r.state === 'done' || r.state === 'failed' || wasRef !== isRef) {
+        if (r.broken) continue; // an unreadable file stays failed with its reason
+        r.state = r.state === 'queued' || r.state === 'running' ? r.state : 'new';
+        r.error = undefined;
+        r.result = undefined;
+        r.resultKey = undefined;
+        r.version++;
+        this.touch(r.id);
+      }
+    }
+    this.emitStatus();
+  }
+
+  /** Empties the shoot (photos, references, settings, project) and says so. */
+  clear(): void {
+    const ids = [...this.order];
+    this.photos.clear();
+    this.order = [];
+    this.references = [];
+    this.referencesKey = '';
+    this.settings = structuredClone(DEFAULT_SETTINGS);
+    this.project = { ...UNTITLED };
+    if (ids.length) this.emit({ type: 'photos-removed', ids });
+    this.emitStatus();
+  }
+}
