@@ -7,10 +7,11 @@ import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
 import { runCutoutBenchmark } from '../engine/bench/cutout-bench';
-import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, prepareFolder, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
+import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, pixelBudgetOf, prepareFolder, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import { readManifest, resolvePackDir } from '../engine/model-pack/load';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
+import { parseHeadOverrides, type HeadParams } from '../engine/pipeline/head';
 import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
 import type { Prompt } from '../engine/pipeline/prompt';
 import { DEFAULT_REFINER, REFINER_IDS, type RefinerId } from '../engine/pipeline/refine';
@@ -138,7 +139,7 @@ async function matteCommand(argv: string[]): Promise<number> {
   const heatmaps = has(p, 'heatmaps');
   const overwrite = has(p, 'overwrite');
   const resume = !has(p, 'no-resume');
-  const readOpts = { acceptDamaged: has(p, 'accept-damaged') };
+  const readOpts = { acceptDamaged: has(p, 'accept-damaged'), maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS) };
   const output = outputArgs(p);
   const refine = refineArg(last(p, 'refine'));
 
@@ -234,7 +235,7 @@ async function matteCommand(argv: string[]): Promise<number> {
   const progress = new Progress(plans.length, process.stderr, quiet);
   const report = new RunReport(outDir, settings, previous, plans.length);
   const needModel = plans.some((x) => !x.resumeFrom);
-  const matter = needModel ? await InContextMatter.create({ pack, provider, threads, refine }) : null;
+  const matter = needModel ? await InContextMatter.create({ pack, provider, threads, refine, head: headOverrides() }) : null;
   if (!quiet && matter) progress.note(`icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`);
   let failures = 0;
   try {
@@ -351,6 +352,12 @@ function refineArg(v: string | undefined): RefinerId {
 
 const packId = resolvePackArg;
 
+/** ICM_HEAD_PARAMS: numeric head-parameter overrides as JSON, for experiments (the engine takes them as MatterOptions.head). */
+function headOverrides(): Partial<HeadParams> | undefined {
+  const json = process.env.ICM_HEAD_PARAMS;
+  return json ? parseHeadOverrides(json) : undefined;
+}
+
 function providerArg(v: string | undefined): ProviderChoice | undefined {
   if (v === undefined) return undefined;
   if (!isOneOf(PROVIDERS, v)) throw new UsageError(`--provider must be ${wordList(PROVIDERS)}`);
@@ -386,6 +393,7 @@ async function benchCommand(argv: string[]): Promise<number> {
     threads: intArg(p, 'threads'),
     limit: intArg(p, 'limit'),
     crossValidate: has(p, 'cross-validate'),
+    head: headOverrides(),
     dumpDir: last(p, 'dump'),
     refine,
     onRow: (r, _i, _n, method) =>

@@ -10,6 +10,7 @@ import { API_METHODS, isAssetKind, type PickKind } from '../shared/contract';
 import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
+import { pixelBudgetOf } from '../engine/io/images';
 import { ShootService, toApiError } from '../service/shoot-service';
 import { pickKind } from '../service/validate';
 
@@ -144,6 +145,7 @@ if (!app.requestSingleInstanceLock()) {
       appVersion: app.getVersion(),
       nativeDialogs: true,
       uploads: false,
+      maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS),
       workerEntry: { url: new URL('./engine-worker.js', import.meta.url) },
     });
     registerIpc(service);

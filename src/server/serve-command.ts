@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pixelBudgetOf } from '../engine/io/images';
 import { PathPolicy } from '../service/paths';
 import { ShootService } from '../service/shoot-service';
 import { startServer } from './http-server';
@@ -70,6 +71,7 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
     threads: o.threads,
     nativeDialogs: false,
     uploads: true,
+    maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS),
   });
   void service.start();
   const server = await startServer({ service, staticDir: RENDERER_DIR, uploadDir, port: o.port });

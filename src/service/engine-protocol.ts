@@ -12,6 +12,8 @@ export interface EngineInit {
   pack: string;
   provider?: ProviderChoice;
   threads?: number;
+  /** Pixel budget per photo (io/read.ts ReadOptions.maxPixels; default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
 }
 
 export interface EngineReference {

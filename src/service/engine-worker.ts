@@ -2,7 +2,7 @@
 // cached (InContextMatter caches per image+prompt), and mattes one target per request, writing the
 // alpha and the S / S′ heatmaps to the service's result cache.
 import { parentPort } from 'node:worker_threads';
-import { ImageInputError, readImage, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
+import { DEFAULT_MAX_PIXELS, ImageInputError, readImage, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
 import { InContextMatter } from '../engine/pipeline/matter';
 import { applyCorrection } from '../engine/pipeline/corrections';
 import type { EngineMatteReply, EngineReadyInfo, EngineReply, EngineRequest } from './engine-protocol';
@@ -19,11 +19,14 @@ const HEATMAP_SIDE = 256;
  * 16² and 32² cost a few ms (measured with scratch timing on the fixtures).
  */
 const HEATMAP_SCALES = ['d16', 'd32'];
+/** The pixel budget of the service that started this host (EngineInit). */
+let maxPixels = DEFAULT_MAX_PIXELS;
 
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init': {
       if (matter) await matter.dispose();
+      maxPixels = req.init.maxPixels ?? DEFAULT_MAX_PIXELS;
       matter = await InContextMatter.create({
         pack: req.init.pack,
         provider: req.init.provider,
@@ -40,13 +43,13 @@ async function handle(req: EngineRequest): Promise<unknown> {
     case 'setReferences': {
       if (!matter) throw new Error('engine not initialised');
       const refs = [];
-      for (const r of req.refs) refs.push({ image: await readImage(r.path), prompt: r.prompt, cacheKey: r.cacheKey });
+      for (const r of req.refs) refs.push({ image: await readImage(r.path, { maxPixels }), prompt: r.prompt, cacheKey: r.cacheKey });
       await matter.setReferences(refs);
       return null;
     }
     case 'matte': {
       if (!matter) throw new Error('engine not initialised');
-      const target = await readImage(req.path);
+      const target = await readImage(req.path, { maxPixels });
       const r = await matter.matte(target);
       const alpha = req.correction ? applyCorrection(r.alpha, r.width, r.height, req.correction) : r.alpha;
       const protect = new Set(req.protect);

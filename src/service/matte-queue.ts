@@ -57,6 +57,7 @@ export class MatteQueue {
           pack: packIdOf(this.state.settings.pack),
           provider: this.opts.provider,
           threads: this.opts.threads,
+          maxPixels: this.state.opts.maxPixels,
         });
         this.state.engine.state = 'ready';
       } catch (e) {

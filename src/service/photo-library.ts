@@ -18,7 +18,7 @@ import * as v from './validate';
 export type PhotoProbe = Omit<PhotoRecord, 'id' | 'state' | 'version' | 'correction'>;
 
 /** Reads what the grid needs from the file header (fast); a corrupt file fails here or at its thumbnail. */
-export async function probePhoto(path: string): Promise<PhotoProbe> {
+export async function probePhoto(path: string, maxPixels: number): Promise<PhotoProbe> {
   const st = await fsp.stat(path);
   if (!st.isFile()) throw new Error('not a file');
   if (st.size === 0) throw new Error('file is empty (0 bytes)');
@@ -29,7 +29,7 @@ export async function probePhoto(path: string): Promise<PhotoProbe> {
     throw new Error(`not a readable image (${(e as Error).message.split('\n')[0]})`);
   }
   if (!meta.width || !meta.height) throw new Error('image has no size');
-  const over = pixelBudgetReason(meta.width, meta.height);
+  const over = pixelBudgetReason(meta.width, meta.height, maxPixels);
   if (over) throw new Error(over);
   const swap = (meta.orientation ?? 1) >= 5;
   const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
@@ -107,7 +107,7 @@ export class PhotoLibrary {
       }
       known.add(real);
       try {
-        const probe = await probePhoto(path);
+        const probe = await probePhoto(path, this.state.opts.maxPixels);
         state.add({ ...probe, realPath: real, id, state: 'new', version: 1, correction: null });
         added++;
       } catch (e) {
@@ -156,7 +156,7 @@ export class PhotoLibrary {
       }
       try {
         await this.paths.check(found, 'relink');
-        const probe = await probePhoto(found);
+        const probe = await probePhoto(found, this.state.opts.maxPixels);
         const newId = photoIdOf(found);
         if (state.photos.has(newId)) {
           stillMissing++;

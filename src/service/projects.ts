@@ -129,7 +129,14 @@ export class Projects {
       if (state.photos.has(id)) continue;
       let rec: PhotoRecord;
       try {
-        rec = { ...(await probePhoto(p.path)), realPath: await realPathOf(p.path), id, state: 'new', version: 1, correction: p.correction };
+        rec = {
+          ...(await probePhoto(p.path, this.state.opts.maxPixels)),
+          realPath: await realPathOf(p.path),
+          id,
+          state: 'new',
+          version: 1,
+          correction: p.correction,
+        };
       } catch (e) {
         // Missing: relink can find it. Unreadable: failed with the reason, and it stays failed
         // (broken) when the references are applied below, which set every other photo to 'new'.

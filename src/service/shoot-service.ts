@@ -11,7 +11,7 @@
 import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { sweepStaleTemps } from '../engine/io/images';
+import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
 import type {
   AssetKind,
   Correction,
@@ -50,6 +50,8 @@ export interface ShootServiceOptions {
   workerEntry?: EngineWorkerEntry;
   /** Autosave delay after a change (ms); 0 disables autosave. */
   autosaveMs?: number;
+  /** Pixel budget per photo (default the engine's DEFAULT_MAX_PIXELS; the hosts read ICM_MAX_MEGAPIXELS). */
+  maxPixels?: number;
 }
 
 export class ShootService implements ServiceApi {
@@ -68,6 +70,7 @@ export class ShootService implements ServiceApi {
       nativeDialogs: opts.nativeDialogs ?? false,
       uploads: opts.uploads ?? false,
       resultsDir: this.resultsDir,
+      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     });
     if (opts.pack) this.state.settings.pack = opts.pack;
     this.queue = new MatteQueue(this.state, { provider: opts.provider, threads: opts.threads, workerEntry: opts.workerEntry });

@@ -59,6 +59,8 @@ export interface ShootStateOptions {
   uploads: boolean;
   /** Folder of the result files (alpha and heatmaps per photo and input key). */
   resultsDir: string;
+  /** Pixel budget per photo (engine io/read.ts): a larger photo is refused at import, from its header. */
+  maxPixels: number;
 }
 
 export class ShootState {

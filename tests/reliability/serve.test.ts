@@ -174,17 +174,18 @@ describe('serve mode: the smaller items of 8, and partial uploads', () => {
 
   it('an image over the pixel budget is named as such at import (not "not a supported image or corrupt")', async () => {
     await sharp({ create: { width: 1000, height: 1000, channels: 3, background: '#808080' } }).png().toFile(join(root, 'large.png'));
-    const prev = process.env.ICM_MAX_MEGAPIXELS;
-    process.env.ICM_MAX_MEGAPIXELS = '0.5';
+    // the budget is the service's setting (the hosts read ICM_MAX_MEGAPIXELS into it)
+    const small = new ShootService({ stateDir: join(tmp, 'state-small'), appVersion: '0.0.0-test', paths: new PathPolicy([root]), autosaveMs: 0, maxPixels: 0.5e6 });
     try {
-      const r = await api('importPaths', [[join(root, 'large.png')]]);
-      const s = r.result as { added: number; failed: Array<{ reason: string }> };
+      const s = await small.importPaths([join(root, 'large.png')]);
       assert.equal(s.added, 0);
-      assert.match(s.failed[0].reason, /1000x1000 \(1 megapixels\), over the limit of 1 megapixels|over the limit/);
+      assert.match(s.failed[0].reason, /1000x1000 \(1 megapixels\), over the limit of 0\.50 megapixels/);
       assert.doesNotMatch(s.failed[0].reason, /not a readable image|corrupt/);
+      // the shared service (default budget) takes the same photo
+      const r = (await api('importPaths', [[join(root, 'large.png')]])).result as { added: number };
+      assert.equal(r.added, 1);
     } finally {
-      if (prev === undefined) delete process.env.ICM_MAX_MEGAPIXELS;
-      else process.env.ICM_MAX_MEGAPIXELS = prev;
+      await small.close();
     }
   });
 });

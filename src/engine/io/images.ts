@@ -3,7 +3,7 @@
 // writes, protected inputs, stale temps), heatmap.ts. This module is their public face; the helpers
 // they share (printable, checkDims, …) stay inside io/.
 export { ImageInputError, ImageOutputError } from './errors';
-export { maxInputPixels, pixelBudgetReason, readImage, readMask, type ReadOptions, type RgbImage } from './read';
+export { DEFAULT_MAX_PIXELS, pixelBudgetOf, pixelBudgetReason, readImage, readMask, type ReadOptions, type RgbImage } from './read';
 export { resizeGray, resizeRgb, type ResizeKernel } from './resample';
 export { encodePng, prepareFolder, sweepStaleTemps, TEMP_NAME, tempNameFor, writeFileAtomic, writePngAtomic, type WriteOptions } from './write';
 export { heatmapRgb, TURBO_LUT, writeHeatmapPng } from './heatmap';

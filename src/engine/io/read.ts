@@ -32,17 +32,19 @@ const DECODE_OPTIONS: SharpOptions = { failOn: 'error', limitInputPixels: false 
  * Pixel budget per image. Decoding needs about 24 bytes per pixel end to end (a 256-megapixel PNG
  * of 249 KB peaked at 6.2 GB), so a budget keeps memory bounded and a decompression bomb out:
  * checked from the header before any pixel is decoded, and passed to libvips as
- * `limitInputPixels` as well. Default 150 megapixels (the largest medium-format backs);
- * ICM_MAX_MEGAPIXELS raises or lowers it.
+ * `limitInputPixels` as well. Default 150 megapixels (the largest medium-format backs); the hosts
+ * pass another (ReadOptions.maxPixels) from ICM_MAX_MEGAPIXELS (pixelBudgetOf).
  */
-export function maxInputPixels(): number {
-  const env = Number(process.env.ICM_MAX_MEGAPIXELS);
-  return Math.round((Number.isFinite(env) && env > 0 ? env : 150) * 1e6);
+export const DEFAULT_MAX_PIXELS = 150e6;
+
+/** The pixel budget a setting asks for (megapixels as text, e.g. ICM_MAX_MEGAPIXELS); the default when unset or not a positive number. */
+export function pixelBudgetOf(megapixels: string | undefined): number {
+  const n = Number(megapixels);
+  return megapixels !== undefined && megapixels.trim() !== '' && Number.isFinite(n) && n > 0 ? Math.round(n * 1e6) : DEFAULT_MAX_PIXELS;
 }
 
 /** Why an image of w×h is over the pixel budget, or null when it is within it. */
-export function pixelBudgetReason(width: number, height: number): string | null {
-  const limit = maxInputPixels();
+export function pixelBudgetReason(width: number, height: number, limit = DEFAULT_MAX_PIXELS): string | null {
   if (width * height <= limit) return null;
   const mp = (n: number) => (n / 1e6).toFixed(n < 1e6 ? 2 : 0);
   return `image is ${width}x${height} (${mp(width * height)} megapixels), over the limit of ${mp(limit)} megapixels (set ICM_MAX_MEGAPIXELS to change it)`;
@@ -56,6 +58,8 @@ export interface ReadOptions {
    * (truncated or undecodable files still fail).
    */
   acceptDamaged?: boolean;
+  /** Pixel budget (default DEFAULT_MAX_PIXELS): a larger image is refused from its header. */
+  maxPixels?: number;
 }
 
 async function readInputFile(path: string, kind: 'image' | 'mask'): Promise<Buffer> {
@@ -79,7 +83,7 @@ async function readInputFile(path: string, kind: 'image' | 'mask'): Promise<Buff
 }
 
 /** Checks the container format from the header; returns the metadata. */
-async function probe(path: string, buf: Buffer, kind: 'image' | 'mask'): Promise<Metadata> {
+async function probe(path: string, buf: Buffer, kind: 'image' | 'mask', maxPixels?: number): Promise<Metadata> {
   let meta: Metadata;
   try {
     meta = await sharp(buf, DECODE_OPTIONS).metadata();
@@ -95,14 +99,14 @@ async function probe(path: string, buf: Buffer, kind: 'image' | 'mask'): Promise
       kind,
     });
   }
-  const over = meta.width && meta.height ? pixelBudgetReason(meta.width, meta.height) : null;
+  const over = meta.width && meta.height ? pixelBudgetReason(meta.width, meta.height, maxPixels) : null;
   if (over) throw new ImageInputError(path, over, { kind });
   return meta;
 }
 
 /** Sharp options for decoding pixels: strict (warnings fail) or tolerant; pixel budget either way. */
 function decodeOptions(opts: ReadOptions): SharpOptions {
-  return { failOn: opts.acceptDamaged ? 'error' : 'warning', limitInputPixels: maxInputPixels() };
+  return { failOn: opts.acceptDamaged ? 'error' : 'warning', limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS };
 }
 
 async function decode(
@@ -148,7 +152,7 @@ function asUint8(buf: Buffer): Uint8Array {
  */
 export async function readImage(path: string, opts: ReadOptions = {}): Promise<RgbImage> {
   const buf = await readInputFile(path, 'image');
-  await probe(path, buf, 'image');
+  await probe(path, buf, 'image', opts.maxPixels);
   const { data, info, damaged } = await decode(path, 'image', buf, opts, (s) =>
     s.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb'),
   );
@@ -176,7 +180,7 @@ export async function readImage(path: string, opts: ReadOptions = {}): Promise<R
  */
 export async function readMask(path: string, width: number, height: number, opts: ReadOptions = {}): Promise<Uint8Array> {
   const buf = await readInputFile(path, 'mask');
-  await probe(path, buf, 'mask');
+  await probe(path, buf, 'mask', opts.maxPixels);
   const { data, info } = await decode(path, 'mask', buf, opts, (s) => s.rotate().toColourspace('srgb').ensureAlpha());
   if (info.width !== width || info.height !== height) {
     throw new ImageInputError(path, `mask is ${info.width}x${info.height} but the image is ${width}x${height}`, {

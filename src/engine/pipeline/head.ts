@@ -43,3 +43,19 @@ export function normaliseByMax(map: Float32Array): Float32Array {
   if (mx > 0) for (let i = 0; i < map.length; i++) out[i] = map[i] / mx;
   return out;
 }
+
+/** A JSON object of numeric HeadParams overrides (the CLI's ICM_HEAD_PARAMS, for experiments), for MatterOptions.head. */
+export function parseHeadOverrides(json: string): Partial<HeadParams> {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    throw new Error(`ICM_HEAD_PARAMS is not valid JSON: ${json}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('ICM_HEAD_PARAMS must be a JSON object');
+  for (const [k, x] of Object.entries(v)) {
+    if (!(k in DEFAULT_HEAD_PARAMS)) throw new Error(`ICM_HEAD_PARAMS: unknown head parameter "${k}"`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`ICM_HEAD_PARAMS: ${k} must be a number`);
+  }
+  return v as Partial<HeadParams>;
+}

@@ -145,7 +145,6 @@ export class InContextMatter {
     this.head = { ...DEFAULT_HEAD_PARAMS, ...opts.head };
     this.heatmapScales = opts.heatmapScales ?? [];
     for (const id of this.heatmapScales) backbone.feature(id); // fails early on an unknown id
-    if (process.env.ICM_HEAD_PARAMS) Object.assign(this.head, parseHeadOverrides(process.env.ICM_HEAD_PARAMS)); // experiments only
     this.selection = typeof opts.selectionModel === 'object' ? opts.selectionModel : loadSelectionModel(opts.selectionModel);
     this.keepEvidence = opts.keepEvidence ?? false;
     this.refiner = refinerFor(opts.refine);
@@ -496,20 +495,4 @@ function downsampleRoi(roi: Uint8Array, R: number, side: number): Uint8Array {
   for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) cover[Math.floor(y / f) * side + Math.floor(x / f)] += roi[y * R + x] / (f * f);
   const out = threshold(cover, 0.5);
   return out.some((v) => v) ? out : threshold(cover, 0);
-}
-
-/** ICM_HEAD_PARAMS: a JSON object of numeric HeadParams overrides (for experiments). */
-function parseHeadOverrides(json: string): Partial<HeadParams> {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    throw new Error(`ICM_HEAD_PARAMS is not valid JSON: ${json}`);
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('ICM_HEAD_PARAMS must be a JSON object');
-  for (const [k, x] of Object.entries(v)) {
-    if (!(k in DEFAULT_HEAD_PARAMS)) throw new Error(`ICM_HEAD_PARAMS: unknown head parameter "${k}"`);
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`ICM_HEAD_PARAMS: ${k} must be a number`);
-  }
-  return v as Partial<HeadParams>;
 }
