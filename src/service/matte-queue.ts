@@ -314,23 +314,28 @@ export class MatteQueue {
    * files now (a stat each; a file is read again only when its size or mtime changed).
    */
   private async refreshHashes(r: PhotoRecord): Promise<void> {
-    const { hashes } = this.kept;
+    await this.refreshReferenceHashes();
+    await this.refreshHash(r);
+  }
+
+  private async refreshReferenceHashes(): Promise<void> {
     for (const spec of this.state.references) {
       const ref = this.state.photos.get(spec.photoId);
       if (!ref) continue;
       try {
-        ref.contentHash = await hashes.of(ref.path);
+        ref.contentHash = await this.kept.hashes.of(ref.path);
       } catch (e) {
         throw new ServiceError('io', `cannot read the reference "${ref.name}": ${(e as Error).message.split('\n')[0]}`);
       }
     }
+  }
+
+  private async refreshHash(r: PhotoRecord): Promise<void> {
     try {
-      r.contentHash = await hashes.of(r.path);
+      r.contentHash = await this.kept.hashes.of(r.path);
     } catch (e) {
-      throw new EngineError(
-        `cannot read image "${r.name}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message.split('\n')[0]}`,
-        'input',
-      );
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message.split('\n')[0];
+      throw new EngineError(`cannot read image "${r.name}": ${why}`, 'input');
     }
   }
 
@@ -343,12 +348,17 @@ export class MatteQueue {
     await this.engineReady; // the key names the engine's revision
     const { state } = this;
     if (state.engine.state !== 'ready' || !state.references.length) return;
+    try {
+      await this.refreshReferenceHashes();
+    } catch {
+      return; // the queue says why when a target is run
+    }
     for (const id of [...state.order]) {
       if (pass !== this.restorePass || this.closed) return;
       const r = state.photos.get(id);
       if (!r || r.state !== 'new' || r.broken || !state.isTarget(r)) continue;
       try {
-        await this.refreshHashes(r);
+        await this.refreshHash(r);
       } catch {
         continue; // the queue says why when the photo is run
       }
