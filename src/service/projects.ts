@@ -95,6 +95,7 @@ export class Projects {
     if (state.photos.has(photoIdOf(path)) || isImagePath(path))
       throw new ServiceError('invalid-argument', 'a project file cannot replace a photo');
     try {
+      await fsp.mkdir(dirname(path), { recursive: true }); // as an export creates its folder
       const savedAt = await writeProjectFile(path, this.projectData());
       state.project = { path, name: basename(path, '.icmproj'), dirty: false, savedAt };
     } catch (e) {

@@ -8,6 +8,7 @@
 //   matte-queue.ts    the engine host, the queue, runs, previews, corrections (jobs.ts: progress)
 //   export.ts         exports into a folder, with the record of what the app wrote there
 //   projects.ts       project files, autosave, recent projects
+//   folder-browser.ts serve mode's folder browser (inside the allowed roots)
 //   kept-results.ts   results kept on disk by content and inputs (content-hash.ts: photo identity)
 import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { sweepStaleTemps } from '../engine/io/images';
 import type {
   AssetKind,
   Correction,
+  FolderListing,
   IcmApi,
   ImportSummary,
   PhotoInfo,
@@ -26,6 +28,7 @@ import type {
 import { AssetCache, type Asset } from './assets';
 import type { EngineWorkerEntry } from './engine-client';
 import { Exporter } from './export';
+import { listFolder } from './folder-browser';
 import { KeptResults } from './kept-results';
 import { MatteQueue } from './matte-queue';
 import { PathPolicy } from './paths';
@@ -63,8 +66,10 @@ export class ShootService implements ServiceApi {
   private readonly projects: Projects;
   private readonly kept: KeptResults;
 
+  private readonly paths: PathPolicy;
+
   constructor(private readonly opts: ShootServiceOptions) {
-    const paths = opts.paths ?? new PathPolicy();
+    const paths = (this.paths = opts.paths ?? new PathPolicy());
     this.state = new ShootState({
       appVersion: opts.appVersion,
       nativeDialogs: opts.nativeDialogs ?? false,
@@ -123,6 +128,10 @@ export class ShootService implements ServiceApi {
 
   relinkFolder(folder: unknown): Promise<RelinkSummary> {
     return this.library.relinkFolder(folder);
+  }
+
+  listFolder(path?: unknown): Promise<FolderListing> {
+    return listFolder(this.paths, path);
   }
 
   getAsset(kind: AssetKind, id: string): Promise<Asset> {
