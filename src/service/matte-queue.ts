@@ -249,6 +249,17 @@ export class MatteQueue {
       }
       await this.kept.forget(stem);
       const reply = await this.matteOne(r, stem);
+      const result = pickResult(reply);
+      // Kept for the next time these inputs come back (a reopened project, an undone edit), also
+      // when they changed while the engine ran: it is still the result of `key`.
+      let at = stem;
+      try {
+        await this.kept.write(stem, { key, width: reply.width, height: reply.height, result }, this.stemsInUse());
+        // The project was saved elsewhere while the engine ran: the result goes with it.
+        if (dirname(stem) !== this.kept.dir) at = (await this.kept.adopt(stem, key)) ?? stem;
+      } catch {
+        /* not kept on disk: still this session's result */
+      }
       // Inputs may have changed while it ran (new references, new correction): then this
       // result is stale and the photo goes back to the queue if someone still wants it.
       if (state.keyFor(r) !== key || !state.photos.has(r.id)) {
@@ -260,16 +271,6 @@ export class MatteQueue {
           state.jobs.settleRun(r.id); // removed, or no longer a target: nothing left to run
         }
         return;
-      }
-      const result = pickResult(reply);
-      // Kept for the next time these inputs come back (a reopened project, an undone edit).
-      let at = stem;
-      try {
-        await this.kept.write(stem, { key, width: reply.width, height: reply.height, result }, this.stemsInUse());
-        // The project was saved elsewhere while the engine ran: the result goes with it.
-        if (dirname(stem) !== this.kept.dir) at = (await this.kept.adopt(stem, key)) ?? stem;
-      } catch {
-        /* not kept on disk: still this session's result */
       }
       this.settle(r, key, at, result);
     } catch (e) {
