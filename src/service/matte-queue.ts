@@ -34,6 +34,9 @@ export interface EngineOptions {
   onEngineMatte?: (path: string) => void;
 }
 
+/** Photos looked up at once when kept results are restored. */
+const RESTORE_CONCURRENCY = 8;
+
 export class MatteQueue {
   private engine: EngineClient | null = null;
   private engineReady: Promise<void> = Promise.resolve();
@@ -354,20 +357,27 @@ export class MatteQueue {
     } catch {
       return; // the queue says why when a target is run
     }
-    for (const id of [...state.order]) {
-      if (pass !== this.restorePass || this.closed) return;
-      const r = state.photos.get(id);
-      if (!r || r.state !== 'new' || r.broken || !state.isTarget(r)) continue;
-      try {
-        await this.refreshHash(r);
-      } catch {
-        continue; // the queue says why when the photo is run
+    // A few photos at a time: each is a handful of small file reads, so latency, not the disk, is the limit.
+    const ids = [...state.order];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length && pass === this.restorePass && !this.closed) {
+        const id = ids[next++];
+        const r = state.photos.get(id);
+        if (!r || r.state !== 'new' || r.broken || !state.isTarget(r)) continue;
+        try {
+          await this.refreshHash(r);
+        } catch {
+          continue; // the queue says why when the photo is run
+        }
+        const key = state.keyFor(r);
+        const stem = this.kept.stemFor(r.contentHash!, key);
+        const kept = await this.kept.read(stem, key);
+        if (kept && r.state === 'new' && state.photos.get(id) === r && state.keyFor(r) === key) this.settle(r, key, stem, kept.result);
       }
-      const key = state.keyFor(r);
-      const stem = this.kept.stemFor(r.contentHash!, key);
-      const kept = await this.kept.read(stem, key);
-      if (kept && r.state === 'new' && state.photos.get(id) === r && state.keyFor(r) === key) this.settle(r, key, stem, kept.result);
-    }
+    };
+    await Promise.all(Array.from({ length: RESTORE_CONCURRENCY }, worker));
+    if (pass !== this.restorePass) return;
     await this.kept.hashes.flush(); // the next open reads no photo again
   }
 
