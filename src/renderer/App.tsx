@@ -10,6 +10,7 @@ import { GridViewBar, ThumbGrid } from './components/ThumbGrid';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
 import { plural } from './components/format';
+import { ROOTS_HINT } from '../shared/wording';
 import { useActions, useAppState } from './state/context';
 
 type Dialog =
@@ -169,9 +170,9 @@ export function App() {
           inputTestId="project-path-input"
           submitTestId="project-path-submit"
           onClose={closeDialog}
-          onSubmit={(path) => {
-            closeDialog();
-            openPath(path);
+          hint={ROOTS_HINT}
+          onSubmit={async (path) => {
+            if (await actions.openProject(path)) closeDialog();
           }}
         />
       )}
@@ -185,9 +186,9 @@ export function App() {
           inputTestId="project-path-input"
           submitTestId="project-path-submit"
           onClose={closeDialog}
-          onSubmit={(path) => {
-            closeDialog();
-            void actions.saveProject(path.toLowerCase().endsWith(PROJECT_EXT) ? path : `${path}${PROJECT_EXT}`);
+          hint={ROOTS_HINT}
+          onSubmit={async (path) => {
+            if (await actions.saveProject(path.toLowerCase().endsWith(PROJECT_EXT) ? path : `${path}${PROJECT_EXT}`)) closeDialog();
           }}
         />
       )}
@@ -200,9 +201,9 @@ export function App() {
           inputTestId="relink-path-input"
           submitTestId="relink-path-submit"
           onClose={closeDialog}
-          onSubmit={(folder) => {
-            closeDialog();
-            void actions.relinkFolder(folder);
+          hint={ROOTS_HINT}
+          onSubmit={async (folder) => {
+            if (await actions.relinkFolder(folder)) closeDialog();
           }}
         />
       )}

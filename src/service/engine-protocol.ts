@@ -52,4 +52,6 @@ export interface EngineReadyInfo {
   provider: string;
   providerNote: string;
   pack: string;
+  /** What results depend on besides their inputs (engine code, weights, head, heatmap sizes). */
+  revision: string;
 }

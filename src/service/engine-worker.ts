@@ -37,6 +37,8 @@ async function handle(req: EngineRequest): Promise<unknown> {
         provider: matter.provider,
         providerNote: matter.providerNote,
         pack: matter.backbone.pack.manifest.id,
+        // The heatmap size is the worker's own choice: it is part of what a kept result was made with.
+        revision: `${matter.revision}-h${HEATMAP_SIDE}`,
       };
       return info;
     }

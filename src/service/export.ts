@@ -107,7 +107,7 @@ export class Exporter {
       try {
         if (res instanceof Error) throw res;
         if (protect.has(resolve(p.out))) throw new Error('would overwrite an original photo');
-        const alpha = await fsp.readFile(`${state.stemFor(res, res.resultKey!)}.alpha.png`);
+        const alpha = await fsp.readFile(`${res.resultStem!}.alpha.png`);
         const bytes = await encodeExport(res.path, alpha, opts);
         // Recorded before the rename: a crash right after it still leaves a file known as ours.
         await this.remember(outDir, basename(p.out), createHash('sha256').update(bytes).digest('hex'));

@@ -1,14 +1,15 @@
 // The matte queue: runs, previews and corrections; the engine host (a worker thread, one target at a time), the queue that feeds it
 // and the callers waiting for a result (a preview, a correction, an export). Results are keyed by
-// their inputs (ShootState.keyFor): a result made from inputs that changed meanwhile is stale and
-// the photo goes back to the queue if someone still wants it.
+// their inputs (ShootState.keyFor) and kept on disk (kept-results.ts): a photo whose inputs were
+// matted before takes the kept result instead of the engine; a result made from inputs that
+// changed meanwhile is stale and the photo goes back to the queue if someone still wants it.
+import { dirname } from 'node:path';
 import { packIdOf, pickResult, type ProviderChoice } from '../shared/vocabulary';
-import { promises as fsp } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Correction, PhotoInfo } from '../shared/contract';
 import { EngineClient, EngineError, type EngineWorkerEntry } from './engine-client';
 import type { EngineMatteReply } from './engine-protocol';
 import { ServiceError } from './errors';
+import type { KeptResults } from './kept-results';
 import { EmptyPromptError, toEngineCorrection, toEnginePrompt } from './prompt-raster';
 import type { PhotoRecord, ShootState } from './shoot-state';
 import * as v from './validate';
@@ -29,7 +30,12 @@ export interface EngineOptions {
   provider?: ProviderChoice;
   threads?: number;
   workerEntry?: EngineWorkerEntry;
+  /** Called as each target is sent to the engine (tests count engine work with it). */
+  onEngineMatte?: (path: string) => void;
 }
+
+/** Photos looked up at once when kept results are restored. */
+const RESTORE_CONCURRENCY = 8;
 
 export class MatteQueue {
   private engine: EngineClient | null = null;
@@ -41,9 +47,12 @@ export class MatteQueue {
   private running: string | null = null;
   private pumping = false;
   private closed = false;
+  /** Counts restoreKept passes: a newer pass stops an older one. */
+  private restorePass = 0;
 
   constructor(
     private readonly state: ShootState,
+    private readonly kept: KeptResults,
     private readonly opts: EngineOptions,
   ) {}
 
@@ -66,6 +75,7 @@ export class MatteQueue {
       }
       this.state.emitStatus();
       void this.pump();
+      void this.restoreKept(); // a project opened while the model loaded
     })();
     return this.engineReady;
   }
@@ -82,6 +92,7 @@ export class MatteQueue {
     for (const r of refs) this.state.photo(r.photoId);
     this.state.setReferences(refs);
     this.state.markDirty();
+    void this.restoreKept(); // back to inputs seen before (an undone edit): their results show at once
   }
 
   async runTargets(idsArg?: unknown): Promise<string> {
@@ -205,76 +216,173 @@ export class MatteQueue {
   private async pump(): Promise<void> {
     if (this.pumping || this.closed) return;
     this.pumping = true;
-    const { state } = this;
     try {
       await this.engineReady;
-      while (this.queue.length && !this.closed) {
-        const item = this.queue.shift()!;
-        const r = state.photos.get(item.id);
-        if (!r) continue;
-        const key = state.keyFor(r);
-        if (r.state === 'done' && r.resultKey === key) {
-          this.resolveWaiters(r);
-          state.jobs.settleRun(r.id);
-          continue;
-        }
-        this.running = r.id;
-        r.state = 'running';
-        state.touch(r.id);
-        // Run jobs count their targets by photo (settleRun); an export counts its written files itself.
-        for (const job of state.jobs.runJobsWaitingFor(r.id)) {
-          job.current = r.name;
-          state.jobs.progress(job);
-        }
-        try {
-          const reply = await this.matteOne(r, key);
-          // Inputs may have changed while it ran (new references, new correction): then this
-          // result is stale and the photo goes back to the queue if someone still wants it.
-          if (state.keyFor(r) !== key || !state.photos.has(r.id)) {
-            const wanted =
-              state.photos.has(r.id) && (this.waiters.has(r.id) || (state.isTarget(r) && state.jobs.runJobsWaitingFor(r.id).length > 0));
-            if (wanted) this.queue.unshift({ id: r.id, jobId: item.jobId });
-            else {
-              if (state.photos.has(r.id)) r.state = 'new';
-              state.jobs.settleRun(r.id); // removed, or no longer a target: nothing left to run
-            }
-            continue;
-          }
-          r.state = 'done';
-          r.error = undefined;
-          r.resultKey = key;
-          // Keep one result per photo on disk: a 2,000-photo shoot re-run with new references
-          // must not pile up gigabytes of stale mattes.
-          const stem = state.stemFor(r, key);
-          if (r.resultStem && r.resultStem !== stem) void removeResultFiles(r.resultStem);
-          r.resultStem = stem;
-          r.result = pickResult(reply);
-          r.version++;
-          this.resolveWaiters(r);
-          state.jobs.settleRun(r.id);
-        } catch (e) {
-          r.state = 'failed';
-          r.error = (e as Error).message;
-          if (e instanceof EngineError && e.code === 'input') r.broken = r.error;
-          r.resultKey = undefined;
-          r.result = undefined;
-          r.version++;
-          state.jobs.settleRun(r.id, { path: r.path, reason: r.error });
-          this.rejectWaiters(
-            r.id,
-            e instanceof ServiceError ? e : new ServiceError(e instanceof EngineError && e.code === 'input' ? 'io' : 'engine', r.error),
-          );
-        } finally {
-          this.running = null;
-          state.touch(r.id);
-        }
-      }
+      while (this.queue.length && !this.closed) await this.runItem(this.queue.shift()!);
     } finally {
       this.pumping = false;
     }
   }
 
-  private async matteOne(r: PhotoRecord, key: string): Promise<EngineMatteReply> {
+  /** One queue item: the result for the photo's current inputs, kept on disk or made by the engine. */
+  private async runItem(item: QueueItem): Promise<void> {
+    const { state } = this;
+    const r = state.photos.get(item.id);
+    if (!r) return;
+    this.running = r.id;
+    try {
+      await this.refreshHashes(r);
+      const key = state.keyFor(r);
+      if (r.state === 'done' && r.resultKey === key) {
+        this.resolveWaiters(r);
+        state.jobs.settleRun(r.id);
+        return;
+      }
+      const stem = this.kept.stemFor(r.contentHash!, key);
+      const kept = await this.kept.read(stem, key);
+      if (kept && state.keyFor(r) === key && state.photos.has(r.id)) {
+        this.settle(r, key, stem, kept.result);
+        return;
+      }
+      r.state = 'running';
+      state.touch(r.id);
+      // Run jobs count their targets by photo (settleRun); an export counts its written files itself.
+      for (const job of state.jobs.runJobsWaitingFor(r.id)) {
+        job.current = r.name;
+        state.jobs.progress(job);
+      }
+      await this.kept.forget(stem);
+      const reply = await this.matteOne(r, stem);
+      const result = pickResult(reply);
+      // Kept for the next time these inputs come back (a reopened project, an undone edit), also
+      // when they changed while the engine ran: it is still the result of `key`.
+      let at = stem;
+      try {
+        await this.kept.write(stem, { key, width: reply.width, height: reply.height, result }, this.stemsInUse());
+        // The project was saved elsewhere while the engine ran: the result goes with it.
+        if (dirname(stem) !== this.kept.dir) at = (await this.kept.adopt(stem, key)) ?? stem;
+      } catch {
+        /* not kept on disk: still this session's result */
+      }
+      // Inputs may have changed while it ran (new references, new correction): then this
+      // result is stale and the photo goes back to the queue if someone still wants it.
+      if (state.keyFor(r) !== key || !state.photos.has(r.id)) {
+        const wanted =
+          state.photos.has(r.id) && (this.waiters.has(r.id) || (state.isTarget(r) && state.jobs.runJobsWaitingFor(r.id).length > 0));
+        if (wanted) this.queue.unshift({ id: r.id, jobId: item.jobId });
+        else {
+          if (state.photos.has(r.id)) r.state = 'new';
+          state.jobs.settleRun(r.id); // removed, or no longer a target: nothing left to run
+        }
+        return;
+      }
+      this.settle(r, key, at, result);
+    } catch (e) {
+      r.state = 'failed';
+      r.error = (e as Error).message;
+      if (e instanceof EngineError && e.code === 'input') r.broken = r.error;
+      r.resultKey = undefined;
+      r.result = undefined;
+      r.version++;
+      state.jobs.settleRun(r.id, { path: r.path, reason: r.error });
+      this.rejectWaiters(
+        r.id,
+        e instanceof ServiceError ? e : new ServiceError(e instanceof EngineError && e.code === 'input' ? 'io' : 'engine', r.error),
+      );
+    } finally {
+      this.running = null;
+      state.touch(r.id);
+    }
+  }
+
+  /** The photo is done with `result` (made under `key`, files at `stem`); whoever waited is told. */
+  private settle(r: PhotoRecord, key: string, stem: string, result: PhotoInfo['result']): void {
+    r.state = 'done';
+    r.error = undefined;
+    r.resultKey = key;
+    r.resultStem = stem;
+    r.result = result;
+    r.version++;
+    this.state.touch(r.id);
+    this.resolveWaiters(r);
+    this.state.jobs.settleRun(r.id);
+  }
+
+  private stemsInUse(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.state.photos.values()) if (r.resultStem) out.add(r.resultStem);
+    return out;
+  }
+
+  /**
+   * The content hashes the photo's key needs (its own and the references'), checked against the
+   * files now (a stat each; a file is read again only when its size or mtime changed).
+   */
+  private async refreshHashes(r: PhotoRecord): Promise<void> {
+    await this.refreshReferenceHashes();
+    await this.refreshHash(r);
+  }
+
+  private async refreshReferenceHashes(): Promise<void> {
+    for (const spec of this.state.references) {
+      const ref = this.state.photos.get(spec.photoId);
+      if (!ref) continue;
+      try {
+        ref.contentHash = await this.kept.hashes.of(ref.path);
+      } catch (e) {
+        throw new ServiceError('io', `cannot read the reference "${ref.name}": ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+
+  private async refreshHash(r: PhotoRecord): Promise<void> {
+    try {
+      r.contentHash = await this.kept.hashes.of(r.path);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message.split('\n')[0];
+      throw new EngineError(`cannot read image "${r.name}": ${why}`, 'input');
+    }
+  }
+
+  /**
+   * Shows the results kept on disk for the photos' current inputs at once (after a project is
+   * opened or the references change), without the engine. A newer call supersedes a running one.
+   */
+  async restoreKept(): Promise<void> {
+    const pass = ++this.restorePass;
+    await this.engineReady; // the key names the engine's revision
+    const { state } = this;
+    if (state.engine.state !== 'ready' || !state.references.length) return;
+    try {
+      await this.refreshReferenceHashes();
+    } catch {
+      return; // the queue says why when a target is run
+    }
+    // A few photos at a time: each is a handful of small file reads, so latency, not the disk, is the limit.
+    const ids = [...state.order];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length && pass === this.restorePass && !this.closed) {
+        const id = ids[next++];
+        const r = state.photos.get(id);
+        if (!r || r.state !== 'new' || r.broken || !state.isTarget(r)) continue;
+        try {
+          await this.refreshHash(r);
+        } catch {
+          continue; // the queue says why when the photo is run
+        }
+        const key = state.keyFor(r);
+        const stem = this.kept.stemFor(r.contentHash!, key);
+        const kept = await this.kept.read(stem, key);
+        if (kept && r.state === 'new' && state.photos.get(id) === r && state.keyFor(r) === key) this.settle(r, key, stem, kept.result);
+      }
+    };
+    await Promise.all(Array.from({ length: RESTORE_CONCURRENCY }, worker));
+    if (pass !== this.restorePass) return;
+    await this.kept.hashes.flush(); // the next open reads no photo again
+  }
+
+  private async matteOne(r: PhotoRecord, stem: string): Promise<EngineMatteReply> {
     const { state } = this;
     if (state.engine.state !== 'ready' || !this.engine)
       throw new ServiceError('engine', `the model is not available: ${state.engine.error ?? 'still loading'}`);
@@ -295,7 +403,7 @@ export class MatteQueue {
       this.engineReferencesKey = state.referencesKey;
     }
     const correction = r.correction ? await toEngineCorrection(r.correction, r.width, r.height) : null;
-    const stem = state.stemFor(r, key);
+    this.opts.onEngineMatte?.(r.path);
     return this.engine.matte(
       r.path,
       stem,
@@ -303,11 +411,4 @@ export class MatteQueue {
       state.order.map((id) => state.photos.get(id)!.path),
     );
   }
-}
-
-async function removeResultFiles(stem: string): Promise<void> {
-  const dir = dirname(stem);
-  const prefix = `${basename(stem)}.`;
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.png')).map((n) => fsp.rm(join(dir, n), { force: true })));
 }

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
+import { allowFolderWords } from '../shared/wording';
 
 const IMAGE_EXTENSION_SET = new Set<string>(IMAGE_EXTENSIONS);
 
@@ -20,6 +21,11 @@ export class PathPolicy {
 
   get restricted(): boolean {
     return this.roots.length > 0;
+  }
+
+  /** The allowed roots (absolute), in the order given. */
+  get rootList(): readonly string[] {
+    return this.roots;
   }
 
   /** Adds a root (e.g. the serve mode's upload folder). */
@@ -39,7 +45,13 @@ export class PathPolicy {
     if (this.roots.length) {
       let ok = false;
       for (const r of this.roots) if (inside(real, r) || inside(real, await realpathOfNearest(r))) ok = true;
-      if (!ok) throw new PathRejected(`${what}: "${p}" is outside the folders this server may use (${this.roots.join(', ')})`);
+      if (!ok) {
+        // Named from the path alone (no look at the disk: a refusal must not tell what exists out there).
+        const folder = extname(abs) ? dirname(abs) : abs;
+        throw new PathRejected(
+          `${what}: "${p}" is outside the folders this server may use (${this.roots.join(', ')}); ${allowFolderWords(folder)}`,
+        );
+      }
     }
     return abs;
   }

@@ -198,10 +198,10 @@ export class PhotoLibrary {
         default: {
           if (kind.startsWith('intra@') && !r.result?.scales.some((sc) => `intra@${sc.id}` === kind))
             throw new ServiceError('not-found', `${r.name} has no ${kind} map`);
-          if (r.state !== 'done' || !r.resultKey) throw new ServiceError('not-found', `${r.name} has no result yet`);
-          const file = `${state.stemFor(r, r.resultKey)}.alpha.png`;
+          if (r.state !== 'done' || !r.resultStem) throw new ServiceError('not-found', `${r.name} has no result yet`);
+          const file = `${r.resultStem}.alpha.png`;
           if (kind === 'cutout') return await this.assets.cutout(src, file);
-          return { body: await fsp.readFile(`${state.stemFor(r, r.resultKey)}.${kind}.png`), contentType: 'image/png' };
+          return { body: await fsp.readFile(`${r.resultStem}.${kind}.png`), contentType: 'image/png' };
         }
       }
     } catch (e) {

@@ -1,6 +1,7 @@
 // The project file (.icmproj, JSON): the shoot's photos by path relative to the project file (so a
 // shoot folder can move with its project), the reference prompts as vectors, per-target
-// corrections and settings. Results are not stored: they are recomputed (or found in the cache).
+// corrections and settings. Results are not in it: they are kept in the `.icm-cache` folder beside
+// it (kept-results.ts), found by the photos' content and the inputs, and recomputed when missing.
 import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';

@@ -1,12 +1,14 @@
 // Projects: the shoot saved as a .icmproj file (photos by path, reference prompts, corrections,
-// settings), opened again with every path through the PathPolicy, autosaved (into the project, or a
-// recovery file for an unsaved shoot), and the recent-projects list.
+// settings) with its results kept in a `.icm-cache` folder beside it (kept-results.ts), opened
+// again with every path through the PathPolicy, autosaved (into the project, or a recovery file
+// for an unsaved shoot), and the recent-projects list.
 import { promises as fsp } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
 import type { ExportOptions, ProjectInfo, ServiceStatus, ShootSettings } from '../shared/contract';
 import { EXPORT_FORMAT_INFO } from '../shared/vocabulary';
 import { ServiceError } from './errors';
+import { keptFolderOf, type KeptResults } from './kept-results';
 import type { MatteQueue } from './matte-queue';
 import { isImagePath, type PathPolicy } from './paths';
 import { probePhoto } from './photo-library';
@@ -17,16 +19,20 @@ import * as v from './validate';
 export class Projects {
   private autosaveTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Resolves when the kept-results folder of the (untitled) shoot is ready. */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly state: ShootState,
     private readonly queue: MatteQueue,
+    private readonly kept: KeptResults,
     private readonly paths: PathPolicy,
     private readonly stateDir: string,
     /** Autosave delay after a change (ms); 0 disables autosave. */
     private readonly autosaveMs: number,
   ) {
     state.onDirty = () => this.scheduleAutosave();
+    this.ready = kept.useFolder(null);
   }
 
   /** Stops autosaving; a pending autosave is written now. */
@@ -71,6 +77,7 @@ export class Projects {
     if (this.state.jobs.exportRunning())
       throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before starting a new project');
     this.clearShoot();
+    await this.kept.useFolder(null);
   }
 
   private clearShoot(): void {
@@ -88,14 +95,26 @@ export class Projects {
     if (state.photos.has(photoIdOf(path)) || isImagePath(path))
       throw new ServiceError('invalid-argument', 'a project file cannot replace a photo');
     try {
+      await fsp.mkdir(dirname(path), { recursive: true }); // as an export creates its folder
       const savedAt = await writeProjectFile(path, this.projectData());
       state.project = { path, name: basename(path, '.icmproj'), dirty: false, savedAt };
     } catch (e) {
       throw new ServiceError('io', `cannot save project "${path}": ${(e as Error).message}`);
     }
+    await this.keepResultsBeside(path);
     await this.rememberRecent(path);
     state.emitStatus();
     return { ...state.project };
+  }
+
+  /** The shoot's kept results go with the project: into its `.icm-cache` folder (copied once). */
+  private async keepResultsBeside(projectPath: string): Promise<void> {
+    if (this.kept.dir !== keptFolderOf(projectPath)) await this.kept.useFolder(keptFolderOf(projectPath));
+    for (const r of this.state.photos.values()) {
+      if (r.state !== 'done' || !r.resultStem || !r.resultKey || dirname(r.resultStem) === this.kept.dir) continue;
+      r.resultStem = (await this.kept.adopt(r.resultStem, r.resultKey).catch(() => null)) ?? r.resultStem;
+    }
+    await this.kept.hashes.flush();
   }
 
   async openProject(pathArg: unknown): Promise<ServiceStatus> {
@@ -123,6 +142,7 @@ export class Projects {
     if (state.jobs.exportRunning())
       throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before opening another project');
     this.clearShoot();
+    await this.kept.useFolder(keptFolderOf(path));
     state.settings = data.settings;
     for (const p of data.photos) {
       const id = photoIdOf(p.path);
@@ -171,6 +191,8 @@ export class Projects {
     await this.rememberRecent(path);
     state.flushPhotos();
     state.emitStatus();
+    // Results kept beside the project show as soon as the engine's revision is known (no engine run).
+    void this.queue.restoreKept();
     return state.status();
   }
 

@@ -8,13 +8,15 @@
 //   matte-queue.ts    the engine host, the queue, runs, previews, corrections (jobs.ts: progress)
 //   export.ts         exports into a folder, with the record of what the app wrote there
 //   projects.ts       project files, autosave, recent projects
+//   folder-browser.ts serve mode's folder browser (inside the allowed roots)
+//   kept-results.ts   results kept on disk by content and inputs (content-hash.ts: photo identity)
 import type { PackName, ProviderChoice } from '../shared/vocabulary';
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
 import type {
   AssetKind,
   Correction,
+  FolderListing,
   IcmApi,
   ImportSummary,
   PhotoInfo,
@@ -26,6 +28,8 @@ import type {
 import { AssetCache, type Asset } from './assets';
 import type { EngineWorkerEntry } from './engine-client';
 import { Exporter } from './export';
+import { listFolder } from './folder-browser';
+import { KeptResults } from './kept-results';
 import { MatteQueue } from './matte-queue';
 import { PathPolicy } from './paths';
 import { PhotoLibrary } from './photo-library';
@@ -52,6 +56,8 @@ export interface ShootServiceOptions {
   autosaveMs?: number;
   /** Pixel budget per photo (default the engine's DEFAULT_MAX_PIXELS; the hosts read ICM_MAX_MEGAPIXELS). */
   maxPixels?: number;
+  /** Called as each target is sent to the engine (tests count engine work with it). */
+  onEngineMatte?: (path: string) => void;
 }
 
 export class ShootService implements ServiceApi {
@@ -60,32 +66,39 @@ export class ShootService implements ServiceApi {
   private readonly library: PhotoLibrary;
   private readonly exporter: Exporter;
   private readonly projects: Projects;
-  private readonly resultsDir: string;
+  private readonly kept: KeptResults;
+
+  private readonly paths: PathPolicy;
 
   constructor(private readonly opts: ShootServiceOptions) {
-    const paths = opts.paths ?? new PathPolicy();
-    this.resultsDir = join(opts.stateDir, 'cache', 'results');
+    const paths = (this.paths = opts.paths ?? new PathPolicy());
     this.state = new ShootState({
       appVersion: opts.appVersion,
       nativeDialogs: opts.nativeDialogs ?? false,
       uploads: opts.uploads ?? false,
-      resultsDir: this.resultsDir,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     });
     if (opts.pack) this.state.settings.pack = opts.pack;
-    this.queue = new MatteQueue(this.state, { provider: opts.provider, threads: opts.threads, workerEntry: opts.workerEntry });
+    // Results of an unsaved shoot are kept here; a saved project keeps them beside itself.
+    this.kept = new KeptResults(join(opts.stateDir, 'cache', 'results'));
+    this.queue = new MatteQueue(this.state, this.kept, {
+      provider: opts.provider,
+      threads: opts.threads,
+      workerEntry: opts.workerEntry,
+      onEngineMatte: opts.onEngineMatte,
+    });
     this.library = new PhotoLibrary(this.state, this.queue, paths, new AssetCache(join(opts.stateDir, 'cache', 'images')));
     this.exporter = new Exporter(this.state, this.queue, paths, opts.stateDir);
-    this.projects = new Projects(this.state, this.queue, paths, opts.stateDir, opts.autosaveMs ?? 2000);
+    this.projects = new Projects(this.state, this.queue, this.kept, paths, opts.stateDir, opts.autosaveMs ?? 2000);
   }
 
   /** Starts the engine host and loads the model (status goes loading → ready/failed). */
   start(): Promise<void> {
     return this.queue.start(async () => {
-      await fsp.mkdir(this.resultsDir, { recursive: true });
+      await this.projects.ready;
       // Temp files a killed process left in the app's own folders.
       const { stateDir } = this.opts;
-      for (const d of [stateDir, this.resultsDir, join(stateDir, 'cache', 'images'), join(stateDir, 'exports')]) await sweepStaleTemps(d);
+      for (const d of [stateDir, join(stateDir, 'cache', 'images'), join(stateDir, 'exports')]) await sweepStaleTemps(d);
     });
   }
 
@@ -93,6 +106,7 @@ export class ShootService implements ServiceApi {
     this.state.close();
     await this.projects.close();
     await this.queue.close();
+    await this.kept.hashes.flush();
   }
 
   on(listener: (e: ServiceEvent) => void): () => void {
@@ -117,6 +131,10 @@ export class ShootService implements ServiceApi {
 
   relinkFolder(folder: unknown): Promise<RelinkSummary> {
     return this.library.relinkFolder(folder);
+  }
+
+  listFolder(path?: unknown): Promise<FolderListing> {
+    return listFolder(this.paths, path);
   }
 
   getAsset(kind: AssetKind, id: string): Promise<Asset> {

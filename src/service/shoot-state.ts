@@ -5,10 +5,9 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
-import { ENGINE_REVISION } from '../engine/revision';
 import type { Correction, PhotoInfo, ProjectInfo, ReferenceSpec, ServiceEvent, ServiceStatus, ShootSettings } from '../shared/contract';
 import { CONTRACT_VERSION } from '../shared/contract';
+import type { EngineReadyInfo } from './engine-protocol';
 import { ServiceError } from './errors';
 import { JobTable } from './jobs';
 
@@ -27,8 +26,10 @@ export interface PhotoRecord {
   result?: PhotoInfo['result'];
   /** Key of the inputs the current result was made from (references + correction + pack). */
   resultKey?: string;
-  /** Result files last written for this photo (removed when a newer result replaces them). */
+  /** Where the current result's files are (a kept-results entry: kept-results.ts). */
   resultStem?: string;
+  /** sha256 of the file's bytes when last checked (content-hash.ts): kept results are found by it. */
+  contentHash?: string;
   correction: Correction | null;
   /** The file itself cannot be read (set at import, thumbnail or matte): stays failed until relinked. */
   broken?: string;
@@ -57,8 +58,6 @@ export interface ShootStateOptions {
   appVersion: string;
   nativeDialogs: boolean;
   uploads: boolean;
-  /** Folder of the result files (alpha and heatmaps per photo and input key). */
-  resultsDir: string;
   /** Pixel budget per photo (engine io/read.ts): a larger photo is refused at import, from its header. */
   maxPixels: number;
 }
@@ -67,10 +66,13 @@ export class ShootState {
   photos = new Map<string, PhotoRecord>();
   order: string[] = [];
   references: ReferenceSpec[] = [];
+  /** Identity of the references (photos and prompts), for what the engine was last sent. */
   referencesKey = '';
+  /** The references' prompts alone (results are keyed by them and the photos' content). */
+  promptsKey = '';
   settings: ShootSettings = structuredClone(DEFAULT_SETTINGS);
   project: ProjectInfo = { ...UNTITLED };
-  engine: { state: ServiceStatus['engine']; error?: string; info?: { provider: string; providerNote: string; pack: string } } = {
+  engine: { state: ServiceStatus['engine']; error?: string; info?: EngineReadyInfo } = {
     state: 'loading',
   };
   readonly jobs: JobTable;
@@ -192,15 +194,17 @@ export class ShootState {
     if (!this.references.length) throw new ServiceError('invalid-argument', 'choose a reference photo and mark the product on it first');
   }
 
-  /** The key of everything a photo's result is made from: references, pack, its correction. */
+  /**
+   * The key of everything a photo's result is made from: the app and engine revision, the pack, the
+   * reference photos' content and prompts, the photo's own content and its correction. Content, not
+   * paths: a moved or copied photo has the same key. '?' stands for what is not known yet (a hash
+   * not computed, the engine not loaded); such a key matches no result.
+   */
   keyFor(r: PhotoRecord): string {
-    // the engine revision: results of older code (before the refinement stage, …) are not reused
-    return `${this.referencesKey}|${this.settings.pack}|${r.correction ? createHash('sha1').update(JSON.stringify(r.correction)).digest('hex').slice(0, 12) : '-'}|r${ENGINE_REVISION}`;
-  }
-
-  /** Result files of a photo under a key: `<stem>.alpha.png`, `<stem>.inter.png`, … */
-  stemFor(r: PhotoRecord, key: string): string {
-    return join(this.opts.resultsDir, `${r.id}-${createHash('sha1').update(key).digest('hex').slice(0, 12)}`);
+    const refs = this.references.map((x) => this.photos.get(x.photoId)?.contentHash ?? '?').join(',');
+    const correction = r.correction ? createHash('sha1').update(JSON.stringify(r.correction)).digest('hex').slice(0, 16) : '-';
+    const engine = this.engine.info?.revision ?? '?';
+    return `${this.opts.appVersion}|${engine}|${this.settings.pack}|${this.promptsKey}|${refs}|${r.contentHash ?? '?'}|${correction}`;
   }
 
   /** The file itself cannot be used: failed with the reason (naming the file) until it is relinked. */
@@ -219,7 +223,13 @@ export class ShootState {
     const before = new Set(this.references.map((r) => r.photoId));
     this.references = refs;
     this.referencesKey = refs.length ? createHash('sha1').update(JSON.stringify(refs)).digest('hex').slice(0, 16) : '';
-    // (Kept files are unreachable under the new key and are replaced as targets re-run.)
+    this.promptsKey = refs.length
+      ? createHash('sha1')
+          .update(JSON.stringify(refs.map((x) => x.prompt)))
+          .digest('hex')
+          .slice(0, 16)
+      : '';
+    // (Results kept under the old key stay on disk: the matte queue finds them again if it comes back.)
     for (const r of this.photos.values()) {
       const wasRef = before.has(r.id);
       const isRef = refs.some((x) => x.photoId === r.id);
@@ -243,6 +253,7 @@ export class ShootState {
     this.order = [];
     this.references = [];
     this.referencesKey = '';
+    this.promptsKey = '';
     this.settings = structuredClone(DEFAULT_SETTINGS);
     this.project = { ...UNTITLED };
     if (ids.length) this.emit({ type: 'photos-removed', ids });

@@ -40,6 +40,7 @@ export const API_METHODS = [
   'openProject',
   'recentProjects',
   'relinkFolder',
+  'listFolder',
   'pickPaths',
 ] as const;
 
@@ -220,6 +221,18 @@ export interface RelinkSummary {
   stillMissing: number;
 }
 
+/** A folder's subfolders and photos, for the serve mode's folder browser (inside the allowed roots). */
+export interface FolderListing {
+  /** The folder listed (absolute), or null for the list of allowed roots. */
+  path: string | null;
+  /** The folder above when it is inside the roots too, else null (then "up" goes to the roots). */
+  parent: string | null;
+  folders: Array<{ name: string; path: string }>;
+  images: Array<{ name: string; path: string }>;
+  /** More entries than are listed (a folder with many thousands of files). */
+  truncated: boolean;
+}
+
 export const PICK_KINDS = ['images', 'folder', 'project-open', 'project-save', 'export-folder'] as const;
 export type PickKind = (typeof PICK_KINDS)[number];
 
@@ -250,6 +263,11 @@ export interface IcmApi {
   recentProjects(): Promise<string[]>;
   /** Looks for missing photos (by file name) in a folder. */
   relinkFolder(folder: string): Promise<RelinkSummary>;
+  /**
+   * Serve mode's folder browser: the subfolders and photos of a folder inside the allowed roots
+   * (no path: the roots). The desktop app uses its native dialogs instead.
+   */
+  listFolder(path?: string | null): Promise<FolderListing>;
   /** Native dialog (Electron only); null when cancelled. */
   pickPaths(kind: PickKind): Promise<string[] | null>;
 }

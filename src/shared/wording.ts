@@ -82,3 +82,16 @@ export function fileErrorWords(message: string): { plain: string; details: strin
   for (const [re, plain] of rules) if (re.test(m)) return { plain, details: m };
   return { plain: m, details: null };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Serve mode: the folders the server may use
+
+/** How to let the server use another folder (serve mode uses only the folders it was started with). */
+export function allowFolderWords(folder: string): string {
+  const arg = /^[\w@%+=:,./-]+$/.test(folder) ? folder : `"${folder.replaceAll('"', '\\"')}"`;
+  return `to use it, restart the server with \`icm serve --root ${arg}\` (repeat --root to keep the folders it uses now)`;
+}
+
+/** The hint beside the serve mode's path fields and folder browser. */
+export const ROOTS_HINT =
+  'This server reads and writes only inside the folders it was started with; to add one, restart it with `icm serve --root <folder>`.';

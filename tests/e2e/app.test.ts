@@ -139,6 +139,45 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('01b-import-errors');
   });
 
+  it('serve mode files: a refused path says how to allow it (--root) and stays typed; the folder browser imports a folder', T, async () => {
+    const input = page.getByTestId('import-path-input');
+    const elsewhere = '/etc/ssl'; // outside the server's only root (tmp)
+    await input.fill(elsewhere);
+    await page.getByTestId('import-path-submit').click();
+    await page.getByTestId('import-failure').filter({ hasText: `icm serve --root ${elsewhere}` }).waitFor();
+    assert.equal(await input.inputValue(), elsewhere, 'what was typed is kept, to be fixed');
+    await input.fill('');
+
+    await page.getByTestId('import-browse').click();
+    const browser = page.getByTestId('folder-browser');
+    await browser.getByTestId('folder-current').filter({ hasText: 'Folders this server may use' }).waitFor();
+    assert.match(await browser.innerText(), /icm serve --root <folder>/, 'the dialog says how to add a folder');
+    await browser.locator(`[data-testid="folder-entry"][data-path="${tmp}"]`).click();
+    await browser.getByTestId('folder-current').filter({ hasText: tmp }).waitFor();
+    await browser.locator(`[data-testid="folder-entry"][data-path="${shoot}"]`).click();
+    await browser.getByTestId('folder-current').filter({ hasText: shoot }).waitFor();
+    // ref, target-1, target-2, corrupt.jpg, empty.png: named like photos (notes.txt is not listed).
+    assert.equal(await browser.getByTestId('folder-images').getAttribute('data-count'), '5');
+    await shot('01c-folder-browser');
+    await browser.getByTestId('folder-up').click();
+    await page.waitForFunction((t) => document.querySelector('[data-testid="folder-current"]')?.textContent === t, tmp);
+    assert.equal(await browser.getByTestId('folder-up').isEnabled(), true);
+    await browser.locator(`[data-testid="folder-entry"][data-path="${shoot}"]`).click();
+    await browser.getByTestId('folder-current').filter({ hasText: shoot }).waitFor();
+    await browser.getByTestId('folder-import').click();
+    await page.getByTestId('import-summary').filter({ hasText: '3 already in the shoot' }).waitFor();
+    assert.equal(await page.getByTestId('tile').count(), 3, 'the same three photos: the import came from the browsed folder');
+
+    // A project path outside the roots: refused with the hint, and the dialog keeps what was typed.
+    await page.getByTestId('project-open').click();
+    const projectInput = page.getByTestId('project-path-input');
+    await projectInput.fill('/etc/shoot.icmproj');
+    await page.getByTestId('project-path-submit').click();
+    await page.locator('.toasts').getByText('icm serve --root /etc` (repeat').waitFor();
+    assert.equal(await projectInput.inputValue(), '/etc/shoot.icmproj', 'the dialog stays open with the path');
+    await page.keyboard.press('Escape');
+  });
+
   it('draws the reference mask with the mouse; both heatmaps render where the product is', T, async () => {
     const ref = await photoByName('ref.jpg');
     await page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`).click();

@@ -1,6 +1,7 @@
 // IconMatting's data flow, end to end: images + prompts → features → S (eq. 4) → S′ (eq. 5) →
 // alpha. One InContextMatter serves a whole batch: the backbone is loaded once and the reference
 // description (tokens, RoI, regions) is computed once per reference set and cached.
+import { createHash } from 'node:crypto';
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { describeCandidates, findCandidates, type Candidate, type EvidenceMaps, type ReferenceStats } from './candidates';
@@ -8,6 +9,7 @@ import { labHistogram } from './colour';
 import { DEFAULT_HEAD_PARAMS, normaliseByMax, type HeadParams } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
 import { decide, gateOf, loadSelectionModel, type Decision, type HeadModel, type SelectionModel } from './selection';
+import { ENGINE_REVISION } from '../revision';
 import { refinerFor, type AlphaRefiner, type CoarseMatte, type RefinerId } from './refine';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
@@ -159,6 +161,26 @@ export class InContextMatter {
 
   get provider(): string {
     return this.backbone.pack.provider;
+  }
+
+  /**
+   * What this matter's results depend on besides its inputs: the engine code (ENGINE_REVISION), the
+   * model pack (id + weights' sha256), the head's parameters and trained selection model, the
+   * temperatures and the heatmap scales. Kept results are trusted only under the same revision.
+   */
+  get revision(): string {
+    const { manifest } = this.backbone.pack;
+    const parts = {
+      code: ENGINE_REVISION,
+      pack: manifest.id,
+      weights: manifest.model.sha256,
+      head: this.head,
+      selection: this.selection,
+      temperatures: [this.interTemperature, this.intraTemperature, this.extensionTopM],
+      features: [this.interIds, this.intraIds, this.heatmapScales],
+      refine: this.refiner.id,
+    };
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
   }
   get providerNote(): string {
     return this.backbone.pack.providerNote;

@@ -51,7 +51,10 @@ export function PathPrompt(props: {
   submitLabel: string;
   inputTestId?: string;
   submitTestId?: string;
-  onSubmit(path: string): void;
+  /** A line under the field (serve mode: which folders the server may use). */
+  hint?: string;
+  /** The dialog stays open (with what was typed) until the caller closes it, e.g. after a refusal. */
+  onSubmit(path: string): void | Promise<void>;
   onClose(): void;
 }) {
   const inputId = useId();
@@ -63,7 +66,7 @@ export function PathPrompt(props: {
           e.preventDefault();
           const value = new FormData(e.currentTarget).get('path');
           const path = typeof value === 'string' ? value.trim() : '';
-          if (path) props.onSubmit(path);
+          if (path) void props.onSubmit(path);
         }}
       >
         <label htmlFor={inputId}>{props.label}</label>
@@ -77,6 +80,7 @@ export function PathPrompt(props: {
           autoComplete="off"
           data-testid={props.inputTestId}
         />
+        {props.hint && <p className="hint">{props.hint}</p>}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>
             Cancel

@@ -4,6 +4,7 @@ import type { GridView } from './review';
 import type {
   Correction,
   ExportOptions,
+  FolderListing,
   ImportFailure,
   ImportSummary,
   PhotoInfo,
@@ -137,10 +138,11 @@ export class Actions {
   // -------------------------------------------------------------------------------------------
   // Import
 
-  async importPaths(paths: string[], uploadFailures: ImportFailure[] = []): Promise<void> {
+  /** Imports and shows the summary; resolves to the service's summary (undefined when the call failed). */
+  async importPaths(paths: string[], uploadFailures: ImportFailure[] = []): Promise<ImportSummary | undefined> {
     if (paths.length === 0) {
       if (uploadFailures.length) this.store.update({ importSummary: { added: 0, skippedDuplicates: 0, failed: uploadFailures } });
-      return;
+      return undefined;
     }
     this.store.update({ importProgress: `Importing ${paths.length === 1 ? paths[0] : `${paths.length} items`}…` });
     const summary = await this.call(() => this.bridge.api.importPaths(paths));
@@ -151,10 +153,11 @@ export class Actions {
         : { added: 0, skippedDuplicates: 0, failed: uploadFailures };
       this.store.update({ importSummary: merged });
     }
+    return summary;
   }
 
   /** Dropped or chosen files: their paths (desktop) or uploads (web), then one import. */
-  async importFiles(files: File[]): Promise<void> {
+  async importFiles(files: File[]): Promise<ImportSummary | undefined> {
     const failures: ImportFailure[] = [];
     const paths: string[] = [];
     if (this.bridge.mode === 'desktop' && this.bridge.pathOfDroppedFile) {
@@ -342,11 +345,13 @@ export class Actions {
     if (ok) await this.afterProjectChange();
   }
 
-  async openProject(path: string): Promise<void> {
+  /** Resolves to whether it opened (a path dialog stays open, with what was typed, when not). */
+  async openProject(path: string): Promise<boolean> {
     const status = await this.call(() => this.bridge.api.openProject(path));
-    if (!status) return;
+    if (!status) return false;
     this.store.setStatus(status);
     await this.afterProjectChange();
+    return true;
   }
 
   async saveProject(path?: string): Promise<boolean> {
@@ -361,8 +366,14 @@ export class Actions {
     return this.call(() => this.bridge.api.recentProjects());
   }
 
-  async relinkFolder(folder: string): Promise<void> {
+  async relinkFolder(folder: string): Promise<boolean> {
     const r = await this.call(() => this.bridge.api.relinkFolder(folder));
     if (r) this.store.toast('info', `Relinked ${r.relinked} photo${r.relinked === 1 ? '' : 's'}; ${r.stillMissing} still missing.`);
+    return !!r;
+  }
+
+  /** Serve mode's folder browser: a folder inside the server's roots (null: the roots); errors are thrown, for the dialog to show. */
+  listFolder(path: string | null): Promise<FolderListing> {
+    return this.bridge.api.listFolder(path);
   }
 }
