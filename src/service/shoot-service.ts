@@ -8,6 +8,7 @@
 //   matte-queue.ts    the engine host, the queue, runs, previews, corrections (jobs.ts: progress)
 //   export.ts         exports into a folder, with the record of what the app wrote there
 //   projects.ts       project files, autosave, recent projects
+//   review.ts         the user's approvals and exclusions
 import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ import { MatteQueue } from './matte-queue';
 import { PathPolicy } from './paths';
 import { PhotoLibrary } from './photo-library';
 import { Projects } from './projects';
+import { setApproval } from './review';
 import { ShootState } from './shoot-state';
 import * as v from './validate';
 
@@ -138,6 +140,10 @@ export class ShootService implements ServiceApi {
 
   getCorrection(id: unknown): Promise<Correction | null> {
     return this.queue.getCorrection(id);
+  }
+
+  async setApproval(ids: unknown, approval: unknown): Promise<void> {
+    setApproval(this.state, ids, approval);
   }
 
   async cancelJob(jobId: unknown): Promise<void> {

@@ -7,7 +7,16 @@ import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE_REVISION } from '../engine/revision';
-import type { Correction, PhotoInfo, ProjectInfo, ReferenceSpec, ServiceEvent, ServiceStatus, ShootSettings } from '../shared/contract';
+import type {
+  Approval,
+  Correction,
+  PhotoInfo,
+  ProjectInfo,
+  ReferenceSpec,
+  ServiceEvent,
+  ServiceStatus,
+  ShootSettings,
+} from '../shared/contract';
 import { CONTRACT_VERSION } from '../shared/contract';
 import { ServiceError } from './errors';
 import { JobTable } from './jobs';
@@ -30,6 +39,8 @@ export interface PhotoRecord {
   /** Result files last written for this photo (removed when a newer result replaces them). */
   resultStem?: string;
   correction: Correction | null;
+  /** The user's call on the photo (approved / excluded); undefined = undecided. Kept when its result changes. */
+  approval?: Approval;
   /** The file itself cannot be read (set at import, thumbnail or matte): stays failed until relinked. */
   broken?: string;
   /** Real path (symlinks resolved) at import: duplicates are found by it. */
@@ -162,6 +173,7 @@ export class ShootState {
       version: r.version,
       result: r.result,
       hasCorrection: r.correction !== null,
+      approval: r.approval ?? null,
     };
   }
 

@@ -1,5 +1,5 @@
 // Words shared by the CLI and the app's UI, so both describe a result the same way.
-import type { Decision } from './vocabulary';
+import type { Approval, Decision, LeftOutReason } from './vocabulary';
 
 /** The head's decision for a CLI line: "kept 1 dropped 2 confidence 0.93", plus "review: <reason>" when the photo needs a look. */
 export function decisionLabel(r: Decision): string {
@@ -82,3 +82,30 @@ export function fileErrorWords(message: string): { plain: string; details: strin
   for (const [re, plain] of rules) if (re.test(m)) return { plain, details: m };
   return { plain: m, details: null };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Review and export scope
+
+/** A reason a photo was left out of an export, as a count reads: "2 need review". */
+const LEFT_OUT_PHRASES: Record<LeftOutReason, [one: string, many: string]> = {
+  'needs-review': ['needs review', 'need review'],
+  excluded: ['excluded', 'excluded'],
+  failed: ['failed', 'failed'],
+};
+
+/** "3 photos left out: 2 need review, 1 excluded" (empty when nothing is left out). */
+export function leftOutWords(reasons: readonly LeftOutReason[]): string {
+  if (reasons.length === 0) return '';
+  const parts: string[] = [];
+  for (const reason of Object.keys(LEFT_OUT_PHRASES) as LeftOutReason[]) {
+    const n = reasons.filter((r) => r === reason).length;
+    if (n) parts.push(`${n} ${LEFT_OUT_PHRASES[reason][n === 1 ? 0 : 1]}`);
+  }
+  return `${reasons.length} photo${reasons.length === 1 ? '' : 's'} left out: ${parts.join(', ')}`;
+}
+
+/** The user's call on a photo, for tiles and buttons. */
+export const APPROVAL_WORDS: Record<Approval, { text: string; mark: string }> = {
+  approved: { text: 'approved', mark: '✓' },
+  excluded: { text: 'excluded', mark: '⊘' },
+};
