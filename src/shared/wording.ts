@@ -93,6 +93,13 @@ const LEFT_OUT_PHRASES: Record<LeftOutReason, [one: string, many: string]> = {
   failed: ['failed', 'failed'],
 };
 
+/** One left-out photo's reason, in the export summary's list. */
+export const LEFT_OUT_WORDS: Record<LeftOutReason, string> = {
+  'needs-review': 'needs review (approve it to export it)',
+  excluded: 'excluded',
+  failed: 'failed',
+};
+
 /** "3 photos left out: 2 need review, 1 excluded" (empty when nothing is left out). */
 export function leftOutWords(reasons: readonly LeftOutReason[]): string {
   if (reasons.length === 0) return '';

@@ -11,7 +11,7 @@ import type {
   JobProgress,
   LeftOutReason,
 } from '../../shared/contract';
-import { leftOutWords } from '../../shared/wording';
+import { LEFT_OUT_WORDS, leftOutWords } from '../../shared/wording';
 import { leftOutNow } from '../state/review';
 import {
   CROP_ASPECTS,
@@ -426,11 +426,6 @@ export function ExportDialog(props: { onClose(): void }) {
 
 /** Left-out photos named in the summary (the rest are counted). */
 const SHOW_LEFT_OUT = 12;
-const LEFT_OUT_LABEL: Record<LeftOutReason, string> = {
-  'needs-review': 'needs review (approve it to export it)',
-  excluded: 'excluded',
-  failed: 'failed',
-};
 const fileName = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 
 function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: string; onClose(): void }) {
@@ -456,7 +451,7 @@ function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: str
           <ul className="left-out-list">
             {s.leftOut.slice(0, SHOW_LEFT_OUT).map((l) => (
               <li key={l.path} title={l.path}>
-                {fileName(l.path)}: {LEFT_OUT_LABEL[l.reason]}
+                {fileName(l.path)}: {LEFT_OUT_WORDS[l.reason]}
               </li>
             ))}
             {s.leftOut.length > SHOW_LEFT_OUT && <li className="muted">and {s.leftOut.length - SHOW_LEFT_OUT} more</li>}
