@@ -7,16 +7,8 @@ import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE_REVISION } from '../engine/revision';
-import type {
-  Approval,
-  Correction,
-  PhotoInfo,
-  ProjectInfo,
-  ReferenceSpec,
-  ServiceEvent,
-  ServiceStatus,
-  ShootSettings,
-} from '../shared/contract';
+import type { Correction, PhotoInfo, ProjectInfo, ReferenceSpec, ServiceEvent, ServiceStatus, ShootSettings } from '../shared/contract';
+import type { Approval } from '../shared/vocabulary';
 import { CONTRACT_VERSION } from '../shared/contract';
 import { ServiceError } from './errors';
 import { JobTable } from './jobs';
