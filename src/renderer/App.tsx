@@ -6,7 +6,7 @@ import { ImportPathForm, ImportSummaryPanel, MissingBanner } from './components/
 import { MainPane } from './components/MainPane';
 import { ConfirmDialog, PathPrompt } from './components/Modal';
 import { StatusBar } from './components/StatusBar';
-import { GridViewBar, ThumbGrid } from './components/ThumbGrid';
+import { GridViewBar, ReviewBar, ThumbGrid } from './components/ThumbGrid';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
 import { plural } from './components/format';
@@ -148,6 +148,7 @@ export function App() {
           {web && <ImportPathForm />}
           <ImportSummaryPanel />
           <GridViewBar />
+          <ReviewBar />
           <ThumbGrid onRemove={onRemove} />
         </aside>
         <MainPane onRemove={onRemove} />

@@ -1,4 +1,6 @@
-// Export of the shoot: every target's result encoded in the chosen format into a folder. Originals
+// Export of the shoot: the results of its photos (the references too) encoded in the chosen format
+// into a folder. By default ('ready' scope) only the photos approved or not flagged: excluded,
+// failed and flagged-unapproved photos are left out, and the job's summary lists them. Originals
 // are never written; a file this app did not write is never replaced without *overwrite*; what the
 // app wrote is recorded (name → sha256, in the state folder) so a rerun skips finished files.
 import { createHash } from 'node:crypto';
@@ -7,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { prepareFolder, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
 import type { ExportOptions } from '../shared/contract';
 import { ServiceError } from './errors';
-import { exportFileName, numberedName } from '../shared/vocabulary';
+import { exportFileName, leftOutReason, numberedName, type LeftOutReason } from '../shared/vocabulary';
 import { encodeExport, writeExport } from './export-writer';
 import type { Job } from './jobs';
 import type { MatteQueue } from './matte-queue';
@@ -40,8 +42,13 @@ export class Exporter {
     const protect = new Set(state.order.map((id) => state.photos.get(id)!.path));
     const problem = await prepareFolder(outDir);
     if (problem) throw new ServiceError('io', `cannot write to export folder "${outDir}": ${problem}`);
-    const targets = (opts.photoIds ?? state.order).map((id) => state.photo(id)).filter((r) => state.isTarget(r));
+    const chosen = (opts.photoIds ?? state.order).map((id) => state.photo(id));
+    // What is known now to be left out is not matted at all; a photo matted during the export and
+    // flagged then is left out when its result arrives (run).
+    const leftOut = chosen.map((r) => (opts.scope === 'all' ? null : this.leftOutNow(r)));
+    const targets = chosen.filter((_, i) => leftOut[i] === null);
     const job = state.jobs.create('export', targets.length);
+    chosen.forEach((r, i) => leftOut[i] && job.leftOut.push({ path: r.path, reason: leftOut[i] }));
     state.settings.exportDefaults = {
       format: opts.format,
       bitDepth: opts.bitDepth,
@@ -56,6 +63,16 @@ export class Exporter {
     state.markDirty();
     void this.run(job, targets, opts, outDir, protect);
     return job.jobId;
+  }
+
+  /** Why the 'ready' scope leaves this photo out, from what is known before matting it (null: export it). */
+  private leftOutNow(r: PhotoRecord): LeftOutReason | null {
+    const current = r.state === 'done' && r.resultKey === this.state.keyFor(r);
+    return leftOutReason({
+      state: r.broken ? 'failed' : r.state,
+      approval: r.approval ?? null,
+      flagged: current && r.result?.review === true,
+    });
   }
 
   private async run(job: Job, targets: PhotoRecord[], opts: ExportOptions, outDir: string, protect: Set<string>): Promise<void> {
@@ -106,6 +123,14 @@ export class Exporter {
       if (job.cancelled) break;
       try {
         if (res instanceof Error) throw res;
+        const reason = opts.scope === 'all' ? null : this.leftOutNow(res);
+        if (reason) {
+          // Matted just now and flagged (or excluded meanwhile): not exported.
+          job.leftOut.push({ path: res.path, reason });
+          job.done++;
+          jobs.progress(job);
+          continue;
+        }
         if (protect.has(resolve(p.out))) throw new Error('would overwrite an original photo');
         const alpha = await fsp.readFile(`${res.resultStem!}.alpha.png`);
         const bytes = await encodeExport(res.path, alpha, opts);

@@ -2,7 +2,7 @@
 // getStatus callers. Run jobs count their targets by photo (settle), so a preview that takes over a
 // queue item, or a photo removed mid-run, still ends the job.
 import { randomUUID } from 'node:crypto';
-import type { ImportFailure, JobProgress, JobSummary, ServiceEvent } from '../shared/contract';
+import type { ImportFailure, JobProgress, JobSummary, LeftOutPhoto, ServiceEvent } from '../shared/contract';
 
 export interface Job extends JobProgress {
   started: number;
@@ -12,6 +12,8 @@ export interface Job extends JobProgress {
   written: string[];
   skippedFiles: string[];
   failures: ImportFailure[];
+  /** Exports: photos the scope left out. */
+  leftOut: LeftOutPhoto[];
 }
 
 export class JobTable {
@@ -51,6 +53,7 @@ export class JobTable {
       written: [],
       skippedFiles: [],
       failures: [],
+      leftOut: [],
       current: undefined,
       summary: undefined,
     };
@@ -90,6 +93,7 @@ export class JobTable {
       written: job.written,
       skipped: job.skippedFiles,
       failures: job.failures,
+      ...(job.kind === 'export' ? { leftOut: job.leftOut } : {}),
       elapsedMs: Math.round(performance.now() - job.started),
     };
     job.summary = summary;

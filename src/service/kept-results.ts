@@ -36,8 +36,10 @@ export function keptFolderOf(projectPath: string): string {
 }
 
 /** The image files of an entry (suffixes after the stem), from its result's scales. */
-function filesOf(result: Pick<TargetResultInfo, 'scales'>): string[] {
-  return ['alpha', 'inter', 'intra', ...result.scales.map((s) => `intra@${s.id}`)].map((k) => `.${k}.png`);
+function filesOf(result: Pick<TargetResultInfo, 'scales' | 'gridSize'>): string[] {
+  // gridSize 0: no heatmaps (a reference matted from its own painted mask, reference-matte.ts)
+  const maps = result.gridSize > 0 ? ['inter', 'intra', ...result.scales.map((s) => `intra@${s.id}`)] : [];
+  return ['alpha', ...maps].map((k) => `.${k}.png`);
 }
 
 function isResult(r: unknown): r is TargetResultInfo {

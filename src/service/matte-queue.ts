@@ -11,6 +11,7 @@ import type { EngineMatteReply } from './engine-protocol';
 import { ServiceError } from './errors';
 import type { KeptResults } from './kept-results';
 import { EmptyPromptError, toEngineCorrection, toEnginePrompt } from './prompt-raster';
+import { maskReferenceMatte } from './reference-matte';
 import type { PhotoRecord, ShootState } from './shoot-state';
 import * as v from './validate';
 
@@ -101,7 +102,8 @@ export class MatteQueue {
     state.requireReferences();
     const targets = (ids ?? state.order)
       .map((id) => state.photo(id))
-      .filter((r) => state.isTarget(r) && r.state !== 'missing' && !r.broken && !(r.state === 'done' && r.resultKey === state.keyFor(r)));
+      // The references too: each is matted from its own prompt (reference-matte.ts).
+      .filter((r) => r.state !== 'missing' && !r.broken && !(r.state === 'done' && r.resultKey === state.keyFor(r)));
     const job = state.jobs.create('run', targets.length);
     // The ids still to count: a run job is counted by photo, not by queue item, because a preview
     // of the same photo can take over its queue item or already be running it.
@@ -115,7 +117,6 @@ export class MatteQueue {
   async previewTarget(id: unknown): Promise<PhotoInfo> {
     const r = this.state.photo(id);
     this.state.requireReferences();
-    if (!this.state.isTarget(r)) throw new ServiceError('invalid-argument', `${r.name} is a reference; choose a target photo`);
     return this.state.info(await this.ensureResult(r, true));
   }
 
@@ -267,8 +268,7 @@ export class MatteQueue {
       // Inputs may have changed while it ran (new references, new correction): then this
       // result is stale and the photo goes back to the queue if someone still wants it.
       if (state.keyFor(r) !== key || !state.photos.has(r.id)) {
-        const wanted =
-          state.photos.has(r.id) && (this.waiters.has(r.id) || (state.isTarget(r) && state.jobs.runJobsWaitingFor(r.id).length > 0));
+        const wanted = state.photos.has(r.id) && (this.waiters.has(r.id) || state.jobs.runJobsWaitingFor(r.id).length > 0);
         if (wanted) this.queue.unshift({ id: r.id, jobId: item.jobId });
         else {
           if (state.photos.has(r.id)) r.state = 'new';
@@ -365,7 +365,7 @@ export class MatteQueue {
       while (next < ids.length && pass === this.restorePass && !this.closed) {
         const id = ids[next++];
         const r = state.photos.get(id);
-        if (!r || r.state !== 'new' || r.broken || !state.isTarget(r)) continue;
+        if (!r || r.state !== 'new' || r.broken) continue; // references too: each is matted from its own prompt
         try {
           await this.refreshHash(r);
         } catch {
@@ -386,6 +386,19 @@ export class MatteQueue {
     const { state } = this;
     if (state.engine.state !== 'ready' || !this.engine)
       throw new ServiceError('engine', `the model is not available: ${state.engine.error ?? 'still loading'}`);
+    const spec = state.references.find((x) => x.photoId === r.id);
+    if (spec) {
+      const own = await maskReferenceMatte(
+        spec,
+        r,
+        stem,
+        state.order.map((id) => state.photos.get(id)!.path),
+      ).catch((e) => {
+        if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${r.name}: ${e.message}`);
+        throw e;
+      });
+      if (own) return own;
+    }
     if (this.engineReferencesKey !== state.referencesKey) {
       const refs = [];
       for (const spec of state.references) {

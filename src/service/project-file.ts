@@ -5,9 +5,9 @@
 import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
-import type { Correction, ReferencePrompt, ShootSettings } from '../shared/contract';
+import type { Approval, Correction, ReferencePrompt, ShootSettings } from '../shared/contract';
 import { isOneOf, PACKS } from '../shared/vocabulary';
-import { correction as checkCorrection, referencePrompt, InvalidArgument } from './validate';
+import { approval as checkApproval, correction as checkCorrection, referencePrompt, InvalidArgument } from './validate';
 
 export const PROJECT_FORMAT = 'in-context-matting-project';
 export const PROJECT_VERSION = 1;
@@ -16,6 +16,8 @@ export interface ProjectPhoto {
   /** Absolute path (in memory); stored relative to the project file when below its folder. */
   path: string;
   correction: Correction | null;
+  /** The user's call on the photo; absent = undecided (files before approvals had none). */
+  approval?: Approval;
 }
 
 export interface ProjectData {
@@ -39,7 +41,11 @@ export async function writeProjectFile(projectPath: string, data: ProjectData): 
     format: PROJECT_FORMAT,
     version: PROJECT_VERSION,
     savedAt,
-    photos: data.photos.map((p) => ({ path: toStored(projectPath, p.path), correction: p.correction })),
+    photos: data.photos.map((p) => ({
+      path: toStored(projectPath, p.path),
+      correction: p.correction,
+      ...(p.approval ? { approval: p.approval } : {}),
+    })),
     references: data.references,
     settings: data.settings,
   };
@@ -72,9 +78,11 @@ export async function readProjectFile(projectPath: string, defaults: ShootSettin
     const photos = o.photos.map((p: unknown, i: number) => {
       const po = p as Record<string, unknown>;
       if (!po || typeof po.path !== 'string') throw new InvalidArgument(`photos[${i}].path: must be a string`);
+      const approval = checkApproval(po.approval, `photos[${i}].approval`);
       return {
         path: resolve(base, po.path),
         correction: po.correction == null ? null : checkCorrection(po.correction, `photos[${i}].correction`),
+        ...(approval ? { approval } : {}),
       };
     });
     const refs = Array.isArray(o.references) ? o.references : [];

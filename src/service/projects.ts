@@ -66,7 +66,10 @@ export class Projects {
     const { state } = this;
     const index = new Map(state.order.map((id, i) => [id, i]));
     return {
-      photos: state.order.map((id) => ({ path: state.photos.get(id)!.path, correction: state.photos.get(id)!.correction })),
+      photos: state.order.map((id) => {
+        const r = state.photos.get(id)!;
+        return { path: r.path, correction: r.correction, ...(r.approval ? { approval: r.approval } : {}) };
+      }),
       references: state.references.filter((r) => index.has(r.photoId)).map((r) => ({ photo: index.get(r.photoId)!, prompt: r.prompt })),
       settings: state.settings,
     };
@@ -179,6 +182,7 @@ export class Projects {
           correction: p.correction,
         };
       }
+      if (p.approval) rec.approval = p.approval;
       state.add(rec);
     }
     state.references = [];

@@ -10,6 +10,7 @@
 //   projects.ts       project files, autosave, recent projects
 //   folder-browser.ts serve mode's folder browser (inside the allowed roots)
 //   kept-results.ts   results kept on disk by content and inputs (content-hash.ts: photo identity)
+//   review.ts         the user's approvals and exclusions
 import type { PackName, ProviderChoice } from '../shared/vocabulary';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
@@ -34,6 +35,7 @@ import { MatteQueue } from './matte-queue';
 import { PathPolicy } from './paths';
 import { PhotoLibrary } from './photo-library';
 import { Projects } from './projects';
+import { setApproval } from './review';
 import { ShootState } from './shoot-state';
 import * as v from './validate';
 
@@ -159,6 +161,10 @@ export class ShootService implements ServiceApi {
 
   getCorrection(id: unknown): Promise<Correction | null> {
     return this.queue.getCorrection(id);
+  }
+
+  async setApproval(ids: unknown, approval: unknown): Promise<void> {
+    setApproval(this.state, ids, approval);
   }
 
   async cancelJob(jobId: unknown): Promise<void> {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import type { Correction, PhotoInfo, ProjectInfo, ReferenceSpec, ServiceEvent, ServiceStatus, ShootSettings } from '../shared/contract';
+import type { Approval } from '../shared/vocabulary';
 import { CONTRACT_VERSION } from '../shared/contract';
 import type { EngineReadyInfo } from './engine-protocol';
 import { ServiceError } from './errors';
@@ -31,6 +32,8 @@ export interface PhotoRecord {
   /** sha256 of the file's bytes when last checked (content-hash.ts): kept results are found by it. */
   contentHash?: string;
   correction: Correction | null;
+  /** The user's call on the photo (approved / excluded); undefined = undecided. Kept when its result changes. */
+  approval?: Approval;
   /** The file itself cannot be read (set at import, thumbnail or matte): stays failed until relinked. */
   broken?: string;
   /** Real path (symlinks resolved) at import: duplicates are found by it. */
@@ -166,6 +169,7 @@ export class ShootState {
       version: r.version,
       result: r.result,
       hasCorrection: r.correction !== null,
+      approval: r.approval ?? null,
     };
   }
 

@@ -12,13 +12,16 @@ import {
   type ReferenceSpec,
 } from '../shared/contract';
 import {
+  APPROVALS,
   BIT_DEPTHS,
   CROP_ASPECTS,
   CROP_MARGIN_UNITS,
   DEFAULT_NAME_TEMPLATE,
   EXPORT_FORMAT_INFO,
   EXPORT_FORMATS,
+  EXPORT_SCOPES,
   nameTemplateProblem,
+  type Approval,
 } from '../shared/vocabulary';
 
 export class InvalidArgument extends Error {}
@@ -166,8 +169,14 @@ export function exportOptions(v: unknown, field = 'options'): ExportOptions {
     ...(crop ? { crop } : {}),
     nameTemplate,
     photoIds: o.photoIds === undefined ? undefined : strArray(o.photoIds, `${field}.photoIds`),
+    scope: o.scope === undefined || o.scope === null ? 'ready' : oneOf(o.scope, `${field}.scope`, EXPORT_SCOPES),
     overwrite: o.overwrite === undefined ? false : o.overwrite === true,
   };
+}
+
+/** A photo's approval: 'approved', 'excluded', or null (undecided). */
+export function approval(v: unknown, field = 'approval'): Approval | null {
+  return v === null || v === undefined ? null : oneOf(v, field, APPROVALS);
 }
 
 export function pickKind(v: unknown): PickKind {

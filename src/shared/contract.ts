@@ -6,14 +6,27 @@
 // Every argument is validated by the receiving side (src/service/validate.ts) before use.
 // Plain data only (structured-clone / JSON safe): no classes, no functions, no typed arrays.
 
-import type { ApiErrorCode, CropAspect, CropMarginUnit, ExportFormat, PackName, TargetResultInfo } from './vocabulary';
+import type {
+  ApiErrorCode,
+  Approval,
+  CropAspect,
+  CropMarginUnit,
+  ExportFormat,
+  ExportScope,
+  LeftOutReason,
+  PackName,
+  TargetResultInfo,
+} from './vocabulary';
 
 export type {
   ApiErrorCode,
+  Approval,
   CropAspect,
   CropMarginUnit,
   Decision,
   ExportFormat,
+  ExportScope,
+  LeftOutReason,
   PackName,
   ProviderChoice,
   ResultTimings,
@@ -33,6 +46,7 @@ export const API_METHODS = [
   'previewTarget',
   'setCorrection',
   'getCorrection',
+  'setApproval',
   'cancelJob',
   'exportShoot',
   'newProject',
@@ -64,8 +78,10 @@ export interface PhotoInfo {
   state: PhotoState;
   /** Why it failed or is missing (one line, names the file). */
   error?: string;
-  /** The photo is one of the references (it is not matted as a target). */
+  /** The photo is one of the references (matted from its own prompt, and exported with the others). */
   isReference: boolean;
+  /** The user's call on it (approved, excluded), or null when not decided; saved in the project. */
+  approval: Approval | null;
   /** Bumps whenever the photo's result changes: asset URLs carry it so the UI never shows a stale matte. */
   version: number;
   /** Set when done: what the head kept and how long it took. */
@@ -142,7 +158,14 @@ export interface JobSummary {
   written: string[];
   skipped: string[];
   failures: ImportFailure[];
+  /** Exports: the photos the scope left out, and why (see leftOutReason). */
+  leftOut?: LeftOutPhoto[];
   elapsedMs: number;
+}
+
+export interface LeftOutPhoto {
+  path: string;
+  reason: LeftOutReason;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,8 +197,10 @@ export interface ExportOptions {
    * (1-based, zero-padded), {format}. Default "{name}".
    */
   nameTemplate: string;
-  /** Which photos (default: every target). */
+  /** Which photos (default: every photo of the shoot, the references too)… */
   photoIds?: string[];
+  /** …of those, 'ready' (default): approved or not flagged (not excluded, failed or flagged unapproved); 'all': every one. */
+  scope?: ExportScope;
   /** Replace existing outputs (default false: a rerun skips finished outputs). */
   overwrite?: boolean;
 }
@@ -205,7 +230,7 @@ export interface ServiceStatus {
 
 export interface ShootSettings {
   pack: PackName;
-  exportDefaults: Omit<ExportOptions, 'outDir' | 'photoIds'> & { outDir?: string };
+  exportDefaults: Omit<ExportOptions, 'outDir' | 'photoIds' | 'scope'> & { outDir?: string };
 }
 
 export interface ProjectInfo {
@@ -255,6 +280,8 @@ export interface IcmApi {
   setCorrection(id: string, correction: Correction | null): Promise<PhotoInfo>;
   /** The target's correction strokes (e.g. restored from a project), or null. */
   getCorrection(id: string): Promise<Correction | null>;
+  /** Approves or excludes photos (null: undecided again); saved with the project. */
+  setApproval(ids: string[], approval: Approval | null): Promise<void>;
   cancelJob(jobId: string): Promise<void>;
   exportShoot(options: ExportOptions): Promise<string>;
   newProject(): Promise<void>;

@@ -110,6 +110,33 @@ export function numberedName(name: string, n: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Review: the user's call on a photo, and which photos an export takes
+
+/** The user's call on a photo (PhotoInfo.approval): approved = exported even when flagged; excluded = never exported by default. */
+export const APPROVALS = ['approved', 'excluded'] as const;
+export type Approval = (typeof APPROVALS)[number];
+
+/** Which photos an export takes (ExportOptions.scope): 'ready' (default) approved or not flagged; 'all' every photo. */
+export const EXPORT_SCOPES = ['ready', 'all'] as const;
+export type ExportScope = (typeof EXPORT_SCOPES)[number];
+
+/** Why the default export leaves a photo out. */
+export const LEFT_OUT_REASONS = ['needs-review', 'excluded', 'failed'] as const;
+export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
+
+/**
+ * Why the default ('ready') export leaves this photo out, or null when it takes it: excluded by
+ * the user; failed or missing; flagged by the engine and not approved. One rule for the service's
+ * export and the UI's count before it.
+ */
+export function leftOutReason(p: { state: string; approval: Approval | null; flagged: boolean }): LeftOutReason | null {
+  if (p.approval === 'excluded') return 'excluded';
+  if (p.state === 'failed' || p.state === 'missing') return 'failed';
+  if (p.flagged && p.approval !== 'approved') return 'needs-review';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors across the boundary
 
 /** Codes of the contract's errors (ApiErrorShape.code): the UI's logic reads these, people read the message. */

@@ -1,5 +1,5 @@
 // Words shared by the CLI and the app's UI, so both describe a result the same way.
-import type { Decision } from './vocabulary';
+import type { Approval, Decision, LeftOutReason } from './vocabulary';
 
 /** The head's decision for a CLI line: "kept 1 dropped 2 confidence 0.93", plus "review: <reason>" when the photo needs a look. */
 export function decisionLabel(r: Decision): string {
@@ -95,3 +95,37 @@ export function allowFolderWords(folder: string): string {
 /** The hint beside the serve mode's path fields and folder browser. */
 export const ROOTS_HINT =
   'This server reads and writes only inside the folders it was started with; to add one, restart it with `icm serve --root <folder>`.';
+
+// ---------------------------------------------------------------------------------------------
+// Review and export scope
+
+/** A reason a photo was left out of an export, as a count reads: "2 need review". */
+const LEFT_OUT_PHRASES: Record<LeftOutReason, [one: string, many: string]> = {
+  'needs-review': ['needs review', 'need review'],
+  excluded: ['excluded', 'excluded'],
+  failed: ['failed', 'failed'],
+};
+
+/** One left-out photo's reason, in the export summary's list. */
+export const LEFT_OUT_WORDS: Record<LeftOutReason, string> = {
+  'needs-review': 'needs review (approve it to export it)',
+  excluded: 'excluded',
+  failed: 'failed',
+};
+
+/** "3 photos left out: 2 need review, 1 excluded" (empty when nothing is left out). */
+export function leftOutWords(reasons: readonly LeftOutReason[]): string {
+  if (reasons.length === 0) return '';
+  const parts: string[] = [];
+  for (const reason of Object.keys(LEFT_OUT_PHRASES) as LeftOutReason[]) {
+    const n = reasons.filter((r) => r === reason).length;
+    if (n) parts.push(`${n} ${LEFT_OUT_PHRASES[reason][n === 1 ? 0 : 1]}`);
+  }
+  return `${reasons.length} photo${reasons.length === 1 ? '' : 's'} left out: ${parts.join(', ')}`;
+}
+
+/** The user's call on a photo, for tiles and buttons. */
+export const APPROVAL_WORDS: Record<Approval, { text: string; mark: string }> = {
+  approved: { text: 'approved', mark: '✓' },
+  excluded: { text: 'excluded', mark: '⊘' },
+};

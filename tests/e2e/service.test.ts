@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { JobProgress, PhotoInfo, ReferencePrompt, ServiceEvent } from '../../src/shared/contract';
 import { ShootService } from '../../src/service/shoot-service';
+import { toEnginePrompt } from '../../src/service/prompt-raster';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const STEP = { timeout: 180_000 };
@@ -172,12 +173,12 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const ref = await photo('ref.jpg');
     await assert.rejects(service.setReferences([{ photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'point', x: 1, y: NaN }] } }]), /shapes\[0\]\.y: must be a finite number/);
     assert.deepEqual((await service.getStatus()).references, [], 'a rejected call changes nothing');
-    // Only an eraser stroke: valid shapes, but no prompt. Each target fails with the reason; no engine work.
+    // Only an eraser stroke: valid shapes, but no prompt. Each photo (the reference too) fails with the reason; no engine work.
     await started;
     await service.setReferences([{ photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'brush', mode: 'erase', size: 20, points: [[150, 120]] }] } }]);
     const end = await waitJob(await service.runTargets(), 30_000);
-    assert.deepEqual([end.state, end.done, end.total, end.failed], ['done', 2, 2, 2]);
-    assert.equal(end.summary!.failures.length, 2);
+    assert.deepEqual([end.state, end.done, end.total, end.failed], ['done', 3, 3, 3]);
+    assert.equal(end.summary!.failures.length, 3);
     for (const f of end.summary!.failures) assert.match(f.reason, /reference ref\.jpg: the reference has no prompt yet/);
     const list = await photos();
     assert.equal(list.get('target-1.jpg')!.state, 'failed');
@@ -196,10 +197,10 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const end = await waitJob(jobId);
     assert.equal(end.state, 'done', JSON.stringify(end));
     assert.equal(end.kind, 'run');
-    assert.deepEqual([end.done, end.total, end.failed], [2, 2, 0]);
+    assert.deepEqual([end.done, end.total, end.failed], [3, 3, 0], 'the reference is matted too');
     const evs = jobEvents(jobId);
     assert.equal(evs[0].state, 'running');
-    assert.deepEqual([evs[0].done, evs[0].total, evs[0].etaMs], [0, 2, null], 'no estimate before a target finished');
+    assert.deepEqual([evs[0].done, evs[0].total, evs[0].etaMs], [0, 3, null], 'no estimate before a target finished');
     const half = evs.find((e) => e.state === 'running' && e.done === 1);
     assert.ok(half, `a progress event after the first target: ${JSON.stringify(evs)}`);
     assert.equal(typeof half.etaMs, 'number');
@@ -209,7 +210,13 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.ok(end.summary && end.summary.elapsedMs > 0);
 
     const after = await photos();
-    assert.equal(after.get('ref.jpg')!.state, 'new', 'the reference is not matted');
+    // The reference is matted from its own prompt: a painted (lasso) mask is its alpha, exactly.
+    const refInfo = after.get('ref.jpg')!;
+    assert.equal(refInfo.state, 'done', 'the reference is matted');
+    assert.deepEqual([refInfo.result?.review, refInfo.result?.confidence], [false, 1]);
+    const ownMask = await toEnginePrompt(LASSO, 320, 240);
+    assert.equal(ownMask.kind, 'mask');
+    assert.deepEqual((await alphaOf('ref.jpg')).data, Uint8Array.from((ownMask as { mask: Uint8Array }).mask), "the reference's alpha is its prompt mask");
     for (const [n, name] of [[1, 'target-1.jpg'], [2, 'target-2.jpg']] as const) {
       const p = after.get(name)!;
       assert.equal(p.state, 'done');
@@ -238,8 +245,12 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.equal((await photo('target-2.jpg')).state, 'queued');
     const previewed = await service.previewTarget(t2.id);
     assert.equal(previewed.state, 'done');
-    const end1 = await waitJob(run1, 60_000);
-    assert.deepEqual([end1.state, end1.done, end1.total, end1.failed], ['done', 2, 2, 0]);
+    const end1 = await waitJob(run1, 120_000);
+    assert.deepEqual([end1.state, end1.done, end1.total, end1.failed], ['done', 3, 3, 0]);
+    // A scribble says where the product is, not its outline: the engine mattes the reference like a target.
+    const scribbled = await photo('ref.jpg');
+    assert.equal(scribbled.state, 'done');
+    assert.ok(scribbled.result && scribbled.result.gridSize > 0 && scribbled.result.timings.backboneMs > 0, 'matted by the engine');
     // 2. A photo is being matted on demand when Run all starts. (A lasso not used before: the
     // first lasso's results are kept on disk and would be shown without any engine work.)
     const lasso2: ReferencePrompt = { ...LASSO, shapes: [{ kind: 'lasso', mode: 'add', points: [[101, 79], ...(LASSO.shapes[0] as { points: [number, number][] }).points.slice(1)] }] };
@@ -249,8 +260,8 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.equal((await photo('target-1.jpg')).state, 'running');
     const run2 = await service.runTargets();
     await preview;
-    const end2 = await waitJob(run2, 60_000);
-    assert.deepEqual([end2.state, end2.done, end2.total, end2.failed], ['done', 2, 2, 0]);
+    const end2 = await waitJob(run2, 120_000);
+    assert.deepEqual([end2.state, end2.done, end2.total, end2.failed], ['done', 3, 3, 0]);
     assert.deepEqual((await service.getStatus()).activeJobs, [], 'no job left running');
   });
 
@@ -262,14 +273,15 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const end = await waitJob(jobId);
     assert.equal(end.state, 'done', JSON.stringify(end));
     assert.equal(end.kind, 'export');
-    assert.deepEqual([end.done, end.total, end.failed, end.skipped], [2, 2, 0, 0]);
-    assert.deepEqual(await listDir(out), ['001_target-1_matte.png', '002_target-2_matte.png'], 'no temp files, nothing else');
-    assert.deepEqual(end.summary!.written, [join(out, '001_target-1_matte.png'), join(out, '002_target-2_matte.png')]);
-    for (const [file, name] of [['001_target-1_matte.png', 'target-1.jpg'], ['002_target-2_matte.png', 'target-2.jpg']]) {
+    assert.deepEqual([end.done, end.total, end.failed, end.skipped], [3, 3, 0, 0]);
+    assert.deepEqual(await listDir(out), ['001_ref_matte.png', '002_target-1_matte.png', '003_target-2_matte.png'], 'the reference too; no temp files, nothing else');
+    assert.deepEqual(end.summary!.written, [join(out, '001_ref_matte.png'), join(out, '002_target-1_matte.png'), join(out, '003_target-2_matte.png')]);
+    assert.deepEqual(end.summary!.leftOut, [], 'nothing flagged or excluded');
+    for (const [file, name] of [['001_ref_matte.png', 'ref.jpg'], ['002_target-1_matte.png', 'target-1.jpg'], ['003_target-2_matte.png', 'target-2.jpg']]) {
       const meta = await sharp(join(out, file)).metadata();
       assert.equal(meta.format, 'png');
       assert.equal(meta.channels, 1);
-      assert.deepEqual([meta.width, meta.height], SIZE[name]);
+      assert.deepEqual([meta.width, meta.height], SIZE[name] ?? [320, 240]);
       const written = await grey(join(out, file));
       assert.deepEqual(written.data, (await alphaOf(name)).data, `${file} is the engine's alpha`);
     }
@@ -284,9 +296,9 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const jobId = await service.exportShoot({ ...ALPHA_OPTS, outDir: out });
     const end = await waitJob(jobId);
     assert.equal(end.state, 'done');
-    assert.deepEqual([end.done, end.total, end.skipped, end.failed], [2, 2, 2, 0]);
+    assert.deepEqual([end.done, end.total, end.skipped, end.failed], [3, 3, 3, 0]);
     assert.deepEqual(end.summary!.written, []);
-    assert.equal(end.summary!.skipped.length, 2);
+    assert.equal(end.summary!.skipped.length, 3);
     for (const [f, m] of before) assert.equal((await fsp.stat(join(out, f))).mtimeMs, m, `${f} rewritten`);
     assert.deepEqual(await listDir(out), [...before.keys()].sort());
   });
@@ -296,7 +308,7 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const jobId = await service.exportShoot({ outDir: out, format: 'cutout-tiff', bitDepth: 16, nameTemplate: '{name}' });
     const end = await waitJob(jobId);
     assert.equal(end.state, 'done', JSON.stringify(end));
-    assert.deepEqual(await listDir(out), ['target-1.tif', 'target-2.tif']);
+    assert.deepEqual(await listDir(out), ['ref.tif', 'target-1.tif', 'target-2.tif']);
     for (const name of ['target-1', 'target-2']) {
       const file = join(out, `${name}.tif`);
       const meta = await sharp(file).metadata();
@@ -325,7 +337,7 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const jobId = await service.exportShoot({ outDir: out, format: 'cutout-png', bitDepth: 8, nameTemplate: '{name}', crop: { margin: 0.1, marginUnit: 'percent', aspect: '1:1', size: 256 } });
     const end = await waitJob(jobId);
     assert.equal(end.state, 'done', JSON.stringify(end));
-    assert.deepEqual(await listDir(out), ['target-1.png', 'target-2.png']);
+    assert.deepEqual(await listDir(out), ['ref.png', 'target-1.png', 'target-2.png']);
     for (const name of ['target-1', 'target-2']) {
       const { data, info } = await sharp(join(out, `${name}.png`)).raw().toBuffer({ resolveWithObject: true });
       assert.deepEqual([info.width, info.height, info.channels], [256, 256, 4], name);
@@ -384,7 +396,7 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     await service.setReferences([
       { photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'brush', mode: 'add', size: 70, points: [[125, 121], [190, 121]] }] } },
     ]);
-    for (const p of (await service.listPhotos()).filter((x) => !x.isReference)) assert.equal(p.state, 'new', `${p.name} invalidated`);
+    for (const p of await service.listPhotos()) assert.equal(p.state, 'new', `${p.name} invalidated`);
     const out = join(tmp, 'out-cancel');
 
     // Cancelled from its very first event (before it queued anything): no engine work is queued.
@@ -394,7 +406,7 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const jobId0 = await service.exportShoot({ outDir: out, format: 'cutout-png', bitDepth: 8, nameTemplate: '{name}' });
     off0();
     const end0 = await waitJob(jobId0, 5_000);
-    assert.deepEqual([end0.state, end0.done, end0.total], ['cancelled', 0, 2]);
+    assert.deepEqual([end0.state, end0.done, end0.total], ['cancelled', 0, 3]);
     await new Promise((r) => setTimeout(r, 500)); // the writer's own steps (stat of the outputs) have run
     for (const p of await service.listPhotos()) assert.equal(p.state, 'new', `${p.name} was queued for a cancelled export`);
 
@@ -419,10 +431,28 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const jobId2 = await service.runTargets();
     const end2 = await waitJob(jobId2);
     assert.equal(end2.state, 'done');
-    for (const p of await service.listPhotos()) if (!p.isReference) assert.equal(p.state, 'done', p.name);
+    for (const p of await service.listPhotos()) assert.equal(p.state, 'done', p.name);
     const c = await coverage((await alphaOf('target-2.jpg')).data, 2);
     assert.ok(c.object > 0.8, `target-2 from the brush reference: ${c.object.toFixed(3)}`);
     await assertOriginalsUnchanged();
+  });
+
+  it('approvals: an excluded photo is left out of the default export and named in the summary; scope "all" takes it', STEP, async () => {
+    const t2 = await photo('target-2.jpg');
+    await assert.rejects(service.setApproval([t2.id], 'maybe'), /approval: must be one of approved, excluded/);
+    await assert.rejects(service.setApproval([t2.id, 'nope'], 'excluded'), /no photo with id/);
+    assert.equal((await photo('target-2.jpg')).approval, null, 'a rejected call changes nothing');
+    await service.setApproval([t2.id], 'excluded');
+    assert.equal((await photo('target-2.jpg')).approval, 'excluded');
+    assert.equal((await service.getStatus()).project.dirty, true);
+    const out = join(tmp, 'out-ready');
+    const end = await waitJob(await service.exportShoot({ outDir: out, format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}' }));
+    assert.equal(end.state, 'done', JSON.stringify(end));
+    assert.deepEqual(await listDir(out), ['ref.png', 'target-1.png'], 'the excluded photo is not written');
+    assert.deepEqual(end.summary!.leftOut, [{ path: t2.path, reason: 'excluded' }]);
+    const all = await waitJob(await service.exportShoot({ outDir: out, format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', scope: 'all' }));
+    assert.deepEqual(await listDir(out), ['ref.png', 'target-1.png', 'target-2.png'], 'every photo with scope "all"');
+    assert.deepEqual([all.summary!.leftOut, all.summary!.written], [[], [join(out, 'target-2.png')]]);
   });
 
   let projectPath: string;
@@ -448,7 +478,7 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
       assert.deepEqual(status.references, before.references);
       assert.equal(status.references[0].prompt.shapes[0].kind, 'brush');
       assert.deepEqual(status.settings.exportDefaults, JSON.parse(JSON.stringify(before.settings.exportDefaults)));
-      assert.equal(status.settings.exportDefaults.outDir, join(tmp, 'out-cancel'), 'the last export folder');
+      assert.equal(status.settings.exportDefaults.outDir, join(tmp, 'out-ready'), 'the last export folder');
       const list = await fresh.listPhotos();
       const orig = await service.listPhotos();
       assert.deepEqual(
@@ -456,6 +486,8 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
         orig.map((p) => [p.id, p.name, p.path, p.width, p.height, p.isReference, p.hasCorrection]),
       );
       assert.deepEqual(list.map((p) => p.hasCorrection), [false, true, false]);
+      assert.deepEqual(list.map((p) => p.approval), [null, null, 'excluded'], 'approvals restored');
+      assert.equal(doc.photos[2].approval, 'excluded');
       // This service was never started (no engine, so no engine revision to trust kept results
       // under): nothing is shown as done. tests/e2e/kept-results.test.ts reopens with the engine.
       for (const p of list) assert.equal(p.state, 'new', 'no result trusted without the engine revision');

@@ -105,6 +105,16 @@ describe('validate', () => {
     assert.equal(ok.overwrite, false, 'only a literal true overwrites');
   });
 
+  it('approvals and export scope: known words only; undecided is null; the scope defaults to ready', () => {
+    assert.equal(v.approval('approved'), 'approved');
+    assert.equal(v.approval(null), null);
+    rejects(() => v.approval('yes'), 'approval', /must be one of approved, excluded/);
+    rejects(() => v.approval(1, 'photos[0].approval'), 'photos[0].approval', /must be one of/);
+    assert.equal(v.exportOptions(exportOpts()).scope, 'ready');
+    assert.equal(v.exportOptions(exportOpts({ scope: 'all' })).scope, 'all');
+    rejects(() => v.exportOptions(exportOpts({ scope: 'approved' })), 'options.scope', /must be one of ready, all/);
+  });
+
   it('export options: templates with path parts or without {name}/{index} are rejected', () => {
     for (const t of ['{name}/x', '../{name}', '..{name}', '.{name}', '..\\{name}', 'a/../{name}', '{name}:x', '{name}\u0000', '{nom}{index}', '']) {
       rejects(() => v.exportOptions(exportOpts({ nameTemplate: t })), 'options.nameTemplate', /may contain/);
@@ -487,9 +497,9 @@ describe('project-file', () => {
     const far = join(tmp, 'elsewhere', 'far.jpg'); // climbs out of the projects tree: absolute
     const data = {
       photos: [
-        { path: below, correction: null },
+        { path: below, correction: null, approval: 'approved' as const },
         { path: near, correction: { strokes: [{ mode: 'remove' as const, size: 12, points: [[1, 2], [3.5, 4]] as [number, number][] }] } },
-        { path: far, correction: null },
+        { path: far, correction: null, approval: 'excluded' as const },
       ],
       references: [{ photo: 0, prompt: { shapes: [{ kind: 'lasso' as const, mode: 'add' as const, points: [[1, 1], [9, 1], [9, 9]] as [number, number][] }], brushMeans: 'mask' as const } }],
       settings: { pack: 'small' as const, exportDefaults: { format: 'cutout-tiff' as const, bitDepth: 16 as const, nameTemplate: '{index}-{name}', overwrite: true, outDir: '/x' } },
@@ -504,6 +514,12 @@ describe('project-file', () => {
       ['photos/IMG 1.jpg', '../near.jpg', far],
     );
     assert.deepEqual(await readProjectFile(proj, SETTINGS), data);
+    assert.deepEqual(raw.photos.map((p: { approval?: string }) => p.approval ?? null), ['approved', null, 'excluded'], 'an undecided photo has no approval key');
+    // An approval the app does not know makes the file invalid, naming the field.
+    raw.photos[1].approval = 'maybe';
+    await fsp.writeFile(proj, JSON.stringify(raw));
+    await assert.rejects(readProjectFile(proj, SETTINGS), (e: Error) => e instanceof ProjectFileError && /photos\[1\]\.approval: must be one of approved, excluded/.test(e.message));
+    await writeProjectFile(proj, data);
     // no temp files next to the project
     assert.deepEqual(await fsp.readdir(projDir), ['shoot.icmproj']);
   });

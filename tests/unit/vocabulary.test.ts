@@ -27,6 +27,20 @@ describe('vocabulary', () => {
     assert.equal(voc.numberedName('a.png', 3), 'a-3.png');
   });
 
+  it('validators take exactly the listed approvals and export scopes; one rule says what the default export leaves out', () => {
+    for (const a of voc.APPROVALS) assert.equal(v.approval(a), a);
+    for (const scope of voc.EXPORT_SCOPES)
+      assert.equal(v.exportOptions({ outDir: '/o', format: 'alpha-png', nameTemplate: '{name}', scope }).scope, scope);
+    const reasons = new Set<string>();
+    for (const state of ['done', 'failed', 'missing', 'new'])
+      for (const approval of [null, ...voc.APPROVALS])
+        for (const flagged of [false, true]) {
+          const r = voc.leftOutReason({ state, approval, flagged });
+          if (r) reasons.add(r);
+        }
+    assert.deepEqual([...reasons].sort(), [...voc.LEFT_OUT_REASONS].sort(), 'every reason can happen, and only those');
+  });
+
   it('validators take exactly the listed formats, bit depths and pick kinds', () => {
     const base = { outDir: '/o', nameTemplate: '{name}' };
     for (const format of voc.EXPORT_FORMATS) {

@@ -1,7 +1,7 @@
 // The app's plain words (src/shared/wording.ts) and the tile-name shortening (format.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { confidenceWords, decisionWords, fileErrorWords, MAP_WORDS, scaleWords } from '../../src/shared/wording';
+import { confidenceWords, decisionWords, fileErrorWords, leftOutWords, MAP_WORDS, scaleWords } from '../../src/shared/wording';
 import { fitMiddle, middleEllipsis } from '../../src/renderer/components/format';
 
 describe('fileErrorWords', () => {
@@ -96,5 +96,14 @@ describe('fitMiddle', () => {
     assert.equal(out.length, 14);
     assert.ok(out.endsWith('0004.jpg'), out);
     assert.ok(measure(out) <= 100);
+  });
+});
+
+describe('leftOutWords', () => {
+  it('counts what an export left out, by reason, in a fixed order', () => {
+    assert.equal(leftOutWords(['excluded', 'needs-review', 'needs-review']), '3 photos left out: 2 need review, 1 excluded');
+    assert.equal(leftOutWords(['needs-review']), '1 photo left out: 1 needs review');
+    assert.equal(leftOutWords(['failed', 'excluded', 'excluded']), '3 photos left out: 2 excluded, 1 failed');
+    assert.equal(leftOutWords([]), '');
   });
 });

@@ -1,6 +1,18 @@
 // Export: options (defaults from the shoot settings), then the job's progress, then its summary.
+// By default the export takes the photos that are ready (approved, or not flagged) and says before
+// and after what it left out; "all photos" takes every one.
 import { useId, useMemo, useState } from 'react';
-import type { CropAspect, CropMarginUnit, ExportFormat, ExportOptions, JobProgress } from '../../shared/contract';
+import type {
+  CropAspect,
+  CropMarginUnit,
+  ExportFormat,
+  ExportOptions,
+  ExportScope,
+  JobProgress,
+  LeftOutReason,
+} from '../../shared/contract';
+import { LEFT_OUT_WORDS, leftOutWords } from '../../shared/wording';
+import { leftOutNow } from '../state/review';
 import {
   CROP_ASPECTS,
   DEFAULT_NAME_TEMPLATE,
@@ -47,11 +59,33 @@ export function ExportDialog(props: { onClose(): void }) {
   const [cropUnit, setCropUnit] = useState<CropMarginUnit>(defaults?.crop?.marginUnit ?? 'percent');
   const [cropAspect, setCropAspect] = useState<CropAspect>(defaults?.crop?.aspect ?? 'original');
   const [cropSize, setCropSize] = useState(defaults?.crop?.size ? String(defaults.crop.size) : '');
+  const [scope, setScope] = useState<ExportScope>('ready');
   const [jobId, setJobId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
 
-  const targets = useMemo(() => order.filter((id) => !photos.get(id)?.isReference), [order, photos]);
-  const done = useMemo(() => targets.filter((id) => photos.get(id)?.state === 'done').length, [targets, photos]);
+  // Every photo, the references too (each is matted from its own prompt); the ready scope leaves out
+  // what is excluded, failed or flagged and not approved as it stands now.
+  const leftOut = useMemo(() => {
+    const out: LeftOutReason[] = [];
+    for (const id of order) {
+      const p = photos.get(id);
+      const reason = p ? leftOutNow(p) : null;
+      if (reason) out.push(reason);
+    }
+    return out;
+  }, [order, photos]);
+  const targets = useMemo(
+    () =>
+      scope === 'all'
+        ? order
+        : order.filter((id) => {
+            const p = photos.get(id);
+            return p && !leftOutNow(p);
+          }),
+    [order, photos, scope],
+  );
+  const notMatted = useMemo(() => targets.filter((id) => photos.get(id)?.state !== 'done').length, [targets, photos]);
+  const done = targets.length - notMatted;
   const first = targets.length > 0 ? photos.get(targets[0]) : undefined;
   const effectiveDepth = format === 'cutout-webp' ? 8 : bitDepth;
   const job = jobId ? jobs.get(jobId) : undefined;
@@ -63,6 +97,7 @@ export function ExportDialog(props: { onClose(): void }) {
       bitDepth: effectiveDepth,
       nameTemplate: nameTemplate.trim() || '{name}',
       overwrite,
+      scope,
     };
     if (useBackground && format !== 'alpha-png') options.background = background;
     if (format !== 'alpha-png') {
@@ -336,10 +371,41 @@ export function ExportDialog(props: { onClose(): void }) {
           </div>
         </div>
 
-        <p className="muted">
+        <span className="label">Photos</span>
+        <div className="export-scope" role="radiogroup" aria-label="Which photos">
+          <label>
+            <input
+              type="radio"
+              name={`${ids}-scope`}
+              checked={scope === 'ready'}
+              onChange={() => setScope('ready')}
+              data-testid="export-scope-ready"
+            />{' '}
+            Ready photos: approved, or not flagged for review
+          </label>
+          <label>
+            <input
+              type="radio"
+              name={`${ids}-scope`}
+              checked={scope === 'all'}
+              onChange={() => setScope('all')}
+              data-testid="export-scope-all"
+            />{' '}
+            All photos (flagged and excluded ones too)
+          </label>
+        </div>
+        <p className="muted" data-testid="export-count" data-count={targets.length}>
           {plural(targets.length, 'photo')} to export, {done} matted so far
           {done < targets.length ? ' (the others are matted first)' : ''}.
         </p>
+        {scope === 'ready' && leftOut.length > 0 && (
+          <p data-testid="export-left-out" data-count={leftOut.length}>
+            {leftOutWords(leftOut)}.
+          </p>
+        )}
+        {scope === 'ready' && notMatted > 0 && (
+          <p className="muted">Photos not matted yet are left out too if the matte flags them for review.</p>
+        )}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>
             Close
@@ -358,6 +424,10 @@ export function ExportDialog(props: { onClose(): void }) {
   );
 }
 
+/** Left-out photos named in the summary (the rest are counted). */
+const SHOW_LEFT_OUT = 12;
+const fileName = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+
 function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: string; onClose(): void }) {
   const s = job.summary;
   const failures = s?.failures ?? [];
@@ -375,6 +445,19 @@ function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: str
         {failures.length > 0 && <span className="text-failed"> · {failures.length} failed</span>}
         {s && <span className="muted"> · {formatDuration(s.elapsedMs)}</span>}
       </p>
+      {s?.leftOut && s.leftOut.length > 0 && (
+        <div data-testid="export-summary-left-out" data-count={s.leftOut.length}>
+          <p>{leftOutWords(s.leftOut.map((l) => l.reason))}.</p>
+          <ul className="left-out-list">
+            {s.leftOut.slice(0, SHOW_LEFT_OUT).map((l) => (
+              <li key={l.path} title={l.path}>
+                {fileName(l.path)}: {LEFT_OUT_WORDS[l.reason]}
+              </li>
+            ))}
+            {s.leftOut.length > SHOW_LEFT_OUT && <li className="muted">and {s.leftOut.length - SHOW_LEFT_OUT} more</li>}
+          </ul>
+        </div>
+      )}
       <p className="muted ellipsis" title={outDir}>
         to {outDir}
       </p>

@@ -3,7 +3,7 @@
 // large) and each sits behind an error boundary so a failing view never blanks the app.
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { PhotoInfo } from '../../shared/contract';
-import { confidenceWords, decisionWords } from '../../shared/wording';
+import { APPROVAL_WORDS, confidenceWords, decisionWords } from '../../shared/wording';
 import { ErrorText } from './ErrorText';
 import { useActions, useAppState } from '../state/context';
 import type { MainMode } from '../state/store';
@@ -46,8 +46,13 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
           <span className="muted">
             {photo.width}×{photo.height} · {photo.bitDepth}-bit
           </span>
-          {!(photo.isReference && photo.state === 'new') && <span className={`state state-${photo.state}`}>{photo.state}</span>}
+          <span className={`state state-${photo.state}`}>{photo.state}</span>
           {photo.isReference && <span className="ref-marker inline">REF</span>}
+          {photo.approval && (
+            <span className={`approval-${photo.approval}`} data-testid="photo-approval">
+              {APPROVAL_WORDS[photo.approval].mark} {APPROVAL_WORDS[photo.approval].text}
+            </span>
+          )}
         </div>
         <div className="tabs" role="tablist" aria-label="View">
           {MODES.map((m) => (
@@ -65,6 +70,24 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
           ))}
         </div>
         <div className="photo-actions">
+          <button
+            type="button"
+            data-testid="approve-photo"
+            aria-pressed={photo.approval === 'approved'}
+            onClick={() => void actions.setApproval(photo.approval === 'approved' ? null : 'approved', [photo.id])}
+            title="Export this photo even if it is flagged for review (A in the grid)"
+          >
+            {photo.approval === 'approved' ? 'Approved ✓' : 'Approve'}
+          </button>
+          <button
+            type="button"
+            data-testid="exclude-photo"
+            aria-pressed={photo.approval === 'excluded'}
+            onClick={() => void actions.setApproval(photo.approval === 'excluded' ? null : 'excluded', [photo.id])}
+            title="Leave this photo out of the export (X in the grid)"
+          >
+            {photo.approval === 'excluded' ? 'Excluded ⊘' : 'Exclude'}
+          </button>
           <button
             type="button"
             data-testid="use-as-reference"
@@ -173,7 +196,7 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
   const correction = useAppState((s) => s.corrections.get(photo.id));
   const hasResult = !!photo.result;
   const previewError = preview?.state === 'error' && preview.version === photo.version ? preview.message : undefined;
-  const canRun = ready && prompted && !photo.isReference && photo.state !== 'missing' && photo.state !== 'failed';
+  const canRun = ready && prompted && photo.state !== 'missing' && photo.state !== 'failed';
 
   // A correction saved in the project is fetched when the target is first looked at.
   useEffect(() => {
@@ -185,10 +208,11 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
     if (canRun && !hasResult && !preview) void actions.preview(photo.id);
   }, [actions, canRun, hasResult, preview, photo.id]);
 
-  if (photo.isReference) {
+  // A reference marked with a painted mask is its own matte: there is nothing the engine found to show.
+  if (photo.isReference && mode === 'heatmaps' && photo.result && photo.result.gridSize === 0) {
     return (
       <div className="placeholder">
-        <p>This photo is a reference: it is not matted. Select another photo to see its {mode === 'matte' ? 'matte' : 'heatmaps'}.</p>
+        <p>This reference is matted from the product as you marked it: its matte is your mark (see Matte), with no heatmaps.</p>
       </div>
     );
   }
@@ -249,7 +273,11 @@ function ResultInfo({ photo, running }: { photo: PhotoInfo; running: boolean }) 
           <span className="spinner small" aria-hidden="true" /> updating…
         </span>
       )}
-      <Said words={decisionWords(r)} testId="result-decision" />
+      {photo.isReference && r.gridSize === 0 ? (
+        <span data-testid="result-decision">The matte is the product as you marked it</span>
+      ) : (
+        <Said words={decisionWords(r)} testId="result-decision" />
+      )}
       <Said words={confidenceWords(r.confidence)} testId="result-confidence" />
       <span title={`backbone ${r.timings.backboneMs} ms, similarity ${r.timings.similarityMs} ms, head ${r.timings.headMs} ms`}>
         {formatDuration(r.timings.totalMs)}

@@ -1,11 +1,29 @@
 // The shoot's photos as a virtualised grid: fixed tile size, only the visible rows (plus a few
 // rows of overscan) are in the DOM, so 2,000 photos scroll as smoothly as 20. Tiles subscribe to
-// their own photo, so a state change re-renders one tile, not the grid.
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
-import { fileErrorWords } from '../../shared/wording';
+// their own photo, so a state change re-renders one tile, not the grid; the grid itself re-renders
+// only when the shown photos or their order change (Actions.shown).
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type MouseEvent as ReactMouseEvent,
+} from 'react';
+import type { Approval } from '../../shared/contract';
+import { APPROVAL_WORDS, fileErrorWords } from '../../shared/wording';
 import { useActions, useAppState } from '../state/context';
-import { visibleOrder, type GridFilter, type GridSort } from '../state/review';
+import { filterCounts, GRID_FILTERS, type GridFilter, type GridSort } from '../state/review';
 import { fitMiddle } from './format';
+
+/** The grid's keys, for the help line and the tooltips (handled in ThumbGrid's onKeyDown and window handler). */
+export const GRID_KEYS_HELP =
+  'Click selects · Shift+click a range · Ctrl/⌘+click adds or removes · Space adds or removes the focused photo · Ctrl/⌘+arrows move without selecting · Ctrl/⌘+A selects all shown · A approve · X exclude · U undecided';
+
+/** Letter keys of the review actions (only while the grid has the focus: the editor uses letters too). */
+const APPROVAL_KEYS: Record<string, Approval | null> = { a: 'approved', x: 'excluded', u: null };
 
 /** Tiles are at least this wide and stretch to fill the columns; their height is fixed. */
 const MIN_TILE_W = 140;
@@ -46,14 +64,7 @@ interface ContextMenuState {
 export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
   const { onRemove } = props;
   const actions = useActions();
-  const shootOrder = useAppState((s) => s.order);
-  const photos = useAppState((s) => s.photos);
-  const view = useAppState((s) => s.gridView);
-  // The shoot order itself in the default view, so the grid keeps one array while photos update.
-  const order = useMemo(
-    () => (view.filter === 'all' && view.sort === 'shoot' ? shootOrder : visibleOrder(shootOrder, photos, view)),
-    [shootOrder, photos, view],
-  );
+  const order = useAppState(actions.shown);
   const orderRef = useRef(order);
   useLayoutEffect(() => {
     orderRef.current = order; // for the handlers, after the render (not during it)
@@ -131,7 +142,8 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
       if (shown.length === 0) return;
       index = Math.min(shown.length - 1, Math.max(0, index));
       const id = shown[index];
-      actions.select(id, { range: e.shiftKey });
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey) actions.moveFocus(id);
+      else actions.select(id, { range: e.shiftKey });
       reveal(index, id);
     };
     window.addEventListener('keydown', onKey);
@@ -176,13 +188,33 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
     }
   }
 
+  // The review keys while a tile has the focus. Handled here, before the window's listeners
+  // (React listens at the root), and stopped: the reference editor reads letters and Space too.
+  const onGridKey = (e: ReactKeyboardEvent) => {
+    if (!(e.target instanceof HTMLElement) || !e.target.closest('[data-testid="tile"]')) return;
+    const mod = e.ctrlKey || e.metaKey;
+    const k = e.key.toLowerCase();
+    if (e.key === ' ' && !mod) actions.toggleFocused();
+    else if (mod && k === 'a' && !e.shiftKey) actions.selectAllShown();
+    else if (!mod && !e.altKey && k in APPROVAL_KEYS) void actions.setApproval(APPROVAL_KEYS[k]);
+    else if (e.key === 'Escape' && focus) actions.select(focus);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+  // A button is clicked on Space's keyup: the toggle above is all Space does.
+  const onGridKeyUp = (e: ReactKeyboardEvent) => {
+    if (e.key === ' ') e.preventDefault();
+  };
+
   return (
-    <div className="grid-scroller" ref={scroller} onScroll={onScroll} data-testid="grid">
+    // eslint-disable-next-line jsx-a11y/no-static-element-interactions -- the keys of the listbox's options, which bubble here
+    <div className="grid-scroller" ref={scroller} onScroll={onScroll} onKeyDown={onGridKey} onKeyUp={onGridKeyUp} data-testid="grid">
       <div
         className="grid-inner"
         style={{ height: rows * rowH + 2 * PAD }}
         role="listbox"
-        aria-label={`Photos of the shoot (${order.length}); arrow keys move, Shift+arrows extend the selection`}
+        aria-label={`Photos of the shoot (${order.length}); arrow keys move, Shift+arrows extend the selection, Space adds or removes, A approves, X excludes, U undecided`}
         aria-multiselectable="true"
       >
         {tiles}
@@ -198,15 +230,19 @@ export function ThumbGrid(props: { onRemove(ids: string[]): void }) {
   );
 }
 
-/** Review queue controls: show all photos or only those that need a look; shoot order or least sure first. */
+const FILTER_WORDS: Record<GridFilter, string> = {
+  all: 'all photos',
+  review: 'needs review',
+  failed: 'failed',
+  approved: 'approved',
+  excluded: 'excluded',
+};
+
+/** Review queue controls: which photos the grid shows (all, needs review, failed, approved, excluded); shoot order or least sure first. */
 export function GridViewBar() {
   const actions = useActions();
   const view = useAppState((s) => s.gridView);
-  const flagged = useAppState((s) => {
-    let n = 0;
-    for (const p of s.photos.values()) if (p.result?.review || p.state === 'failed' || p.state === 'missing') n++;
-    return n;
-  });
+  const counts = useAppState((s) => filterCounts(s.photos)).split('|');
   return (
     <div className="grid-view-bar" role="group" aria-label="Which photos the grid shows">
       <label>
@@ -216,9 +252,11 @@ export function GridViewBar() {
           value={view.filter}
           onChange={(e) => actions.setGridView({ filter: e.target.value as GridFilter })}
         >
-          <option value="all">all photos</option>
-          <option value="review">needs review ({flagged})</option>
-          <option value="failed">failed</option>
+          {GRID_FILTERS.map((f, i) => (
+            <option key={f} value={f}>
+              {FILTER_WORDS[f]} ({counts[i]})
+            </option>
+          ))}
         </select>
       </label>
       <label>
@@ -228,6 +266,46 @@ export function GridViewBar() {
           <option value="confidence">least sure first</option>
         </select>
       </label>
+    </div>
+  );
+}
+
+/** Approve / exclude the selected photos (or the focused one), with the grid's keys in the tooltips and a help line. */
+export function ReviewBar() {
+  const actions = useActions();
+  const selected = useAppState((s) => s.selection.ids.size);
+  const focus = useAppState((s) => s.selection.focus);
+  const count = selected || (focus ? 1 : 0);
+  const button = (approval: Approval | null, label: string, key: string, testId: string) => (
+    <button
+      type="button"
+      disabled={count === 0}
+      data-testid={testId}
+      title={`${label} the selected photo${count === 1 ? '' : 's'} (${key} in the grid)`}
+      onClick={() => void actions.setApproval(approval)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div className="review-bar" role="group" aria-label="Review the selected photos">
+      <span className="muted" data-testid="selection-count" data-count={selected}>
+        {selected > 1 ? `${selected} selected` : selected === 1 ? '1 selected' : 'None selected'}
+      </span>
+      {button('approved', 'Approve', 'A', 'approve-selected')}
+      {button('excluded', 'Exclude', 'X', 'exclude-selected')}
+      {button(null, 'Undecided', 'U', 'clear-approval')}
+      <button
+        type="button"
+        data-testid="select-all-shown"
+        title="Select every photo shown (Ctrl/⌘+A in the grid)"
+        onClick={() => actions.selectAllShown()}
+      >
+        Select all shown
+      </button>
+      <span className="review-help muted" data-testid="grid-keys-help" title={GRID_KEYS_HELP}>
+        Keys: Space select · A approve · X exclude · U undecided · Ctrl/⌘+A all
+      </span>
     </div>
   );
 }
@@ -258,15 +336,22 @@ const Tile = memo(function Tile(props: {
   const [broken, setBroken] = useState<string | null>(null);
   if (!photo) return null;
   const src = actions.bridge.assetUrl('thumb', photo.id, photo.version);
-  const cls = ['tile', `tile-${photo.state}`, selected ? 'selected' : '', focused ? 'focused' : ''].join(' ');
+  const cls = [
+    'tile',
+    `tile-${photo.state}`,
+    selected ? 'selected' : '',
+    focused ? 'focused' : '',
+    photo.approval ? `tile-${photo.approval}` : '',
+  ].join(' ');
   const plainError = photo.error ? fileErrorWords(photo.error).plain : null;
   const showError = !!photo.error && (photo.state === 'failed' || photo.state === 'missing');
-  // A reference is not matted: its 'new' state means nothing to the user.
-  const showState = !(photo.isReference && photo.state === 'new');
   // The full name always: on hover (title) and for screen readers (the accessible name).
   const label = [
     photo.name,
-    photo.isReference ? 'reference' : STATE_WORDS[photo.state],
+    photo.isReference ? 'reference' : '',
+    STATE_WORDS[photo.state],
+    photo.result?.review ? 'needs review' : '',
+    photo.approval ? APPROVAL_WORDS[photo.approval].text : '',
     photo.hasCorrection ? 'corrected' : '',
     showError ? plainError : '',
   ]
@@ -282,6 +367,8 @@ const Tile = memo(function Tile(props: {
       data-photo-id={photo.id}
       data-state={photo.state}
       data-reference={photo.isReference ? 'true' : undefined}
+      data-approval={photo.approval ?? undefined}
+      data-flagged={photo.result?.review ? 'true' : undefined}
       tabIndex={props.tabbable ? 0 : -1}
       aria-selected={selected}
       aria-label={label}
@@ -309,10 +396,19 @@ const Tile = memo(function Tile(props: {
             ✎
           </span>
         )}
+        {photo.approval && (
+          <span
+            className={`approval-marker approval-${photo.approval}`}
+            data-testid="tile-approval"
+            title={`You ${APPROVAL_WORDS[photo.approval].text} this photo`}
+          >
+            {APPROVAL_WORDS[photo.approval].mark} {APPROVAL_WORDS[photo.approval].text}
+          </span>
+        )}
       </span>
       <span className="tile-meta">
-        <span className="tile-name">{tileName(photo.name, showState ? photo.state : '', props.width)}</span>
-        {showState && <span className={`state state-${photo.state}`}>{photo.state}</span>}
+        <span className="tile-name">{tileName(photo.name, photo.state, props.width)}</span>
+        <span className={`state state-${photo.state}`}>{photo.state}</span>
         {photo.result && (
           <span
             className={photo.result.review ? 'review-badge' : 'confidence-badge'}
@@ -356,7 +452,7 @@ function TileMenu(props: { menu: ContextMenuState; onClose(): void; onRemove(ids
 
   if (!photo) return null;
   const x = Math.min(props.menu.x, window.innerWidth - 220);
-  const y = Math.min(props.menu.y, window.innerHeight - 130);
+  const y = Math.min(props.menu.y, window.innerHeight - 230);
   const item = (label: string, testId: string, run: () => void) => (
     <button type="button" role="menuitem" data-testid={testId} onClick={() => (onClose(), run())}>
       {label}
@@ -364,6 +460,9 @@ function TileMenu(props: { menu: ContextMenuState; onClose(): void; onRemove(ids
   );
   return (
     <div className="menu context-menu" role="menu" ref={ref} style={{ left: x, top: y }}>
+      {item(ids.size > 1 ? `Approve ${ids.size} photos` : 'Approve', 'ctx-approve', () => void actions.setApproval('approved'))}
+      {item(ids.size > 1 ? `Exclude ${ids.size} photos` : 'Exclude', 'ctx-exclude', () => void actions.setApproval('excluded'))}
+      {photo.approval && item('Undecided', 'ctx-clear-approval', () => void actions.setApproval(null))}
       {!photo.isReference && item('Use as reference', 'ctx-use-as-reference', () => void actions.useAsReference(photo.id))}
       {!photo.isReference && item('Add as reference', 'ctx-add-as-reference', () => void actions.addAsReference(photo.id))}
       {photo.isReference && item('Stop using as reference', 'ctx-remove-reference', () => void actions.removeReference(photo.id))}

@@ -1,7 +1,9 @@
 // Everything the UI asks of the service goes through here: each call catches its error and shows
 // it in a toast (never an unhandled rejection), and service answers are folded into the store.
-import type { GridView } from './review';
+import { shownOrderSelector, type GridView } from './review';
+import { clickSelect, EMPTY_SELECTION, moveFocus, selectAll, targetsOf, toggleFocused, type ClickKeys, type Selection } from './selection';
 import type {
+  Approval,
   Correction,
   ExportOptions,
   FolderListing,
@@ -34,6 +36,8 @@ export class Actions {
   private statusPoll: ReturnType<typeof setInterval> | null = null;
   /** The reference editor's state (prompt history, tool, size, zoom per reference): outlives the editor component. */
   readonly editor = new EditorModel((photoId, prompt) => this.setPrompt(photoId, prompt));
+  /** The photo ids the grid shows, in its order (filter and sort applied); the same array while they do not change. */
+  readonly shown = shownOrderSelector();
 
   constructor(
     readonly bridge: Bridge,
@@ -97,30 +101,43 @@ export class Actions {
   // -------------------------------------------------------------------------------------------
   // Selection and modes
 
-  select(id: string, opts: { toggle?: boolean; range?: boolean } = {}): void {
+  /** A click (or an arrow key) on a tile: Shift for a range of the shown photos, Ctrl/Cmd to add or remove one. */
+  select(id: string, keys: ClickKeys = {}): void {
     const s = this.store.getState();
-    const sel = s.selection;
-    let ids: Set<string>;
-    let anchor = sel.anchor;
-    if (opts.range && sel.anchor) {
-      const a = s.order.indexOf(sel.anchor);
-      const b = s.order.indexOf(id);
-      ids = new Set(s.order.slice(Math.min(a, b), Math.max(a, b) + 1));
-    } else if (opts.toggle) {
-      ids = new Set(sel.ids);
-      if (ids.has(id)) ids.delete(id);
-      else ids.add(id);
-      anchor = id;
-    } else {
-      ids = new Set([id]);
-      anchor = id;
-    }
-    const photo = s.photos.get(id);
-    const patch: Partial<ReturnType<Store['getState']>> = { selection: { ids, focus: id, anchor } };
+    this.setSelection(clickSelect(s.selection, id, this.shown(s), keys));
+  }
+
+  /** Ctrl/Cmd+A in the grid: every photo the current filter shows. */
+  selectAllShown(): void {
+    const s = this.store.getState();
+    this.setSelection(selectAll(s.selection, this.shown(s)));
+  }
+
+  /** Space in the grid: the focused photo in or out of the selection. */
+  toggleFocused(): void {
+    this.setSelection(toggleFocused(this.store.getState().selection));
+  }
+
+  /** Ctrl/Cmd+arrow in the grid: the focus moves without changing the selection. */
+  moveFocus(id: string): void {
+    this.setSelection(moveFocus(this.store.getState().selection, id));
+  }
+
+  private setSelection(selection: Selection): void {
+    const s = this.store.getState();
+    const focusChanged = selection.focus !== s.selection.focus;
+    const photo = selection.focus ? s.photos.get(selection.focus) : undefined;
+    const patch: Partial<ReturnType<Store['getState']>> = { selection };
     // A reference opens in its editor; a target in the view last used for targets.
-    if (photo?.isReference) patch.mode = 'reference';
-    else if (photo && s.mode === 'reference' && s.references.length > 0) patch.mode = 'heatmaps';
+    if (focusChanged && photo?.isReference) patch.mode = 'reference';
+    else if (focusChanged && photo && s.mode === 'reference' && s.references.length > 0) patch.mode = 'heatmaps';
     this.store.update(patch);
+  }
+
+  /** Approves or excludes the selected photos (or the focused one), or makes them undecided again (null). */
+  async setApproval(approval: Approval | null, ids = targetsOf(this.store.getState().selection)): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call(() => this.bridge.api.setApproval(ids, approval));
   }
 
   setGridView(view: Partial<GridView>): void {
@@ -330,7 +347,7 @@ export class Actions {
   private async afterProjectChange(): Promise<void> {
     this.editor.reset();
     this.store.update({
-      selection: { ids: new Set(), focus: null, anchor: null },
+      selection: EMPTY_SELECTION,
       corrections: new Map(),
       previews: new Map(),
       activeReferenceId: null,

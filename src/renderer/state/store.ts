@@ -19,6 +19,9 @@ import type {
 } from '../../shared/contract';
 
 import { DEFAULT_GRID_VIEW, type GridView } from './review';
+import { EMPTY_SELECTION, keepExisting, type Selection } from './selection';
+
+export type { Selection } from './selection';
 
 export type MainMode = 'reference' | 'heatmaps' | 'matte';
 
@@ -36,14 +39,6 @@ export interface PreviewState {
 }
 
 export type Counts = Record<PhotoState, number> & { total: number; references: number };
-
-export interface Selection {
-  ids: ReadonlySet<string>;
-  /** The photo shown in the main pane and moved by the arrow keys. */
-  focus: string | null;
-  /** Start of a shift-click range. */
-  anchor: string | null;
-}
 
 export interface AppState {
   status: ServiceStatus | null;
@@ -79,7 +74,7 @@ function initialState(): AppState {
     order: [],
     counts: EMPTY_COUNTS,
     jobs: new Map(),
-    selection: { ids: new Set(), focus: null, anchor: null },
+    selection: EMPTY_SELECTION,
     mode: 'reference',
     gridView: DEFAULT_GRID_VIEW,
     references: [],
@@ -252,17 +247,8 @@ function countPhotos(photos: ReadonlyMap<string, PhotoInfo>): Counts {
 
 /** Keeps the selection to photos that still exist. */
 function fixSelection(s: AppState): AppState {
-  const sel = s.selection;
-  let changed = false;
-  const ids = new Set<string>();
-  for (const id of sel.ids) {
-    if (s.photos.has(id)) ids.add(id);
-    else changed = true;
-  }
-  const focus = sel.focus && s.photos.has(sel.focus) ? sel.focus : null;
-  const anchor = sel.anchor && s.photos.has(sel.anchor) ? sel.anchor : null;
-  if (!changed && focus === sel.focus && anchor === sel.anchor) return s;
-  return { ...s, selection: { ids, focus: focus ?? [...ids][0] ?? null, anchor } };
+  const selection = keepExisting(s.selection, (id) => s.photos.has(id));
+  return selection === s.selection ? s : { ...s, selection };
 }
 
 /**
