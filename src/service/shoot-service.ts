@@ -8,11 +8,12 @@
 //   matte-queue.ts    the engine host, the queue, runs, previews, corrections (jobs.ts: progress)
 //   export.ts         exports into a folder, with the record of what the app wrote there
 //   projects.ts       project files, autosave, recent projects
-import type { PackName, ProviderChoice } from '../shared/vocabulary';
+import { packIdOf, type PackName, type ProviderChoice } from '../shared/vocabulary';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
 import type {
+  AboutInfo,
   AssetKind,
   Correction,
   IcmApi,
@@ -23,6 +24,7 @@ import type {
   ServiceEvent,
   ServiceStatus,
 } from '../shared/contract';
+import { readAbout } from './about';
 import { AssetCache, type Asset } from './assets';
 import type { EngineWorkerEntry } from './engine-client';
 import { Exporter } from './export';
@@ -52,6 +54,8 @@ export interface ShootServiceOptions {
   autosaveMs?: number;
   /** Pixel budget per photo (default the engine's DEFAULT_MAX_PIXELS; the hosts read ICM_MAX_MEGAPIXELS). */
   maxPixels?: number;
+  /** The host's log file, shown in About (a user attaches it to a bug report). */
+  logFile?: string;
 }
 
 export class ShootService implements ServiceApi {
@@ -165,5 +169,10 @@ export class ShootService implements ServiceApi {
 
   recentProjects(): Promise<string[]> {
     return this.projects.recentProjects();
+  }
+
+  async getAbout(): Promise<AboutInfo> {
+    const status = this.state.status();
+    return readAbout({ modelPack: status.pack ?? packIdOf(status.settings.pack), logFile: this.opts.logFile });
   }
 }
