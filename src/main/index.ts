@@ -37,6 +37,8 @@ let mainWindow: BrowserWindow | null = null;
 let service: ShootService | null = null;
 let log: RotatingLog | null = null;
 const opener = new ProjectOpener();
+/** The About dialog's links (the source, the components' pages): the only pages opened, in the browser. */
+const externalLinks = new Set<string>();
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -57,8 +59,13 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  // The renderer never opens windows or navigates away from the app.
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // The renderer never opens windows or navigates away from the app; About's links open in the
+  // user's browser.
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    // (compared as the browser writes them: new URL() adds the trailing slash of a bare host)
+    if (externalLinks.has(url) && /^https?:$/.test(new URL(url).protocol)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
@@ -223,6 +230,10 @@ if (!app.requestSingleInstanceLock()) {
       logFile: log.file,
     });
     logServiceEvents((l) => service!.on(l), log);
+    void service.getAbout().then(
+      (a) => [a.sourceUrl, ...a.components.map((c) => c.url)].forEach((u) => externalLinks.add(new URL(u).href)),
+      (e: unknown) => log?.error('the About information cannot be read', e),
+    );
     registerIpc(service);
     installMenu(logDir);
     void service.start();

@@ -32,6 +32,8 @@ interface ComponentSpec extends Omit<ThirdPartyComponent, 'version'> {
   package?: string;
   /** The version when it does not come from a package. */
   version?: () => string | undefined;
+  /** Said after the package's version (the weights have none of their own: they come in that package). */
+  versionNote?: string;
 }
 
 /** The parts made by others that the app ships or runs, with the licence each states. */
@@ -42,6 +44,7 @@ export const THIRD_PARTY: readonly ComponentSpec[] = [
     license: 'MIT',
     url: 'https://github.com/xuebinqin/DIS',
     package: '@imgly/background-removal-data',
+    versionNote: ' (data package)',
   },
   {
     name: '@imgly/background-removal-data',
@@ -135,8 +138,9 @@ export function readAbout(ctx: AboutContext): AboutInfo {
   const pkg = readJson(join(appRoot, 'package.json')) ?? {};
   const components: ThirdPartyComponent[] = [];
   for (const c of THIRD_PARTY) {
-    const version = c.version ? c.version() : c.package ? versionOf(appRoot, pkg, c.package) : undefined;
-    if (!version) continue;
+    const found = c.version ? c.version() : c.package ? versionOf(appRoot, pkg, c.package) : undefined;
+    if (!found) continue;
+    const version = found + (c.versionNote ?? '');
     components.push({ name: c.name, version, license: c.license, role: c.role, url: c.url });
   }
   const sourceUrl = sourceUrlOf(pkg);
