@@ -216,6 +216,8 @@ if (!app.requestSingleInstanceLock()) {
     // <userData>/logs on Windows and Linux, ~/Library/Logs/<app> on macOS.
     const logDir = app.getPath('logs');
     log = new RotatingLog({ dir: logDir });
+    // Watches (does not change) what an uncaught error does: its stack is in the log before the end.
+    process.on('uncaughtExceptionMonitor', (e, origin) => log?.writeNow('error', `${origin}: ${e?.stack ?? String(e)}`));
     log.info(
       `${app.getName()} ${app.getVersion()} starting: Electron ${process.versions.electron}, ${process.platform} ${process.arch}, ${app.isPackaged ? 'packaged' : 'development'}`,
     );

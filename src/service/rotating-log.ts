@@ -3,7 +3,7 @@
 // …, and the oldest beyond `keep` is deleted). Writes are queued and done in order by one writer, so
 // entries from concurrent callers stay whole lines. A failed write never reaches the app: logging
 // must not be the reason a shoot fails. Plain Node (used by the Electron main and `icm serve`).
-import { promises as fsp } from 'node:fs';
+import { appendFileSync, mkdirSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -61,10 +61,7 @@ export class RotatingLog {
   /** Queues one entry; never throws. Continuation lines of a multi-line message are indented. */
   write(level: LogLevel, message: string): void {
     try {
-      let text = String(message);
-      if (text.length > MAX_ENTRY_CHARS) text = `${text.slice(0, MAX_ENTRY_CHARS)} … (${text.length - MAX_ENTRY_CHARS} more characters)`;
-      const body = text.replace(/\r?\n/g, '\n    ');
-      this.pending.push(`${this.now().toISOString()} ${level.toUpperCase().padEnd(5)} ${body}\n`);
+      this.pending.push(this.entry(level, message));
       if (!this.scheduled) {
         this.scheduled = true;
         this.writing = this.writing.then(() => this.drain());
@@ -72,6 +69,27 @@ export class RotatingLog {
     } catch (e) {
       this.report(e);
     }
+  }
+
+  /**
+   * Writes one entry at once, synchronously (no rotation): for a process about to die of an
+   * uncaught error, where a queued write would not happen. Never throws.
+   */
+  writeNow(level: LogLevel, message: string): void {
+    try {
+      mkdirSync(this.opts.dir, { recursive: true });
+      const text = this.entry(level, message);
+      appendFileSync(this.file, text);
+      if (this.size !== null) this.size += Buffer.byteLength(text);
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private entry(level: LogLevel, message: string): string {
+    let text = String(message);
+    if (text.length > MAX_ENTRY_CHARS) text = `${text.slice(0, MAX_ENTRY_CHARS)} … (${text.length - MAX_ENTRY_CHARS} more characters)`;
+    return `${this.now().toISOString()} ${level.toUpperCase().padEnd(5)} ${text.replace(/\r?\n/g, '\n    ')}\n`;
   }
 
   /** Resolves when every entry queued so far is on disk (or failed). */

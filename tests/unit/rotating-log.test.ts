@@ -120,6 +120,13 @@ describe('RotatingLog', () => {
     log.info('four');
     await log.flush();
     assert.match((await linesOf(join(blocker, 'icm.log')))[0], /INFO {2}four$/);
+    // The synchronous entry of a dying process lands at once, after what was queued.
+    log.info('five');
+    await log.flush();
+    log.writeNow('error', 'uncaughtException: Error: x\n    at f');
+    const last = await linesOf(join(blocker, 'icm.log'));
+    assert.match(last.at(-2)!, /ERROR uncaughtException: Error: x$/);
+    assert.equal(last.at(-1), '        at f');
     // An onError that throws is swallowed too.
     const bad = new RotatingLog({
       dir: join(base, 'x', '\0'),
@@ -129,6 +136,7 @@ describe('RotatingLog', () => {
     });
     bad.info('y');
     await bad.flush();
+    assert.doesNotThrow(() => bad.writeNow('error', 'z'));
   });
 });
 
