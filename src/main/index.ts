@@ -14,6 +14,7 @@ import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { pixelBudgetOf } from '../engine/io/images';
+import { APP_NAME } from '../service/about';
 import { RotatingLog } from '../service/rotating-log';
 import { logServiceEvents } from '../service/service-log';
 import { ShootService, toApiError } from '../service/shoot-service';
@@ -148,7 +149,7 @@ function installMenu(logDir: string): void {
   const template = menuTemplate({
     packaged: app.isPackaged,
     platform: process.platform,
-    appName: app.getName(),
+    appName: APP_NAME, // app.getName() is the package name ('in-context-matting') in a development run
     send: sendCommand,
     openSource: () => {
       void service?.getAbout().then((a) => shell.openExternal(a.sourceUrl));
