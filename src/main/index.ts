@@ -152,10 +152,14 @@ function installMenu(logDir: string): void {
     appName: APP_NAME, // app.getName() is the package name ('in-context-matting') in a development run
     send: sendCommand,
     openSource: () => {
-      void service?.getAbout().then((a) => shell.openExternal(a.sourceUrl));
+      service
+        ?.getAbout()
+        .then((a) => shell.openExternal(a.sourceUrl))
+        .catch((e: unknown) => log?.error('cannot open the source code page', e));
     },
     openLogFolder: () => {
-      void shell.openPath(logDir);
+      // openPath answers with an error message ('' when it worked) instead of failing.
+      void shell.openPath(logDir).then((err) => err && log?.error(`cannot open the log folder ${logDir}: ${err}`));
     },
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
