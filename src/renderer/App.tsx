@@ -1,6 +1,7 @@
 // The app shell: top bar, the shoot grid beside the selected photo, status bar, and the dialogs
 // (project paths in serve mode, export, confirmations). Drops of files anywhere import them.
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { AboutDialog } from './components/AboutDialog';
 import { ExportDialog } from './components/ExportDialog';
 import { ImportPathForm, ImportSummaryPanel, MissingBanner } from './components/ImportPanel';
 import { MainPane } from './components/MainPane';
@@ -18,6 +19,7 @@ type Dialog =
   | { kind: 'open' }
   | { kind: 'save-as' }
   | { kind: 'relink' }
+  | { kind: 'about' }
   | { kind: 'confirm'; title: string; message: string; confirmLabel: string; onConfirm(): void };
 
 const PROJECT_EXT = '.icmproj';
@@ -105,6 +107,30 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   });
 
+  const importPicked = async (kind: 'images' | 'folder') => {
+    const paths = await actions.pick(kind);
+    if (paths) await actions.importPaths(paths);
+  };
+
+  // The desktop menu (src/main/menu.ts): the same commands as the top bar. Like the shortcuts above,
+  // none acts while a dialog is open (the dialog has the user's attention).
+  useEffect(() =>
+    actions.onCommand((command) => {
+      if (document.querySelector('[aria-modal="true"]')) return;
+      if (command === 'new-project') onNew();
+      else if (command === 'open-project') void onOpen();
+      else if (command === 'save-project') onSave();
+      else if (command === 'save-project-as') void onSaveAs();
+      else if (command === 'import-photos' || command === 'import-folder')
+        void importPicked(command === 'import-photos' ? 'images' : 'folder');
+      else if (command === 'export') {
+        const c = actions.store.getState().counts;
+        if (c.total - c.references > 0) setDialog({ kind: 'export' });
+        else actions.store.toast('info', 'Import the photos to export first.');
+      } else if (command === 'about') setDialog({ kind: 'about' });
+    }),
+  );
+
   const hasFiles = (e: DragEvent) => [...e.dataTransfer.types].includes('Files');
   const dropHandlers = {
     onDragEnter: (e: DragEvent) => {
@@ -141,6 +167,7 @@ export function App() {
         onSave={onSave}
         onSaveAs={() => void onSaveAs()}
         onExport={() => setDialog({ kind: 'export' })}
+        onAbout={() => setDialog({ kind: 'about' })}
       />
       <MissingBanner onRelink={() => void onRelink()} />
       <div className="workspace">
@@ -162,6 +189,7 @@ export function App() {
       )}
 
       {dialog?.kind === 'export' && <ExportDialog onClose={closeDialog} />}
+      {dialog?.kind === 'about' && <AboutDialog onClose={closeDialog} />}
       {dialog?.kind === 'open' && (
         <PathPrompt
           title="Open project"

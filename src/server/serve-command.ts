@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pixelBudgetOf } from '../engine/io/images';
 import { PathPolicy } from '../service/paths';
+import { RotatingLog } from '../service/rotating-log';
+import { logServiceEvents } from '../service/service-log';
 import { ShootService } from '../service/shoot-service';
 import { startServer } from './http-server';
 
@@ -62,6 +64,9 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
   paths.allow(uploadDir);
   paths.allow(stateDir);
   const { version } = JSON.parse(await fsp.readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  // The log a user attaches to a bug report (About shows where it is).
+  const fileLog = new RotatingLog({ dir: join(stateDir, 'logs') });
+  fileLog.info(`icm serve ${version} starting: Node ${process.version}, ${process.platform} ${process.arch}, state ${stateDir}`);
   const service = new ShootService({
     stateDir,
     appVersion: version,
@@ -72,9 +77,12 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
     nativeDialogs: false,
     uploads: true,
     maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS),
+    logFile: fileLog.file,
   });
+  const stopLogging = logServiceEvents((l) => service.on(l), fileLog);
   void service.start();
   const server = await startServer({ service, staticDir: RENDERER_DIR, uploadDir, port: o.port });
+  fileLog.info(`serving on ${server.url} (roots: ${(o.roots.length ? o.roots : [process.cwd()]).join(', ')})`);
   log(`ICM_SERVE_URL=${server.launchUrl}`);
   log(`serving on ${server.url} (loopback only); open the URL above, it carries this launch's token. Ctrl+C stops.`);
   return {
@@ -82,6 +90,9 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
     async close() {
       await server.close();
       await service.close();
+      stopLogging();
+      fileLog.info('stopped');
+      await fileLog.flush();
     },
   };
 }

@@ -11,10 +11,11 @@
 //   folder-browser.ts serve mode's folder browser (inside the allowed roots)
 //   kept-results.ts   results kept on disk by content and inputs (content-hash.ts: photo identity)
 //   review.ts         the user's approvals and exclusions
-import type { PackName, ProviderChoice } from '../shared/vocabulary';
+import { packIdOf, type PackName, type ProviderChoice } from '../shared/vocabulary';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
 import type {
+  AboutInfo,
   AssetKind,
   Correction,
   FolderListing,
@@ -26,6 +27,7 @@ import type {
   ServiceEvent,
   ServiceStatus,
 } from '../shared/contract';
+import { readAbout } from './about';
 import { AssetCache, type Asset } from './assets';
 import type { EngineWorkerEntry } from './engine-client';
 import { Exporter } from './export';
@@ -60,6 +62,8 @@ export interface ShootServiceOptions {
   maxPixels?: number;
   /** Called as each target is sent to the engine (tests count engine work with it). */
   onEngineMatte?: (path: string) => void;
+  /** The host's log file, shown in About (a user attaches it to a bug report). */
+  logFile?: string;
 }
 
 export class ShootService implements ServiceApi {
@@ -189,5 +193,10 @@ export class ShootService implements ServiceApi {
 
   recentProjects(): Promise<string[]> {
     return this.projects.recentProjects();
+  }
+
+  async getAbout(): Promise<AboutInfo> {
+    const status = this.state.status();
+    return readAbout({ modelPack: status.pack ?? packIdOf(status.settings.pack), logFile: this.opts.logFile });
   }
 }

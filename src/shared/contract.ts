@@ -56,6 +56,7 @@ export const API_METHODS = [
   'relinkFolder',
   'listFolder',
   'pickPaths',
+  'getAbout',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];
@@ -297,13 +298,65 @@ export interface IcmApi {
   listFolder(path?: string | null): Promise<FolderListing>;
   /** Native dialog (Electron only); null when cancelled. */
   pickPaths(kind: PickKind): Promise<string[] | null>;
+  /** What the About dialog shows: version, licence, where the source is, the parts it is built from. */
+  getAbout(): Promise<AboutInfo>;
 }
 
 export type ServiceEvent =
   | { type: 'photos'; photos: PhotoInfo[] } // changed photos only
   | { type: 'photos-removed'; ids: string[] }
   | { type: 'job'; job: JobProgress }
-  | { type: 'status'; status: ServiceStatus };
+  | { type: 'status'; status: ServiceStatus }
+  | { type: 'command'; command: AppCommand }; // from the desktop host (its menu), never from the service
+
+/**
+ * What the desktop app's menu asks the UI to do (sent on the event channel, see src/main/menu.ts).
+ * 'project-opened': the host opened a project the system handed it (file association, open-file);
+ * the UI starts afresh on it as after its own Open.
+ */
+export const APP_COMMANDS = [
+  'new-project',
+  'open-project',
+  'save-project',
+  'save-project-as',
+  'import-photos',
+  'import-folder',
+  'export',
+  'about',
+  'project-opened',
+] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// About
+
+/** A part of the app made by others, with its licence. */
+export interface ThirdPartyComponent {
+  name: string;
+  /** Installed version (or the version the app pins when the package is not shipped as such). */
+  version: string;
+  /** SPDX expression, as the component states it. */
+  license: string;
+  /** What it does in the app, in plain words. */
+  role: string;
+  url: string;
+}
+
+export interface AboutInfo {
+  name: string;
+  version: string;
+  /** SPDX expression of the app's own licence (AGPL-3.0-or-later). */
+  license: string;
+  /** Where this program's source code is (the AGPL's offer of the source, in serve mode too). */
+  sourceUrl: string;
+  /** Keys the results cache: bumped when a code change alters mattes (src/engine/revision.ts). */
+  engineRevision: number;
+  /** Model pack loaded (or to be loaded) by the engine. */
+  modelPack: string;
+  components: ThirdPartyComponent[];
+  /** The log file to attach to a bug report (a path on the machine running the service), if any. */
+  logFile?: string;
+}
 
 /** Kinds of image the UI can fetch for a photo (see assetPath); `intra@d32` = S′ at one scale. */
 export type AssetKind = 'thumb' | 'preview' | 'alpha' | 'inter' | 'intra' | 'cutout' | `intra@${string}`;

@@ -6,11 +6,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { _electron as electron } from 'playwright-core';
 import { EngineClient } from '../../src/service/engine-client';
+import { ShootService } from '../../src/service/shoot-service';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(REPO, 'out');
@@ -53,6 +55,11 @@ describe('desktop build', { concurrency: false }, () => {
     assert.match(main, /contextIsolation:\s*true/);
     assert.match(main, /nodeIntegration:\s*false/);
     assert.match(main, /sandbox:\s*true/);
+    // The desktop conventions are wired (their logic is unit-tested in tests/unit/desktop-main.test.ts).
+    assert.match(main, /devTools:\s*!app\.isPackaged/, 'no developer tools in a packaged app');
+    assert.match(main, /Menu\.setApplicationMenu\(/);
+    assert.match(main, /["']open-file["']/);
+    assert.match(main, /["']second-instance["']/);
   });
 
   it('the bundled engine host loads the real model in a worker thread', T, async () => {
@@ -97,6 +104,72 @@ describe('desktop build', { concurrency: false }, () => {
         assert.equal(probe.status.result.contractVersion, 1);
       } finally {
         await app.close();
+      }
+    },
+  );
+  it(
+    'opens the .icmproj named on its command line; the menu has About and, unpackaged, the developer tools; the log is written',
+    {
+      ...T,
+      skip: exe
+        ? false
+        : 'Electron binary not installed (its download is not reachable here); install it with `npx install-electron` to run this test',
+    },
+    async () => {
+      const tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-desktop-open-'));
+      try {
+        // A real project: two fixture photos imported and saved by the service.
+        const svc = new ShootService({ stateDir: join(tmp, 'svc-state'), appVersion: 'test', autosaveMs: 0 });
+        await svc.importPaths([join(REPO, 'tests', 'fixtures', 'ref.jpg'), join(REPO, 'tests', 'fixtures', 'target-1.jpg')]);
+        const project = join(tmp, 'handed-over.icmproj');
+        await svc.saveProject(project);
+        await svc.close();
+        // XDG_CONFIG_HOME: the app's userData (and so its state and logs) inside the temp folder.
+        const app = await electron.launch({ executablePath: exe!, args: [REPO, project], env: { ...process.env, XDG_CONFIG_HOME: tmp } });
+        try {
+          const win = await app.firstWindow();
+          await win.getByTestId('project-name').filter({ hasText: 'handed-over' }).waitFor({ timeout: 60_000 });
+          await win.getByTestId('tile').nth(1).waitFor();
+          const menu = await app.evaluate(({ Menu }) => {
+            const labels: string[] = [];
+            const roles: string[] = [];
+            const walk = (m: Electron.Menu | null): void => {
+              for (const i of m?.items ?? []) {
+                labels.push(i.label);
+                if (i.role) roles.push(i.role);
+                walk(i.submenu ?? null);
+              }
+            };
+            walk(Menu.getApplicationMenu());
+            return { labels, roles };
+          });
+          assert.ok(
+            menu.labels.some((l) => l.startsWith('About ')),
+            'About in the menu',
+          );
+          assert.ok(menu.roles.map((r) => r.toLowerCase()).includes('toggledevtools'), 'unpackaged: developer tools');
+          // About from the menu reaches the UI on the event channel.
+          await app.evaluate(({ Menu }) => {
+            const find = (m: Electron.Menu | null): Electron.MenuItem | undefined => {
+              for (const i of m?.items ?? []) {
+                if (i.label.startsWith('About ')) return i;
+                const f = find(i.submenu ?? null);
+                if (f) return f;
+              }
+              return undefined;
+            };
+            find(Menu.getApplicationMenu())?.click();
+          });
+          await win.getByTestId('about-dialog').waitFor();
+          const logs = await app.evaluate(({ app: a }) => a.getPath('logs'));
+          const log = readFileSync(join(logs, 'icm.log'), 'utf8');
+          assert.match(log, /starting: Electron /);
+          assert.match(log, /opened project .*handed-over\.icmproj/);
+        } finally {
+          await app.close();
+        }
+      } finally {
+        await fsp.rm(tmp, { recursive: true, force: true });
       }
     },
   );

@@ -17,7 +17,9 @@ import { join } from 'node:path';
 const REPO = join(import.meta.dirname, '..', '..');
 const T = { timeout: 600_000 };
 const require = createRequire(import.meta.url);
-const asar = require('@electron/asar') as { listPackage(archive: string): string[]; statFile(archive: string, file: string): { size?: number; unpacked?: boolean } };
+// js-yaml comes with electron-builder (it reads the configuration with it).
+const yaml = require('js-yaml') as { load(text: string): unknown };
+const asar = require('@electron/asar') as { listPackage(archive: string): string[]; extractFile(archive: string, file: string): Buffer; statFile(archive: string, file: string): { size?: number; unpacked?: boolean } };
 
 let tmp: string;
 let appDir: string;
@@ -137,6 +139,25 @@ describe('desktop package (electron-builder --linux dir, offline)', () => {
     const imported = new Set([...main.matchAll(/(?:from|import\(|require\()\s*["']([^"'.][^"':]*)["']/g)].map((m) => m[1].split('/').slice(0, m[1].startsWith('@') ? 2 : 1).join('/')));
     imported.delete('electron');
     for (const p of imported) assert.ok(packages.has(p), `out/main imports ${p}, which is not in app.asar`);
+  });
+
+  it('.icmproj is associated with the app; nothing is published; the packed package.json names the source (About links to it)', () => {
+    const config = yaml.load(readFileSync(join(REPO, 'build', 'electron-builder.yml'), 'utf8')) as {
+      fileAssociations?: Array<{ ext: string; name?: string; mimeType?: string; role?: string }>;
+      publish?: unknown;
+    };
+    assert.deepEqual(
+      config.fileAssociations?.map((f) => [f.ext, f.name, f.mimeType, f.role]),
+      [['icmproj', 'In-Context Matting project', 'application/x-in-context-matting-project', 'Editor']],
+    );
+    assert.equal(config.publish, null, 'no update feed pointing at the repository');
+    assert.ok(!existsSync(join(appDir, 'resources', 'app-update.yml')), 'no app-update.yml in the package');
+    const archive = join(appDir, 'resources', 'app.asar');
+    const packed = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as { version: string; license: string; repository?: { url: string } };
+    const source = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; repository: { url: string } };
+    assert.equal(packed.version, source.version);
+    assert.equal(packed.license, 'AGPL-3.0-or-later');
+    assert.equal(packed.repository?.url, source.repository.url);
   });
 
   it('native code is unpacked; the model pack and the selection model are resources; the sizes are bounded', async () => {

@@ -111,6 +111,22 @@ describe('icm serve after a production install', () => {
       const body = (await status.json()) as { result: { contractVersion: number; uploads: boolean } };
       assert.equal(body.result.contractVersion, 1);
       assert.equal(body.result.uploads, true);
+      // About (the AGPL's offer of the source) answers too; the UI libraries, bundled into the
+      // built UI and not installed here, show the version package.json pins.
+      const about = await fetch(new URL('/api/getAbout', launch), {
+        method: 'POST',
+        headers: { 'x-icm-token': launch.searchParams.get('token')!, 'content-type': 'application/json' },
+        body: '[]',
+      });
+      assert.equal(about.status, 200);
+      const info = (
+        (await about.json()) as { result: { license: string; sourceUrl: string; components: Array<{ name: string; version: string }> } }
+      ).result;
+      assert.equal(info.license, 'AGPL-3.0-or-later');
+      assert.match(info.sourceUrl, /^https:\/\//);
+      const pins = JSON.parse(await fsp.readFile(join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+      assert.equal(info.components.find((c) => c.name === 'React')?.version, pins.devDependencies.react);
+      assert.match(info.components.find((c) => c.name === 'sharp')?.version ?? '', /^\d+\.\d+\.\d+$/);
     } finally {
       await r.stop();
     }

@@ -13,6 +13,7 @@ export interface TopBarProps {
   onSave(): void;
   onSaveAs(): void;
   onExport(): void;
+  onAbout(): void;
 }
 
 export function TopBar(props: TopBarProps) {
@@ -135,6 +136,15 @@ export function TopBar(props: TopBarProps) {
       </nav>
 
       <ProviderBadge status={status} />
+      <button
+        type="button"
+        className="about-button"
+        onClick={props.onAbout}
+        data-testid="about-button"
+        title="Version, licence and source code"
+      >
+        About
+      </button>
     </header>
   );
 

@@ -3,6 +3,8 @@
 import { shownOrderSelector, type GridView } from './review';
 import { clickSelect, EMPTY_SELECTION, moveFocus, selectAll, targetsOf, toggleFocused, type ClickKeys, type Selection } from './selection';
 import type {
+  AboutInfo,
+  AppCommand,
   Approval,
   Correction,
   ExportOptions,
@@ -34,6 +36,7 @@ export class Actions {
   private referenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly previewsInFlight = new Map<string, Promise<PhotoInfo | undefined>>();
   private statusPoll: ReturnType<typeof setInterval> | null = null;
+  private readonly commandListeners = new Set<(command: AppCommand) => void>();
   /** The reference editor's state (prompt history, tool, size, zoom per reference): outlives the editor component. */
   readonly editor = new EditorModel((photoId, prompt) => this.setPrompt(photoId, prompt));
   /** The photo ids the grid shows, in its order (filter and sort applied); the same array while they do not change. */
@@ -58,12 +61,29 @@ export class Actions {
   start(): () => void {
     // Subscribe first: events that arrive while listPhotos runs are queued and applied on top of
     // the snapshot (each carries the whole photo, so replaying them in order converges).
-    const unsubscribe = this.bridge.subscribe(this.store.enqueue);
+    // The desktop menu's commands come on the same channel; they are for the app shell, not the store.
+    const unsubscribe = this.bridge.subscribe((e) => (e.type === 'command' ? this.command(e.command) : this.store.enqueue(e)));
     void this.resync();
     return () => {
       unsubscribe();
       if (this.statusPoll) clearInterval(this.statusPoll);
     };
+  }
+
+  /** Listens to the desktop menu's commands (App.tsx); returns the unsubscribe function. */
+  onCommand(listener: (command: AppCommand) => void): () => void {
+    this.commandListeners.add(listener);
+    return () => this.commandListeners.delete(listener);
+  }
+
+  private command(command: AppCommand): void {
+    // The host opened a project the system handed it: start afresh on it, as after Open.
+    if (command === 'project-opened') void this.afterProjectChange();
+    else for (const l of this.commandListeners) l(command);
+  }
+
+  getAbout(): Promise<AboutInfo | undefined> {
+    return this.call(() => this.bridge.api.getAbout());
   }
 
   async resync(): Promise<void> {

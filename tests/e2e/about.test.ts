@@ -1,0 +1,104 @@
+// About in serve mode, in Debian's Chromium against the real service: reached from the top bar with
+// the keyboard, it shows the version, the licence, the source link and the third-party licences the
+// service reads from the installed packages; and `icm serve` writes its log file (startup, the
+// engine's provider) where About says it is.
+//
+// Needs /usr/bin/chromium; without it the suite is skipped with a message.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { serve } from '../../src/server/serve-command';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/ui';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const T = { timeout: 300_000 };
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
+const pkg = (p: string) => JSON.parse(readFileSync(join(REPO, p, 'package.json'), 'utf8')) as { version: string; license: string };
+
+let tmp: string;
+let server: Awaited<ReturnType<typeof serve>>;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+describe('About in serve mode', { skip, concurrency: false }, () => {
+  before(async () => {
+    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-about-e2e-'));
+    server = await serve({ port: 0, roots: [tmp], stateDir: join(tmp, 'state'), build: true, log: () => undefined });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.launchUrl);
+  }, T);
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('opens from the top bar with the keyboard: version, licence, source, third-party licences; Escape closes it', T, async () => {
+    const button = page.getByTestId('about-button');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'About In-Context Matting' });
+    await dialog.waitFor();
+    await dialog.getByTestId('about-version').waitFor();
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'about-close',
+      'focus moves into the dialog',
+    );
+
+    const root = pkg('.');
+    assert.match(
+      await dialog.getByTestId('about-version').innerText(),
+      new RegExp(`Version ${root.version.replace(/\./g, '\\.')} · engine revision \\d+ · model isnet-medium`),
+    );
+    const licence = await dialog.getByTestId('about-license').innerText();
+    assert.match(licence, /GNU Affero General Public License, version 3 or later \(AGPL-3\.0-or-later\)/);
+    const source = dialog.getByTestId('about-source');
+    assert.match((await source.getAttribute('href')) ?? '', /^https:\/\//);
+    assert.equal(await source.innerText(), await source.getAttribute('href'));
+
+    const rows = await dialog.getByTestId('about-component').allInnerTexts();
+    const row = (name: string) => rows.find((r) => r.startsWith(name)) ?? '';
+    assert.match(row('ONNX Runtime'), new RegExp(`${pkg('node_modules/onnxruntime-node').version.replace(/\./g, '\\.')}\\s+MIT`));
+    assert.match(row('sharp'), new RegExp(`${pkg('node_modules/sharp').version.replace(/\./g, '\\.')}\\s+Apache-2\\.0`));
+    assert.match(row('libvips'), /LGPL-3\.0-or-later/);
+    assert.match(row('ISNet model weights'), /MIT/);
+    assert.match(
+      row('@imgly/background-removal-data'),
+      new RegExp(`${pkg('node_modules/@imgly/background-removal-data').version.replace(/\./g, '\\.')}\\s+AGPL-3\\.0`),
+    );
+    assert.ok(!rows.some((r) => r.startsWith('Electron')), 'no Electron in serve mode');
+    assert.match(await dialog.getByTestId('about-log').innerText(), /icm\.log/);
+    await fsp.mkdir(join(REPO, 'out', 'e2e-screenshots'), { recursive: true });
+    await page.screenshot({ path: join(REPO, 'out', 'e2e-screenshots', '08-about.png') });
+
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'about-button',
+      'focus goes back to the button',
+    );
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('icm serve logs its start and the engine provider to <state-dir>/logs/icm.log', T, async () => {
+    await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
+    const file = join(tmp, 'state', 'logs', 'icm.log');
+    let text = '';
+    for (let i = 0; i < 50 && !/engine ready/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = existsSync(file) ? await fsp.readFile(file, 'utf8') : '';
+    }
+    assert.match(text, /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}icm serve \S+ starting: Node v/m);
+    assert.match(text, /INFO {2}engine ready: provider cpu \(.+\), model pack isnet-medium$/m);
+  });
+});
