@@ -151,7 +151,8 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
   if (anchor >= 0) keep[anchor] = true;
   // The presence model only flags: it is trained on few absent pairs, and an empty matte on a real
   // photo (the product seen from another side) would be worse than a wrong object sent to review
-  // (an empty matte below one half: leave-group-out mean SAD 27.50 -> 32.46, docs/bench/2026-12-02).
+  // (an empty matte where a class-balanced presence model is below one half: leave-group-out mean
+  // SAD 27.50 -> 34.31, 18 targets worse than ISNet alone; docs/bench/2026-12-02/presence-review-lab.txt).
   const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
   // objects as a person counts them: the salient regions left out (the faces of one cube, split by
