@@ -9,7 +9,7 @@
 // benchmark runner scores and dumps them. Each target records the subjects it involves, so that
 // leave-group-out validation can leave a subject out wherever it appears.
 import { promises as fsp } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { BenchManifest } from '../../src/engine/bench/benchmark';
 import { groupKey } from '../../src/engine/bench/groups';
@@ -197,7 +197,21 @@ export async function generateAlone(sets: SourceSet[], outDir: string, count: nu
   await writer.finish();
 }
 
-/** Reference of one group, photos of another group of the same set, empty truth. */
+/** Whether a target of group b shows group a's subject after all (an icm-composite photo with it as the distractor). */
+function showsSubject(set: SourceSet, target: { distractor?: string }, a: string): boolean {
+  return target.distractor !== undefined && groupKey(set.name, target.distractor) === groupKey(set.name, a);
+}
+
+/** Whether a generated product-absent pair (group id `<set>__<a>__in__<b>`, target photo at `targetPath`) shows a's subject, so is no absent pair. */
+export function absentShowsReference(sets: SourceSet[], groupId: string, targetPath: string): boolean {
+  const m = /^(.+?)__(.+?)__in__(.+)$/.exec(groupId);
+  const set = m && sets.find((s) => s.name === m[1]);
+  if (!m || !set) return false;
+  const target = set.manifest.groups.find((g) => g.id === m[3])?.targets.find((t) => resolve(set.dir, t.image) === resolve(targetPath));
+  return !!target && showsSubject(set, target, m[2]);
+}
+
+/** Reference of one group, photos of another group of the same set (none showing the reference's subject), empty truth. */
 export async function generateAbsent(sets: SourceSet[], outDir: string, perSet: number, seed: number): Promise<void> {
   const rand = rng(seed);
   await fsp.mkdir(join(outDir, 'alphas'), { recursive: true });
@@ -211,6 +225,8 @@ export async function generateAbsent(sets: SourceSet[], outDir: string, perSet: 
       let b = gs[Math.floor(rand() * gs.length)];
       if (b === a) b = gs[(gs.indexOf(a) + 1) % gs.length];
       const t = b.targets[Math.floor(rand() * b.targets.length)];
+      // skipped, not redrawn, so the other pairs stay those of earlier runs (and their cached dumps)
+      if (showsSubject(set, t, a.id)) continue;
       const meta = await sharp(join(set.dir, t.alpha)).metadata();
       const empty = `alphas/empty_${k++}.png`;
       await sharp(Buffer.alloc(meta.width! * meta.height!), { raw: { width: meta.width!, height: meta.height!, channels: 1 } }).png().toFile(join(outDir, empty));

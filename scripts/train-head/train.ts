@@ -24,10 +24,10 @@ import sharp from 'sharp';
 import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmark';
 import { readEvidenceDump, readPrior, type EvidenceDump } from '../../src/engine/bench/dump';
 import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
-import { CANDIDATE_FEATURES, describeCandidates, findCandidates } from '../../src/engine/pipeline/candidates';
-import { anchorOf, anchorPair, anchorsOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
+import { describeCandidates, findCandidates, SELECTION_FEATURES } from '../../src/engine/pipeline/candidates';
+import { anchorOf, anchorPair, anchorsOf, decide, gateOf, presenceVector, probability, reviewVector, selectionRisk, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
-import { generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
+import { absentShowsReference, generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -57,7 +57,10 @@ function engineFingerprint(): string {
 }
 
 const zeros = (d: number): LogisticModel => ({ mean: Array(d).fill(0), std: Array(d).fill(1), weights: Array(d).fill(0), bias: 0 });
-const NEUTRAL: SelectionModel = { schema: 2, features: [...CANDIDATE_FEATURES], ...zeros(CANDIDATE_FEATURES.length), presence: zeros(PRESENCE_FEATURES.length), reviewBelow: 0 };
+const NEUTRAL: SelectionModel = { schema: 2, features: [...SELECTION_FEATURES], ...zeros(SELECTION_FEATURES.length), presence: zeros(PRESENCE_FEATURES.length), reviewBelow: 0 };
+/** A target needs a look when its matte is this bad (the review flag's aim in issue #11: the targets with SAD > 50). */
+const BAD_SAD = 50;
+const selectionPart = (x: number[]) => x.slice(0, SELECTION_FEATURES.length);
 
 async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): Promise<void> {
   const stamp = join(dumpRoot, basename(dir), '.done');
@@ -116,7 +119,7 @@ function fit(samples: Sample[]): LogisticModel {
   return { mean, std, weights: Array.from(w), bias: b };
 }
 
-const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x, y: p.y[k], w: p.w[k] })));
+const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
 
 /**
  * The three models: which candidates are the product, learnt on photos that show it; which anchor
@@ -130,7 +133,7 @@ function fitHead(photos: Photo[], isAbsent: (p: Photo) => boolean): HeadModel {
   const pairs = shown.flatMap((p) => {
     const a = anchorsOf(p.candidates, p.x.map((x) => probability(select, x)));
     if (a.likeliest < 0 || a.mass === a.likeliest || p.y[a.mass] === p.y[a.likeliest]) return [];
-    return [{ x: anchorPair(p.x, a), y: p.y[a.mass], w: 1 }];
+    return [{ x: selectionPart(anchorPair(p.x, a)), y: p.y[a.mass], w: 1 }];
   });
   const anchor = pairs.length >= 10 && pairs.some((q) => q.y) && pairs.some((q) => !q.y) ? fit(pairs) : undefined;
   const presence = fit(
@@ -181,10 +184,18 @@ async function main(): Promise<void> {
 
   const visible = new Set(TRAIN_SETS);
   const photos: Photo[] = [];
+  let showsReference = 0;
   for (const f of await allDumps(dumpRoot)) {
     const dump = await readEvidenceDump(f);
+    // a "product-absent" pair whose photo holds the referenced product after all (an icm-composite
+    // photo with it as the distractor) is no absent pair: left out (generate.ts no longer makes them)
+    if (dump.meta.set === basename(absentDir) && absentShowsReference(sets, dump.meta.group, resolve(absentDir, dump.meta.target))) {
+      showsReference++;
+      continue;
+    }
     if (visible.has(dump.meta.set) || generated.some((d) => dump.meta.set === basename(d)) || dump.meta.set === basename(absentDir)) photos.push(photoOf(dump));
   }
+  if (showsReference) process.stderr.write(`left out ${showsReference} product-absent pair(s) whose photo shows the referenced product\n`);
   const real = photos.filter((p) => visible.has(p.dump.meta.set));
   process.stderr.write(`${photos.length} photos (${real.length} real), ${photos.reduce((s, p) => s + p.candidates.length, 0)} candidates\n`);
 
@@ -194,33 +205,45 @@ async function main(): Promise<void> {
   const keys = [...new Set(real.map((p) => p.dump.meta.groupKey))].sort();
   for (const k of keys) folds[k] = fitHead(photos.filter((p) => !p.keys.has(k)), isAbsent);
 
-  // Cross-validated decisions on the real targets (and the generated ones, for the review flag).
+  // Cross-validated decisions on the real targets and the product-absent pairs (each decided by
+  // the models trained without its group; the SAD does not depend on the review model).
   const g = new GraphSessions('cpu');
-  const cv: Array<{ p: Photo; sad: number; mse: number; isnet: number; confidence: number; kept: number }> = [];
-  for (const p of real) {
-    const model = folds[p.dump.meta.groupKey];
+  type Row = { p: Photo; sad: number; mse: number; isnet: number; kept: number; review?: number[]; confidence: number; flagged: boolean };
+  const cv: Row[] = [];
+  const absentCv: Row[] = [];
+  const absent = photos.filter(isAbsent);
+  for (const p of [...real, ...absent]) {
+    const model = folds[p.dump.meta.groupKey] ?? full;
     const r = await score(g, p, model, 0);
-    const base = await score(g, p, model, 0, true);
-    cv.push({ p, sad: r.sad, mse: r.mse, isnet: base.sad, confidence: r.decision.confidence, kept: r.decision.kept });
+    const base = isAbsent(p) ? r : await score(g, p, model, 0, true);
+    const prob = p.x.map((x) => probability(model, x));
+    const anchor = anchorOf(p.candidates, prob, p.x, model.anchor);
+    const row = { p, sad: r.sad, mse: r.mse, isnet: base.sad, kept: r.decision.kept, review: anchor < 0 ? undefined : reviewVector(p.x[anchor], selectionRisk(p.candidates, prob)), confidence: 0, flagged: false };
+    (isAbsent(p) ? absentCv : cv).push(row);
   }
+  await g.dispose();
+
+  // The review model: whether a target's matte needs a look (SAD > BAD_SAD, or the product is
+  // absent), learnt on these cross-validated results; in the report each group's come from a
+  // review model fitted without that group's rows (stacked leave-group-out).
+  const reviewOf = (rows: Row[]) => {
+    const samples = rows.filter((r) => r.review).map((r) => ({ x: r.review!, y: isAbsent(r.p) || r.sad > BAD_SAD ? 1 : 0, w: 1 }));
+    return samples.some((q) => q.y) && samples.some((q) => !q.y) ? fit(samples) : undefined;
+  };
+  const withReview = (m: HeadModel, review: LogisticModel | undefined): HeadModel => (review ? { ...m, review } : m);
+  const fullReview = withReview(full, reviewOf([...cv, ...absentCv]));
+  for (const k of keys) folds[k] = withReview(folds[k], reviewOf([...cv, ...absentCv].filter((r) => !r.p.keys.has(k))));
+  for (const r of [...cv, ...absentCv]) r.confidence = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, 0).confidence;
   // The review flag's operating point: the confidence level below which at most MAX_FLAGGED of
   // the real targets fall (cross-validated confidences).
   const sortedConf = cv.map((c) => c.confidence).sort((a, b) => a - b);
   const reviewBelow = sortedConf[Math.floor(MAX_FLAGGED * sortedConf.length)] ?? 0;
-  const absent = photos.filter(isAbsent);
-  const absentCv = [];
-  for (const p of absent) {
-    const k = p.dump.meta.groupKey;
-    const model = folds[k] ?? full;
-    const r = await score(g, p, model, reviewBelow);
-    absentCv.push({ sad: r.sad, review: r.decision.review });
-  }
-  await g.dispose();
+  for (const r of [...cv, ...absentCv]) r.flagged = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, reviewBelow).review;
 
   const report: Record<string, unknown> = {};
   const line = (name: string, rows: typeof cv) => {
     const n = rows.length || 1;
-    const flagged = rows.filter((r) => r.confidence < reviewBelow || r.kept === 0);
+    const flagged = rows.filter((r) => r.flagged);
     const bad = rows.filter((r) => r.sad > 50);
     const worse = rows.filter((r) => r.sad - r.isnet > 20);
     const o = {
@@ -230,7 +253,7 @@ async function main(): Promise<void> {
       isnetSad: +(rows.reduce((s, r) => s + r.isnet, 0) / n).toFixed(2),
       worseBy20: worse.length,
       flagged: flagged.length,
-      badCaught: `${bad.filter((r) => r.confidence < reviewBelow || r.kept === 0).length}/${bad.length}`,
+      badCaught: `${bad.filter((r) => r.flagged).length}/${bad.length}`,
     };
     report[name] = o;
     process.stdout.write(`${name.padEnd(16)} ${JSON.stringify(o)}\n`);
@@ -240,13 +263,13 @@ async function main(): Promise<void> {
   line('all real', cv);
   const worst = [...cv].sort((a, b) => b.sad - b.isnet - (a.sad - a.isnet)).slice(0, 10);
   process.stdout.write(`worst against ISNet alone:\n${worst.map((c) => `  ${c.p.dump.meta.set}/${c.p.dump.meta.group}/${basename(c.p.dump.meta.target)}: ISNet ${c.isnet.toFixed(2)} -> ${c.sad.toFixed(2)}`).join('\n')}\n`);
-  const absentReport = { targets: absentCv.length, sad: +(absentCv.reduce((s, r) => s + r.sad, 0) / (absentCv.length || 1)).toFixed(2), flagged: absentCv.filter((r) => r.review).length };
+  const absentReport = { targets: absentCv.length, sad: +(absentCv.reduce((s, r) => s + r.sad, 0) / (absentCv.length || 1)).toFixed(2), flagged: absentCv.filter((r) => r.flagged).length };
   process.stdout.write(`product absent: ${JSON.stringify(absentReport)}\nreview below confidence ${reviewBelow.toFixed(3)}\n`);
 
   const model: SelectionModel = {
     schema: 2,
-    features: [...CANDIDATE_FEATURES],
-    ...full,
+    features: [...SELECTION_FEATURES],
+    ...fullReview,
     reviewBelow,
     folds,
     provenance: {
@@ -260,6 +283,8 @@ async function main(): Promise<void> {
       engine: fingerprint,
       l2: L2,
       steps: STEPS,
+      badSad: BAD_SAD,
+      maxFlagged: MAX_FLAGGED,
       leaveGroupOut: report,
       productAbsent: absentReport,
       seconds: Math.round((performance.now() - t0) / 1000),

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { groupKey } from '../../src/engine/bench/groups';
-import { CANDIDATE_FEATURES, describeCandidates, findCandidates, type EvidenceMaps } from '../../src/engine/pipeline/candidates';
+import { CANDIDATE_FEATURES, describeCandidates, findCandidates, SELECTION_FEATURES, type EvidenceMaps } from '../../src/engine/pipeline/candidates';
 import { labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { decide, gateOf, loadSelectionModel, probability, type HeadModel, type LogisticModel } from '../../src/engine/pipeline/selection';
+import { decide, gateOf, loadSelectionModel, probability, REVIEW_FEATURES, reviewVector, selectionRisk, type HeadModel, type LogisticModel } from '../../src/engine/pipeline/selection';
 
 // Grids drawn as text: 'A' salient on the object's side of the competition, 'b' salient on the
 // "other objects" side, '.' background.
@@ -56,6 +56,14 @@ describe('candidates', () => {
       assert.ok(x[k][f('nearestToBest')] < 0);
       assert.equal(x[k][f('colour')], 0);
     }
+    // how the candidate stands out from its photo: 21 of the 25 locations match the reference less
+    // closely than the object does; its prototype cosine is 0.5 above the background's
+    assert.ok(Math.abs(x[obj][f('nearestRank')] - 21 / 25) < 1e-9);
+    assert.ok(Math.abs(x[obj][f('prototypeOverBackground')] - 0.5) < 1e-6);
+    for (let k = 0; k < c.length; k++) if (k !== obj) {
+      assert.equal(x[k][f('nearestRank')], 0, 'nothing matches less than the other objects');
+      assert.ok(Math.abs(x[k][f('prototypeOverBackground')]) < 1e-6, 'no closer to the prototype than the background');
+    }
   });
 
   test('features do not depend on the grid resolution (a scene drawn at twice the size)', () => {
@@ -71,9 +79,10 @@ describe('candidates', () => {
 });
 
 describe('selection', () => {
-  const d = CANDIDATE_FEATURES.length;
+  // the selection model reads the first SELECTION_FEATURES of the longer candidate vectors
+  const d = SELECTION_FEATURES.length;
   const alwaysPresent: LogisticModel = { mean: [0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1], weights: [0, 0, 0, 0, 0], bias: 5 };
-  const nearestOnly: HeadModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: CANDIDATE_FEATURES.map((f) => (f === 'nearestToBest' ? 40 : 0)), bias: 2, presence: alwaysPresent };
+  const nearestOnly: HeadModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: SELECTION_FEATURES.map((f) => (f === 'nearestToBest' ? 40 : 0)), bias: 2, presence: alwaysPresent };
 
   test('keeps whole candidates: the matching one kept, the others dropped; the gate follows, rims included', () => {
     const m = maps(scene);
@@ -133,11 +142,35 @@ describe('selection', () => {
     const large = c.findIndex((k) => k.cells.length === 8);
     const strict: HeadModel = { ...nearestOnly, bias: -2 };
     assert.equal(decide(c, x, strict, 0).keep[large], false, 'without the anchor model only the likeliest piece is kept');
-    const trustMass: LogisticModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: CANDIDATE_FEATURES.map((f) => (f === 'areaShare' ? 10 : 0)), bias: 0 };
+    const trustMass: LogisticModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: SELECTION_FEATURES.map((f) => (f === 'areaShare' ? 10 : 0)), bias: 0 };
     const r = decide(c, x, { ...strict, anchor: trustMass }, 0);
     assert.equal(r.keep[large], true, 'the anchor model trusts the larger S-mass candidate: it is kept');
     const trustLikeliest: LogisticModel = { ...trustMass, weights: trustMass.weights.map((w) => -w) };
     assert.equal(decide(c, x, { ...strict, anchor: trustLikeliest }, 0).keep[large], false);
+  });
+
+  test('review model: the confidence is the probability that the product is there and its matte needs no look', () => {
+    const m = maps(scene);
+    const c = findCandidates(m);
+    const x = describeCandidates(c, m, { area: 4 / 25, histogram: labHistogram(m.lab, 25, (i) => scene.join('')[i] === 'A') });
+    const obj = c.findIndex((k) => k.cells.includes(0));
+    const p = x.map((v) => probability(nearestOnly, v));
+    const v = reviewVector(x[obj], selectionRisk(c, p));
+    assert.deepEqual(v.slice(0, 2), [x[obj][CANDIDATE_FEATURES.indexOf('nearestRank')], x[obj][CANDIDATE_FEATURES.indexOf('prototypeOverBackground')]]);
+    assert.ok(v[2] >= 0 && v[2] < 0.1, 'a clear decision has a small risk');
+    // a review model that distrusts anchors standing out little from their photo
+    const standsOut: LogisticModel = { mean: [0.5, 0, 0], std: [0.1, 1, 1], weights: [-3, 0, 0], bias: 0 };
+    const sure = decide(c, x, { ...nearestOnly, review: standsOut }, 0.5);
+    const fine = 1 - probability(standsOut, v);
+    assert.ok(Math.abs(sure.confidence - fine * probability(alwaysPresent, [0, 0, 0, 0, 0])) < 1e-12);
+    assert.equal(sure.review, false, `confidence ${sure.confidence}`);
+    // the same photo where the object matches the reference no better than its background
+    const flat = { ...m, nearest: m.nearest.map(() => 0.5) };
+    const xf = describeCandidates(c, flat, { area: 4 / 25, histogram: labHistogram(m.lab, 25, (i) => scene.join('')[i] === 'A') });
+    const unsure = decide(c, xf, { ...nearestOnly, review: standsOut }, 0.5);
+    assert.ok(unsure.confidence < 0.5, `confidence ${unsure.confidence}`);
+    assert.equal(unsure.review, true);
+    assert.match(unsure.reason!, /unsure/);
   });
 
   test('probability is the logistic of the standardised features', () => {
@@ -147,10 +180,14 @@ describe('selection', () => {
 
   test('the shipped model matches the engine features and has a leave-group-out model per visible subject', () => {
     const m = loadSelectionModel();
-    assert.deepEqual(m.features, [...CANDIDATE_FEATURES]);
+    assert.deepEqual(m.features, [...SELECTION_FEATURES]);
     assert.ok(m.reviewBelow > 0 && m.reviewBelow < 1);
+    assert.equal(m.review?.weights.length, REVIEW_FEATURES.length, 'a review model');
     assert.ok(Object.keys(m.folds ?? {}).length >= 40, 'folds for the visible subjects');
-    for (const f of Object.values(m.folds!)) assert.equal(f.weights.length, CANDIDATE_FEATURES.length);
+    for (const f of Object.values(m.folds!)) {
+      assert.equal(f.weights.length, SELECTION_FEATURES.length);
+      assert.equal(f.review?.weights.length, REVIEW_FEATURES.length, 'each fold has its own review model');
+    }
   });
 
   test('leave-group-out keys: one subject across the sets that photograph it', () => {

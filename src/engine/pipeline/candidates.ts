@@ -43,8 +43,8 @@ export interface Candidate {
   sMass: number;
 }
 
-/** The feature names, in the order of describeCandidates' vectors (the selection model's inputs). */
-export const CANDIDATE_FEATURES = [
+/** The selection model's inputs: the first columns of describeCandidates' vectors, in this order. */
+export const SELECTION_FEATURES = [
   'nearest', 'nearestToBest',
   'prototype', 'prototypeToBest',
   'logSDensity', 'logSDensityToBest',
@@ -56,6 +56,16 @@ export const CANDIDATE_FEATURES = [
   'saliency',
   'nearestToMax', 'prototypeToMax',
 ] as const;
+
+/**
+ * Every column of describeCandidates' vectors: the selection features, then how the candidate
+ * stands out from the rest of its photo (read by the review model, selection.ts REVIEW_FEATURES):
+ * the share of the photo's grid locations that match the reference less closely than the
+ * candidate does on average (nearest cosine), and its prototype cosine above the photo's
+ * background (the non-salient locations). Both are relative to the same photo, so they need no
+ * absolute cosine level, which differs from one reference to the next.
+ */
+export const CANDIDATE_FEATURES = [...SELECTION_FEATURES, 'nearestRank', 'prototypeOverBackground'] as const;
 
 const SALIENT = 0.5;
 
@@ -92,6 +102,17 @@ export function findCandidates(maps: EvidenceMaps): Candidate[] {
   return out;
 }
 
+/** How many values of an ascending array are below v (binary search). */
+function below(sorted: Float32Array, v: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function floodFill(start: number, side: number, accept: (j: number) => boolean, visit: (j: number) => void): void {
   visit(start);
   const stack = [start];
@@ -120,6 +141,13 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
   const regionArea = new Map<number, number>();
   for (const c of candidates) regionArea.set(c.region, (regionArea.get(c.region) ?? 0) + c.cells.length);
   const mean = (c: Candidate, m: Float32Array) => c.cells.reduce((s, i) => s + m[i], 0) / c.cells.length;
+  const sortedNearest = Float32Array.from(nearest).sort();
+  let backgroundPrototype = 0, backgroundCells = 0;
+  for (let i = 0; i < n; i++) if (owner[i] < 0) {
+    backgroundPrototype += prototype[i];
+    backgroundCells++;
+  }
+  backgroundPrototype = backgroundCells ? backgroundPrototype / backgroundCells : 0;
   const base = candidates.map((c) => {
     const sMass = c.cells.reduce((s, i) => s + S[i], 0);
     let touching = 0, border = 0;
@@ -166,5 +194,6 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
     b.touchingShare, b.regionShare,
     b.saliency,
     b.nearest - maxNearest, b.prototype - maxPrototype,
+    below(sortedNearest, b.nearest) / n, b.prototype - (backgroundCells ? backgroundPrototype : b.prototype),
   ]);
 }

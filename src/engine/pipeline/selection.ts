@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { modelsDir } from '../model-pack/load';
-import { CANDIDATE_FEATURES, MIN_OBJECT_CELLS, sizedOrAll, type Candidate } from './candidates';
+import { CANDIDATE_FEATURES, MIN_OBJECT_CELLS, SELECTION_FEATURES, sizedOrAll, type Candidate } from './candidates';
 import { neighbours4 } from './grid';
 
 export interface LogisticModel {
@@ -27,10 +27,21 @@ export interface HeadModel extends LogisticModel {
   presence: LogisticModel;
   /** Probability that the S-mass anchor, not the likeliest candidate, is the product (anchorPair). */
   anchor?: LogisticModel;
+  /** Probability that the photo needs a look (REVIEW_FEATURES): learnt on the cross-validated results of the training photos. */
+  review?: LogisticModel;
 }
 
 /** Features of the anchor candidate (anchorOf) that tell whether the product is in the photo at all. */
 export const PRESENCE_FEATURES = ['nearest', 'prototype', 'logSDensity', 'colour', 'logAreaToReference'] as const;
+
+/**
+ * What the review model reads: how the anchor stands out from the rest of its photo
+ * (candidates.ts) and the selection's risk (the salient area share expected on the wrong side).
+ * A matte fails where the anchor hardly matches the reference better than the photo's other
+ * locations do (the backbone's salient object is not the product, or the product is absent), or
+ * where the keep/drop decisions are near one half.
+ */
+export const REVIEW_FEATURES = ['nearestRank', 'prototypeOverBackground', 'risk'] as const;
 
 export interface SelectionModel extends HeadModel {
   schema: 2;
@@ -49,7 +60,7 @@ export interface Decision {
   keep: boolean[];
   kept: number;
   dropped: number;
-  /** 1 − 2 · (salient area share expected to be on the wrong side), in [0, 1]. */
+  /** Probability that the product is in the photo and its matte needs no look, in [0, 1] (without a review model: 1 − 2 · the selection risk, capped by the presence). */
   confidence: number;
   review: boolean;
   /** Why the photo needs a look, in a photographer's words (absent when it does not). */
@@ -72,20 +83,26 @@ export function loadSelectionModel(path = defaultSelectionModelPath()): Selectio
   } catch (e) {
     throw new Error(`cannot read the selection model "${path}": ${(e as Error).message}`);
   }
-  const d = CANDIDATE_FEATURES.length;
-  if (m.schema !== 2 || !m.presence || m.features?.join() !== CANDIDATE_FEATURES.join() || m.weights?.length !== d || m.mean?.length !== d || m.std?.length !== d)
+  const d = SELECTION_FEATURES.length;
+  if (m.schema !== 2 || !m.presence || m.features?.join() !== SELECTION_FEATURES.join() || m.weights?.length !== d || m.mean?.length !== d || m.std?.length !== d)
     throw new Error(`"${path}": the selection model does not match this engine's candidate features (retrain: npm run train-head)`);
   return m;
 }
 
+/** The logistic of the standardised features; x may be longer than the model (a candidate's vector read by the selection model, which reads its first SELECTION_FEATURES). */
 export function probability(model: LogisticModel, x: number[]): number {
   let z = model.bias;
-  for (let k = 0; k < x.length; k++) z += model.weights[k] * ((x[k] - model.mean[k]) / model.std[k]);
+  for (let k = 0; k < model.weights.length; k++) z += model.weights[k] * ((x[k] - model.mean[k]) / model.std[k]);
   return 1 / (1 + Math.exp(-z));
 }
 
 export function presenceVector(x: number[]): number[] {
   return PRESENCE_FEATURES.map((f) => x[CANDIDATE_FEATURES.indexOf(f)]);
+}
+
+/** The review model's input: the anchor's REVIEW_FEATURES, the selection risk last. */
+export function reviewVector(anchorFeatures: number[], risk: number): number[] {
+  return REVIEW_FEATURES.map((f) => (f === 'risk' ? risk : anchorFeatures[CANDIDATE_FEATURES.indexOf(f)]));
 }
 
 const argmax = (pool: number[], v: (k: number) => number) => pool.reduce((b, k) => (b < 0 || v(k) > v(b) ? k : b), -1);
@@ -112,10 +129,19 @@ export function anchorOf(candidates: Candidate[], p: number[], features?: number
   return probability(model, anchorPair(features, a)) > 0.5 ? a.mass : a.likeliest;
 }
 
+/** The selection's risk: the salient area share expected to be on the wrong side of the keep/drop decisions. */
+export function selectionRisk(candidates: Candidate[], p: number[]): number {
+  const area = candidates.map((c) => c.cells.length);
+  const total = area.reduce((s, a) => s + a, 0);
+  return total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;
+}
+
 /**
  * Keeps each candidate whose probability is above one half, and always the anchor (the
- * referenced object is meant to be in the photo). When the presence model says even the anchor
- * does not match the reference, the photo is flagged: the product may be absent.
+ * referenced object is meant to be in the photo). The confidence is the probability that the
+ * product is in the photo (presence model) and its matte needs no look (review model): the photo
+ * is flagged below the cross-validated operating point `reviewBelow`, or when even the anchor
+ * does not match the reference (the product may be absent).
  */
 export function decide(candidates: Candidate[], features: number[][], model: HeadModel, reviewBelow: number): Decision {
   const p = features.map((x) => probability(model, x));
@@ -124,16 +150,18 @@ export function decide(candidates: Candidate[], features: number[][], model: Hea
   const present = anchor >= 0 ? probability(model.presence, presenceVector(features[anchor])) : 0;
   if (anchor >= 0) keep[anchor] = true;
   // The presence model only flags: it is trained on few absent pairs, and an empty matte on a real
-  // photo (the product seen from another side) would be worse than a wrong object sent to review.
+  // photo (the product seen from another side) would be worse than a wrong object sent to review
+  // (an empty matte where a class-balanced presence model is below one half: leave-group-out mean
+  // SAD 27.50 -> 34.31, 18 targets worse than ISNet alone; docs/bench/2026-12-02/presence-review-lab.txt).
   const absent = anchor >= 0 && present <= 0.5;
   const kept = keep.filter(Boolean).length;
   // objects as a person counts them: the salient regions left out (the faces of one cube, split by
   // the competition, are one object), and no specks of fewer than MIN_OBJECT_CELLS cells
   const dropped = new Set(candidates.filter((c, i) => !keep[i] && c.cells.length >= MIN_OBJECT_CELLS).map((c) => c.region)).size;
-  const area = candidates.map((c) => c.cells.length);
-  const total = area.reduce((s, a) => s + a, 0);
-  const risk = total ? area.reduce((s, a, k) => s + a * Math.min(p[k], 1 - p[k]), 0) / total : 0;
-  const confidence = Math.max(0, Math.min(1, 1 - 2 * risk, Math.abs(2 * present - 1)));
+  const risk = selectionRisk(candidates, p);
+  const fine = anchor >= 0 && model.review ? 1 - probability(model.review, reviewVector(features[anchor], risk)) : undefined;
+  // without a review model (older files): the decision's own margin, capped by the presence's
+  const confidence = fine === undefined ? Math.max(0, Math.min(1, 1 - 2 * risk, Math.abs(2 * present - 1))) : fine * present;
   const notFound = kept === 0;
   const review = notFound || absent || confidence < reviewBelow;
   const reason = notFound
