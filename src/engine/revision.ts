@@ -4,5 +4,6 @@
  * result cache both key on it.
  *   2: the selection head (candidates kept or dropped whole)
  *   3: the full-resolution refinement stage (pipeline/refine.ts)
+ *   4: the review model (confidence and review flag, selection.ts)
  */
-export const ENGINE_REVISION = 3;
+export const ENGINE_REVISION = 4;
