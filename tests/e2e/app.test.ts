@@ -296,7 +296,8 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.getByTestId('import-path-input').focus();
     const activeTile = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'tile');
     let presses = 0;
-    while (!(await activeTile()) && presses < 10) {
+    // (the import row's Browse…, the filter and sort, the review bar: a dozen stops, not one per tile)
+    while (!(await activeTile()) && presses < 30) {
       await page.keyboard.press('Tab');
       presses++;
     }

@@ -151,8 +151,10 @@ describe('kept results (real engine)', { concurrency: false }, () => {
     const cache = keptFolderOf(projectPath);
     assert.equal(cache, join(tmp, 'projects', 'shoot.icm-cache'));
     const names = await fsp.readdir(cache);
-    assert.equal(names.filter((n) => n.endsWith('.json') && n !== 'hashes.json').length, 2, names.join(' '));
-    assert.equal(names.filter((n) => n.endsWith('.alpha.png')).length, 2);
+    // the two targets, and the reference (matted from its own lasso: an alpha, no heatmaps)
+    assert.equal(names.filter((n) => n.endsWith('.json') && n !== 'hashes.json').length, 3, names.join(' '));
+    assert.equal(names.filter((n) => n.endsWith('.alpha.png')).length, 3);
+    assert.equal(names.filter((n) => n.endsWith('.inter.png')).length, 2);
   });
 
   let second: Harness;
@@ -172,7 +174,8 @@ describe('kept results (real engine)', { concurrency: false }, () => {
       const inter = await second.service.getAsset('inter', list.get(n)!.id);
       assert.equal(inter.contentType, 'image/png');
     }
-    assert.equal(list.get('ref.jpg')!.state, 'new', 'the reference is not a target here');
+    assert.equal(list.get('ref.jpg')!.state, 'done', 'the reference (matted from its own prompt) is kept too');
+    assert.equal(list.get('ref.jpg')!.result!.gridSize, 0, 'its matte is its mask: no heatmaps');
     // The photos' hashes are remembered beside the results (path + size + mtime → sha256).
     const indexFile = join(keptFolderOf(projectPath), 'hashes.json');
     for (let i = 0; i < 100 && !(await fsp.stat(indexFile).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 50));
@@ -253,7 +256,9 @@ describe('kept results (real engine)', { concurrency: false }, () => {
     const third = await startService('third');
     await third.service.openProject(projectPath);
     await new Promise((r) => setTimeout(r, 1500)); // time for the restore pass (nothing to show)
-    for (const [n, p] of await byName(third)) assert.equal(p.state, 'new', `${n}: a damaged entry is not shown`);
+    for (const [n, p] of await byName(third))
+      if (n === 'ref.jpg') assert.equal(p.state, 'done', 'the undamaged entry of the reference is shown');
+      else assert.equal(p.state, 'new', `${n}: a damaged entry is not shown`);
     assert.deepEqual(third.engineCalls, []);
     await run(third);
     assert.deepEqual(
