@@ -22,11 +22,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmark';
-import { readEvidenceDump, readPrior, type EvidenceDump } from '../../src/engine/bench/dump';
+import { readEvidenceDump, readPrior } from '../../src/engine/bench/dump';
 import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
-import { describeCandidates, findCandidates, SELECTION_FEATURES } from '../../src/engine/pipeline/candidates';
+import { SELECTION_FEATURES } from '../../src/engine/pipeline/candidates';
 import { anchorOf, anchorPair, anchorsOf, decide, gateOf, presenceVector, probability, reviewVector, selectionRisk, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
+import { allDumps, fit, L2, photoOf, STEPS, type Photo, type Sample } from './fit';
 import { absentShowsReference, generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,9 +43,6 @@ const ABSENT_PER_SET = 4;
 const ALONE = Number(opt('alone', '0'));
 /** Visible sets used for training; the video sequences and full-resolution copies repeat them. */
 const TRAIN_SETS = ['icm-db', 'icm-composite', 'icm58', 'coco-oneshot', 'davis-oneshot', 'misc-coseg'];
-const L2 = 1e-2;
-const STEPS = 3000;
-const RATE = 0.5;
 /** Operating point of the review flag: at most this share of the training targets flagged (cross-validated). */
 const MAX_FLAGGED = 0.15;
 
@@ -73,51 +71,6 @@ async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): P
   process.stderr.write(`dump ${basename(dir)}: ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 }
 
-async function allDumps(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await allDumps(p)));
-    else if (e.name.endsWith('.json')) out.push(p);
-  }
-  return out.sort();
-}
-
-interface Sample { x: number[]; y: number; w: number }
-interface Photo { dump: EvidenceDump; candidates: ReturnType<typeof findCandidates>; x: number[][]; y: number[]; w: number[]; keys: Set<string> }
-
-function photoOf(dump: EvidenceDump): Photo {
-  const candidates = findCandidates(dump.maps);
-  const x = describeCandidates(candidates, dump.maps, dump.reference);
-  const total = candidates.reduce((s, c) => s + c.cells.length, 0) || 1;
-  const y = candidates.map((c) => (c.cells.reduce((s, i) => s + dump.truth[i], 0) / c.cells.length > 0.5 ? 1 : 0));
-  const w = candidates.map((c) => c.cells.length / total);
-  return { dump, candidates, x, y, w, keys: new Set([dump.meta.groupKey, ...(dump.meta.involves ?? [])]) };
-}
-
-function fit(samples: Sample[]): LogisticModel {
-  const d = samples[0].x.length;
-  const W = samples.reduce((s, q) => s + q.w, 0);
-  const mean = Array.from({ length: d }, (_, k) => samples.reduce((s, q) => s + q.w * q.x[k], 0) / W);
-  const std = Array.from({ length: d }, (_, k) => Math.sqrt(samples.reduce((s, q) => s + q.w * (q.x[k] - mean[k]) ** 2, 0) / W) || 1);
-  const z = samples.map((q) => q.x.map((v, k) => (v - mean[k]) / std[k]));
-  const w = new Float64Array(d);
-  let b = 0;
-  for (let step = 0; step < STEPS; step++) {
-    const gw = new Float64Array(d);
-    let gb = 0;
-    samples.forEach((q, i) => {
-      let s = b;
-      for (let k = 0; k < d; k++) s += w[k] * z[i][k];
-      const e = (1 / (1 + Math.exp(-s)) - q.y) * q.w;
-      gb += e;
-      for (let k = 0; k < d; k++) gw[k] += e * z[i][k];
-    });
-    for (let k = 0; k < d; k++) w[k] -= RATE * (gw[k] / W + L2 * w[k]);
-    b -= RATE * (gb / W);
-  }
-  return { mean, std, weights: Array.from(w), bias: b };
-}
 
 const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
 
