@@ -403,7 +403,12 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await fsp.mkdir(more);
     // Long camera-style names that differ only at the end (the grid used to cut them to look alike).
     const longName = (k: number) => `IMG_20261201_studio_sneaker_side_view_000${k}.jpg`;
-    for (let k = 1; k <= 4; k++) await fsp.copyFile(join(FIXTURES, `target-${1 + (k % 2)}.jpg`), join(more, longName(k)));
+    // Re-encoded, not copied: a byte-identical copy of a matted photo would come back from the kept
+    // results at once (same content) and never be queued.
+    for (let k = 1; k <= 4; k++)
+      await sharp(join(FIXTURES, `target-${1 + (k % 2)}.jpg`))
+        .jpeg({ quality: 90 + k })
+        .toFile(join(more, longName(k)));
     await page.getByTestId('import-path-input').fill(more);
     await page.getByTestId('import-path-submit').click();
     await page.getByTestId('import-summary').waitFor();
