@@ -10,9 +10,9 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { serve } from '../../src/server/serve-command';
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/ui';
+import type { Page } from 'playwright-core';
+import { openServeUi, type ServeUi } from '../helpers/serve-ui';
+import { CHROMIUM } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const T = { timeout: 300_000 };
@@ -20,24 +20,19 @@ const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (
 const pkg = (p: string) => JSON.parse(readFileSync(join(REPO, p, 'package.json'), 'utf8')) as { version: string; license: string };
 
 let tmp: string;
-let server: Awaited<ReturnType<typeof serve>>;
-let browser: Browser;
+let ui: ServeUi | undefined;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 describe('About in serve mode', { skip, concurrency: false }, () => {
   before(async () => {
     tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-about-e2e-'));
-    server = await serve({ port: 0, roots: [tmp], stateDir: join(tmp, 'state'), build: true, log: () => undefined });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.launchUrl);
+    ui = await openServeUi(tmp, { width: 1280, height: 800 });
+    ({ page, pageErrors } = ui);
   }, T);
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await ui?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 

@@ -13,13 +13,13 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { readImage, TURBO_LUT } from '../../src/engine/io/images';
 import { InContextMatter } from '../../src/engine/pipeline/matter';
 import { toEnginePrompt } from '../../src/service/prompt-raster';
-import { serve } from '../../src/server/serve-command';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
-import { CHROMIUM, CHROMIUM_ARGS, pageApi, paintProduct } from '../helpers/ui';
+import { openServeUi, type ServeUi } from '../helpers/serve-ui';
+import { CHROMIUM, pageApi, paintProduct } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tests', 'fixtures');
@@ -29,10 +29,9 @@ const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (
 
 let tmp: string;
 let shoot: string;
-let server: Awaited<ReturnType<typeof serve>>;
-let browser: Browser;
+let ui: ServeUi | undefined;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 const originals = new Map<string, string>();
 
 async function sha(p: string): Promise<string> {
@@ -93,16 +92,12 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await fsp.writeFile(join(shoot, 'empty.png'), Buffer.alloc(0));
     await fsp.writeFile(join(shoot, 'notes.txt'), 'not a photo');
     for (const f of await fsp.readdir(shoot)) originals.set(f, await sha(join(shoot, f)));
-    server = await serve({ port: 0, roots: [tmp], stateDir: join(tmp, 'state'), build: true, log: () => undefined });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.launchUrl);
+    ui = await openServeUi(tmp);
+    ({ page, pageErrors } = ui);
   }, T);
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await ui?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 

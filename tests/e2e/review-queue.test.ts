@@ -13,11 +13,11 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { toEnginePrompt } from '../../src/service/prompt-raster';
-import { serve } from '../../src/server/serve-command';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
-import { CHROMIUM, CHROMIUM_ARGS, pageApi, paintProduct } from '../helpers/ui';
+import { openServeUi, type ServeUi } from '../helpers/serve-ui';
+import { CHROMIUM, pageApi, paintProduct } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tests', 'fixtures');
@@ -31,10 +31,9 @@ const WITHOUT = ['no-product-1.jpg', 'no-product-2.jpg', 'box-only.jpg'];
 
 let tmp: string;
 let shoot: string;
-let server: Awaited<ReturnType<typeof serve>>;
-let browser: Browser;
+let ui: ServeUi | undefined;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 const api = <R>(method: string, ...args: unknown[]): Promise<R> => pageApi<R>(page, method, ...args);
 const byName = async (): Promise<Map<string, PhotoInfo>> => new Map((await api<PhotoInfo[]>('listPhotos')).map((p) => [p.name, p]));
@@ -76,17 +75,13 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     shoot = join(tmp, 'shoot');
     await fsp.mkdir(shoot);
     for (const f of [...WITH_PRODUCT, ...WITHOUT]) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
-    server = await serve({ port: 0, roots: [tmp], stateDir: join(tmp, 'state'), build: true, log: () => undefined });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.launchUrl);
+    ui = await openServeUi(tmp);
+    ({ page, pageErrors } = ui);
     await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
   }, T);
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await ui?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
