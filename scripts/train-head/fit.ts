@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { EvidenceDump } from '../../src/engine/bench/dump';
 import { describeCandidates, findCandidates } from '../../src/engine/pipeline/candidates';
-import type { LogisticModel } from '../../src/engine/pipeline/selection';
+import { anchorPair, anchorsOf, probability, type HeadModel, type LogisticModel } from '../../src/engine/pipeline/selection';
+import { SELECTION_FEATURES } from '../../src/engine/pipeline/candidates';
 
 export const L2 = 1e-2;
 export const STEPS = 3000;
@@ -55,4 +56,23 @@ export function fit(samples: Sample[]): LogisticModel {
     b -= RATE * (gb / W);
   }
   return { mean, std, weights: Array.from(w), bias: b };
+}
+
+export const selectionPart = (x: number[]) => x.slice(0, SELECTION_FEATURES.length);
+export const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
+/**
+ * The selection model (which candidates are the product, learnt on the photos that show it) and
+ * the anchor model (which anchor to trust where the likeliest candidate is not the one holding the
+ * most of S, learnt on the photos where exactly one of the two is the product).
+ */
+export function fitSelection(photos: Photo[], isAbsent: (p: Photo) => boolean): Omit<HeadModel, 'presence'> {
+  const shown = photos.filter((p) => !isAbsent(p));
+  const select = fit(samplesOf(shown));
+  const pairs = shown.flatMap((p) => {
+    const a = anchorsOf(p.candidates, p.x.map((x) => probability(select, x)));
+    if (a.likeliest < 0 || a.mass === a.likeliest || p.y[a.mass] === p.y[a.likeliest]) return [];
+    return [{ x: selectionPart(anchorPair(p.x, a)), y: p.y[a.mass], w: 1 }];
+  });
+  const anchor = pairs.length >= 10 && pairs.some((q) => q.y) && pairs.some((q) => !q.y) ? fit(pairs) : undefined;
+  return { ...select, ...(anchor ? { anchor } : {}) };
 }

@@ -25,9 +25,9 @@ import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmar
 import { readEvidenceDump, readPrior } from '../../src/engine/bench/dump';
 import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
 import { SELECTION_FEATURES } from '../../src/engine/pipeline/candidates';
-import { anchorOf, anchorPair, anchorsOf, decide, gateOf, presenceVector, probability, reviewVector, selectionRisk, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
+import { anchorOf, decide, gateOf, presenceVector, probability, reviewVector, selectionRisk, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
-import { allDumps, fit, L2, photoOf, STEPS, type Photo, type Sample } from './fit';
+import { allDumps, fit, fitSelection, L2, photoOf, STEPS, type Photo } from './fit';
 import { absentShowsReference, generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,7 +58,6 @@ const zeros = (d: number): LogisticModel => ({ mean: Array(d).fill(0), std: Arra
 const NEUTRAL: SelectionModel = { schema: 2, features: [...SELECTION_FEATURES], ...zeros(SELECTION_FEATURES.length), presence: zeros(PRESENCE_FEATURES.length), reviewBelow: 0 };
 /** A target needs a look when its matte is this bad (the review flag's aim in issue #11: the targets with SAD > 50). */
 const BAD_SAD = 50;
-const selectionPart = (x: number[]) => x.slice(0, SELECTION_FEATURES.length);
 
 async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): Promise<void> {
   const stamp = join(dumpRoot, basename(dir), '.done');
@@ -72,8 +71,6 @@ async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): P
 }
 
 
-const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
-
 /**
  * The three models: which candidates are the product, learnt on photos that show it; which anchor
  * to trust where the likeliest candidate is not the one holding the most of S, learnt on those
@@ -81,14 +78,7 @@ const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((
  * all, learnt from the anchor of every photo, the product-absent pairs included (one sample per photo).
  */
 function fitHead(photos: Photo[], isAbsent: (p: Photo) => boolean): HeadModel {
-  const shown = photos.filter((p) => !isAbsent(p));
-  const select = fit(samplesOf(shown));
-  const pairs = shown.flatMap((p) => {
-    const a = anchorsOf(p.candidates, p.x.map((x) => probability(select, x)));
-    if (a.likeliest < 0 || a.mass === a.likeliest || p.y[a.mass] === p.y[a.likeliest]) return [];
-    return [{ x: selectionPart(anchorPair(p.x, a)), y: p.y[a.mass], w: 1 }];
-  });
-  const anchor = pairs.length >= 10 && pairs.some((q) => q.y) && pairs.some((q) => !q.y) ? fit(pairs) : undefined;
+  const { anchor, ...select } = fitSelection(photos, isAbsent);
   const presence = fit(
     photos.flatMap((p) => {
       const a = anchorOf(p.candidates, p.x.map((x) => probability(select, x)), p.x, anchor);

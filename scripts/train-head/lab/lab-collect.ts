@@ -9,29 +9,16 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { readEvidenceDump, readPrior } from '../../../src/engine/bench/dump';
 import { computeSad } from '../../../src/engine/metrics/matting-metrics';
-import { SELECTION_FEATURES, sizedOrAll } from '../../../src/engine/pipeline/candidates';
-import { anchorOf, anchorPair, anchorsOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel } from '../../../src/engine/pipeline/selection';
+import { sizedOrAll } from '../../../src/engine/pipeline/candidates';
+import { anchorOf, anchorsOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel } from '../../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../../src/engine/pipeline/sessions';
-import { allDumps, fit, photoOf, type Photo, type Sample } from '../fit';
+import { allDumps, fitSelection, photoOf, type Photo } from '../fit';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cache = resolve(repo, '.cache/train-head');
 const TRAIN_SETS = ['icm-db', 'icm-composite', 'icm58', 'coco-oneshot', 'davis-oneshot', 'misc-coseg'];
 const GEN = 'generated-20261201-64', ABS = 'absent-20261201';
 
-const selectionPart = (x: number[]) => x.slice(0, SELECTION_FEATURES.length);
-const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
-function fitSelect(photos: Photo[], isAbsent: (p: Photo) => boolean): Omit<HeadModel, 'presence'> {
-  const shown = photos.filter((p) => !isAbsent(p));
-  const select = fit(samplesOf(shown));
-  const pairs = shown.flatMap((p) => {
-    const a = anchorsOf(p.candidates, p.x.map((x) => probability(select, x)));
-    if (a.likeliest < 0 || a.mass === a.likeliest || p.y[a.mass] === p.y[a.likeliest]) return [];
-    return [{ x: selectionPart(anchorPair(p.x, a)), y: p.y[a.mass], w: 1 }];
-  });
-  const anchor = pairs.length >= 10 && pairs.some((q) => q.y) && pairs.some((q) => !q.y) ? fit(pairs) : undefined;
-  return { ...select, ...(anchor ? { anchor } : {}) };
-}
 
 /** Whole-photo features under one selection model. */
 function photoFeatures(p: Photo, m: Omit<HeadModel, 'presence'>): Record<string, number> | null {
@@ -116,8 +103,8 @@ async function main() {
   const isAbsent = (p: Photo) => p.dump.meta.set === ABS;
   const real = photos.filter((p) => TRAIN_SETS.includes(p.dump.meta.set));
   const keys = [...new Set(real.map((p) => p.dump.meta.groupKey))].sort();
-  const models: Record<string, Omit<HeadModel, 'presence'>> = { __full: fitSelect(photos, isAbsent) };
-  for (const k of keys) models[k] = fitSelect(photos.filter((p) => !p.keys.has(k)), isAbsent);
+  const models: Record<string, Omit<HeadModel, 'presence'>> = { __full: fitSelection(photos, isAbsent) };
+  for (const k of keys) models[k] = fitSelection(photos.filter((p) => !p.keys.has(k)), isAbsent);
   process.stderr.write('fitted\n');
   const g = new GraphSessions('cpu');
   const neutralPresence: LogisticModel = { mean: [0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1], weights: [0, 0, 0, 0, 0], bias: 5 };
