@@ -32,7 +32,10 @@ async function targetBytes(path: string, size: string): Promise<Buffer> {
   if (size === 'full') return img.jpeg({ quality: 95 }).toBuffer();
   if (size === '1mp') {
     const k = Math.sqrt((1024 * 1024) / (w * h));
-    return img.resize(Math.round(w * k), Math.round(h * k), { fit: 'fill' }).jpeg({ quality: 95 }).toBuffer();
+    return img
+      .resize(Math.round(w * k), Math.round(h * k), { fit: 'fill' })
+      .jpeg({ quality: 95 })
+      .toBuffer();
   }
   const m = /^(\d+)x(\d+)$/.exec(size);
   if (!m) throw new Error(`--size full|1mp|WxH, not ${size}`);
@@ -49,45 +52,48 @@ for (const [k, size] of sizes.entries()) {
 }
 const totals = sizes.map(() => [] as number[]);
 try {
-  for (let run = 0; run < runs; run++) for (const [k, size] of sizes.entries()) {
-    const tmp = files[k];
-    const t0 = performance.now();
-    const target: RgbImage = await readImage(tmp);
-    const t1 = performance.now();
-    const r = await matter.matte(target);
-    const t2 = performance.now();
-    const png = await encodePng(tmp, r.alpha, r.width, r.height, 1);
-    const t3 = performance.now();
-    let cutoutMs = 0;
-    let cutoutBytes = 0;
-    if (cutout) {
-      const c = await renderCutout(matter.backbone.graphSessions, target, r.alpha, r.width, r.height, { kind: 'cutout' });
-      const enc = await encodeRaster(c, 'png');
-      cutoutMs = performance.now() - t3;
-      cutoutBytes = enc.length;
-      if (out) await fsp.writeFile(join(out, `cutout-${size}.png`), enc);
+  for (let run = 0; run < runs; run++)
+    for (const [k, size] of sizes.entries()) {
+      const tmp = files[k];
+      const t0 = performance.now();
+      const target: RgbImage = await readImage(tmp);
+      const t1 = performance.now();
+      const r = await matter.matte(target);
+      const t2 = performance.now();
+      const png = await encodePng(tmp, r.alpha, r.width, r.height, 1);
+      const t3 = performance.now();
+      let cutoutMs = 0;
+      let cutoutBytes = 0;
+      if (cutout) {
+        const c = await renderCutout(matter.backbone.graphSessions, target, r.alpha, r.width, r.height, { kind: 'cutout' });
+        const enc = await encodeRaster(c, 'png');
+        cutoutMs = performance.now() - t3;
+        cutoutBytes = enc.length;
+        if (out) await fsp.writeFile(join(out, `cutout-${size}.png`), enc);
+      }
+      if (out) await fsp.writeFile(join(out, `alpha-${size}.png`), png);
+      const t = r.timings;
+      console.log(
+        JSON.stringify({
+          size: `${target.width}x${target.height}`,
+          run,
+          decodeMs: Math.round(t1 - t0),
+          backboneMs: Math.round(t.backboneMs),
+          similarityHeadMs: Math.round(t.similarityMs + t.headMs),
+          refineMs: Math.round(t.composeMs),
+          encodeAlphaMs: Math.round(t3 - t2),
+          totalMs: Math.round(t3 - t0),
+          totalWithCutoutMs: Math.round(t3 - t0 + cutoutMs),
+          ...(cutout ? { cutoutMs: Math.round(cutoutMs), cutoutBytes } : {}),
+          peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        }),
+      );
+      totals[k].push(t3 - t0);
     }
-    if (out) await fsp.writeFile(join(out, `alpha-${size}.png`), png);
-    const t = r.timings;
-    console.log(
-      JSON.stringify({
-        size: `${target.width}x${target.height}`,
-        run,
-        decodeMs: Math.round(t1 - t0),
-        backboneMs: Math.round(t.backboneMs),
-        similarityHeadMs: Math.round(t.similarityMs + t.headMs),
-        refineMs: Math.round(t.composeMs),
-        encodeAlphaMs: Math.round(t3 - t2),
-        totalMs: Math.round(t3 - t0),
-        totalWithCutoutMs: Math.round(t3 - t0 + cutoutMs),
-        ...(cutout ? { cutoutMs: Math.round(cutoutMs), cutoutBytes } : {}),
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      }),
-    );
-    totals[k].push(t3 - t0);
-  }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  console.log(`# median total (decode + matte + alpha PNG) ms: ${sizes.map((s, k) => `${s} ${Math.round(median(totals[k]))}`).join(', ')}; ratio to ${sizes[0]}: ${sizes.map((s, k) => `${s} ${(median(totals[k]) / median(totals[0])).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `# median total (decode + matte + alpha PNG) ms: ${sizes.map((s, k) => `${s} ${Math.round(median(totals[k]))}`).join(', ')}; ratio to ${sizes[0]}: ${sizes.map((s, k) => `${s} ${(median(totals[k]) / median(totals[0])).toFixed(2)}`).join(', ')}`,
+  );
 } finally {
   for (const f of files) await fsp.rm(f, { force: true });
   await matter.dispose();

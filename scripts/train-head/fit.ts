@@ -22,8 +22,19 @@ export async function allDumps(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-export interface Sample { x: number[]; y: number; w: number }
-export interface Photo { dump: EvidenceDump; candidates: ReturnType<typeof findCandidates>; x: number[][]; y: number[]; w: number[]; keys: Set<string> }
+export interface Sample {
+  x: number[];
+  y: number;
+  w: number;
+}
+export interface Photo {
+  dump: EvidenceDump;
+  candidates: ReturnType<typeof findCandidates>;
+  x: number[][];
+  y: number[];
+  w: number[];
+  keys: Set<string>;
+}
 
 export function photoOf(dump: EvidenceDump): Photo {
   const candidates = findCandidates(dump.maps);
@@ -59,7 +70,8 @@ export function fit(samples: Sample[]): LogisticModel {
 }
 
 export const selectionPart = (x: number[]) => x.slice(0, SELECTION_FEATURES.length);
-export const samplesOf = (photos: Photo[]): Sample[] => photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
+export const samplesOf = (photos: Photo[]): Sample[] =>
+  photos.flatMap((p) => p.x.map((x, k) => ({ x: selectionPart(x), y: p.y[k], w: p.w[k] })));
 /**
  * The selection model (which candidates are the product, learnt on the photos that show it) and
  * the anchor model (which anchor to trust where the likeliest candidate is not the one holding the
@@ -69,7 +81,10 @@ export function fitSelection(photos: Photo[], isAbsent: (p: Photo) => boolean): 
   const shown = photos.filter((p) => !isAbsent(p));
   const select = fit(samplesOf(shown));
   const pairs = shown.flatMap((p) => {
-    const a = anchorsOf(p.candidates, p.x.map((x) => probability(select, x)));
+    const a = anchorsOf(
+      p.candidates,
+      p.x.map((x) => probability(select, x)),
+    );
     if (a.likeliest < 0 || a.mass === a.likeliest || p.y[a.mass] === p.y[a.likeliest]) return [];
     return [{ x: selectionPart(anchorPair(p.x, a)), y: p.y[a.mass], w: 1 }];
   });

@@ -33,30 +33,54 @@ interface Subject {
 async function cutOut(s: Subject): Promise<{ rgb: Buffer; alpha: Buffer; width: number; height: number } | null> {
   const a = await sharp(join(s.set.dir, s.alpha)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const { width: W, height: H } = a.info;
-  let x0 = W, y0 = H, x1 = -1, y1 = -1;
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (a.data[y * W + x] > 127) {
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
+  let x0 = W,
+    y0 = H,
+    x1 = -1,
+    y1 = -1;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      if (a.data[y * W + x] > 127) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
   if (x1 < 0 || (x1 - x0) * (y1 - y0) < 0.01 * W * H) return null; // no subject, or a speck
   const region = { left: x0, top: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   const rgb = await sharp(join(s.set.dir, s.image)).rotate().resize(W, H, { fit: 'fill' }).removeAlpha().extract(region).raw().toBuffer();
-  const alpha = await sharp(a.data, { raw: { width: W, height: H, channels: 1 } }).extract(region).extractChannel(0).raw().toBuffer();
+  const alpha = await sharp(a.data, { raw: { width: W, height: H, channels: 1 } })
+    .extract(region)
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
   return { rgb, alpha, width: region.width, height: region.height };
 }
 
 async function scaled(c: { rgb: Buffer; alpha: Buffer; width: number; height: number }, longSide: number) {
   const f = longSide / Math.max(c.width, c.height);
-  const width = Math.max(8, Math.round(c.width * f)), height = Math.max(8, Math.round(c.height * f));
-  const rgb = await sharp(c.rgb, { raw: { width: c.width, height: c.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
-  const alpha = await sharp(c.alpha, { raw: { width: c.width, height: c.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer();
+  const width = Math.max(8, Math.round(c.width * f)),
+    height = Math.max(8, Math.round(c.height * f));
+  const rgb = await sharp(c.rgb, { raw: { width: c.width, height: c.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const alpha = await sharp(c.alpha, { raw: { width: c.width, height: c.height, channels: 1 } })
+    .resize(width, height, { fit: 'fill' })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
   return { rgb, alpha, width, height };
 }
 
 /** Pastes `layer` at (x, y) over canvas (RGB float) and returns the layer's alpha on the canvas. */
-function paste(canvas: Float32Array, W: number, H: number, layer: { rgb: Buffer; alpha: Buffer; width: number; height: number }, x: number, y: number): Float32Array {
+function paste(
+  canvas: Float32Array,
+  W: number,
+  H: number,
+  layer: { rgb: Buffer; alpha: Buffer; width: number; height: number },
+  x: number,
+  y: number,
+): Float32Array {
   const a = new Float32Array(W * H);
   for (let j = 0; j < layer.height; j++) {
     const cy = y + j;
@@ -65,7 +89,8 @@ function paste(canvas: Float32Array, W: number, H: number, layer: { rgb: Buffer;
       const cx = x + i;
       if (cx < 0 || cx >= W) continue;
       const al = layer.alpha[j * layer.width + i] / 255;
-      const p = cy * W + cx, q = j * layer.width + i;
+      const p = cy * W + cx,
+        q = j * layer.width + i;
       for (let k = 0; k < 3; k++) canvas[p * 3 + k] = al * layer.rgb[q * 3 + k] + (1 - al) * canvas[p * 3 + k];
       a[p] = al;
     }
@@ -74,7 +99,11 @@ function paste(canvas: Float32Array, W: number, H: number, layer: { rgb: Buffer;
 }
 
 function subjectsOf(sets: SourceSet[]): Subject[] {
-  return sets.flatMap((set) => set.manifest.groups.flatMap((g) => g.targets.map((t) => ({ set, group: g.id, key: groupKey(set.name, g.id), image: t.image, alpha: t.alpha }))));
+  return sets.flatMap((set) =>
+    set.manifest.groups.flatMap((g) =>
+      g.targets.map((t) => ({ set, group: g.id, key: groupKey(set.name, g.id), image: t.image, alpha: t.alpha })),
+    ),
+  );
 }
 
 /**
@@ -82,7 +111,13 @@ function subjectsOf(sets: SourceSet[]): Subject[] {
  * (`<name>_fg.png`, the pasted layer; black elsewhere) and records it as the target's
  * `foreground`, for `icm bench --cutout`. The random draws are the same either way.
  */
-export async function generateComposites(sets: SourceSet[], outDir: string, count: number, seed: number, opts: { foreground?: boolean } = {}): Promise<void> {
+export async function generateComposites(
+  sets: SourceSet[],
+  outDir: string,
+  count: number,
+  seed: number,
+  opts: { foreground?: boolean } = {},
+): Promise<void> {
   const rand = rng(seed);
   const pick = <T>(a: T[]): T => a[Math.floor(rand() * a.length)];
   const subjects = subjectsOf(sets);
@@ -98,16 +133,29 @@ export async function generateComposites(sets: SourceSet[], outDir: string, coun
     const background = pick(others.filter((s) => s.key !== distractor.key));
     const [cs, cd] = [await cutOut(subject), await cutOut(distractor)];
     if (!cs || !cd) continue;
-    const bg = await sharp(join(background.set.dir, background.image)).rotate().resize(1024, 768, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-    const W = 1024, H = 768;
+    const bg = await sharp(join(background.set.dir, background.image))
+      .rotate()
+      .resize(1024, 768, { fit: 'cover' })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+    const W = 1024,
+      H = 768;
     const canvas = Float32Array.from(bg);
     const s = await scaled(cs, Math.round(H * (0.3 + 0.4 * rand())));
     const d = await scaled(cd, Math.round(H * (0.2 + 0.4 * rand())));
-    const sx = Math.round(rand() * (W - s.width)), sy = Math.round(rand() * Math.max(0, H - s.height));
+    const sx = Math.round(rand() * (W - s.width)),
+      sy = Math.round(rand() * Math.max(0, H - s.height));
     // the distractor touches the subject (overlapping its side) half the time, else stands apart
     const touching = rand() < 0.5;
     const left = rand() < 0.5;
-    const dx = touching ? (left ? sx - d.width + Math.round(0.15 * d.width) : sx + s.width - Math.round(0.15 * d.width)) : left ? Math.round(rand() * Math.max(0, sx - d.width)) : Math.min(W - d.width, sx + s.width + Math.round(rand() * Math.max(0, W - sx - s.width - d.width)));
+    const dx = touching
+      ? left
+        ? sx - d.width + Math.round(0.15 * d.width)
+        : sx + s.width - Math.round(0.15 * d.width)
+      : left
+        ? Math.round(rand() * Math.max(0, sx - d.width))
+        : Math.min(W - d.width, sx + s.width + Math.round(rand() * Math.max(0, W - sx - s.width - d.width)));
     const dy = Math.round(rand() * Math.max(0, H - d.height));
     const subjectInFront = rand() < 0.5;
     let truth: Float32Array;
@@ -132,10 +180,17 @@ type GroupRef = { set: SourceSet; g: BenchManifest['groups'][number]; key: strin
 /** Writes generated photos and their truths, and the benchmark manifest that lists them by reference group. */
 class ManifestWriter {
   made = 0;
-  private readonly manifest: BenchManifest & { groups: Array<BenchManifest['groups'][number] & { targets: Array<{ image: string; alpha: string; involves: string[]; foreground?: string }> }> };
+  private readonly manifest: BenchManifest & {
+    groups: Array<
+      BenchManifest['groups'][number] & { targets: Array<{ image: string; alpha: string; involves: string[]; foreground?: string }> }
+    >;
+  };
   private readonly byGroup = new Map<string, ManifestWriter['manifest']['groups'][number]>();
 
-  private constructor(private readonly outDir: string, description: string) {
+  private constructor(
+    private readonly outDir: string,
+    description: string,
+  ) {
     this.manifest = { name: 'generated', description, groups: [] };
   }
 
@@ -144,20 +199,48 @@ class ManifestWriter {
     return new ManifestWriter(outDir, description);
   }
 
-  async add(ref: GroupRef, canvas: Float32Array, truth: Float32Array, W: number, H: number, involves: string[], foreground?: Float32Array): Promise<void> {
+  async add(
+    ref: GroupRef,
+    canvas: Float32Array,
+    truth: Float32Array,
+    W: number,
+    H: number,
+    involves: string[],
+    foreground?: Float32Array,
+  ): Promise<void> {
     const name = `gen_${String(this.made).padStart(4, '0')}`;
-    if (foreground) await sharp(Buffer.from(Uint8Array.from(foreground, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(this.outDir, 'images', `${name}_fg.png`));
-    await sharp(Buffer.from(Uint8Array.from(canvas, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toFile(join(this.outDir, 'images', `${name}.jpg`));
-    await sharp(Buffer.from(Uint8Array.from(truth, (v) => Math.round(v * 255))), { raw: { width: W, height: H, channels: 1 } }).png().toFile(join(this.outDir, 'images', `${name}_alpha.png`));
+    if (foreground)
+      await sharp(Buffer.from(Uint8Array.from(foreground, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toFile(join(this.outDir, 'images', `${name}_fg.png`));
+    await sharp(Buffer.from(Uint8Array.from(canvas, (v) => Math.round(v))), { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 92 })
+      .toFile(join(this.outDir, 'images', `${name}.jpg`));
+    await sharp(Buffer.from(Uint8Array.from(truth, (v) => Math.round(v * 255))), { raw: { width: W, height: H, channels: 1 } })
+      .png()
+      .toFile(join(this.outDir, 'images', `${name}_alpha.png`));
     const gid = `${ref.set.name}__${ref.g.id}`;
     let entry = this.byGroup.get(gid);
     if (!entry) {
       const r = ref.g.reference;
-      entry = { id: gid, reference: { image: relative(this.outDir, join(ref.set.dir, r.image)), mask: relative(this.outDir, join(ref.set.dir, r.mask)), points: r.points }, targets: [] };
+      entry = {
+        id: gid,
+        reference: {
+          image: relative(this.outDir, join(ref.set.dir, r.image)),
+          mask: relative(this.outDir, join(ref.set.dir, r.mask)),
+          points: r.points,
+        },
+        targets: [],
+      };
       this.byGroup.set(gid, entry);
       this.manifest.groups.push(entry);
     }
-    entry.targets.push({ image: `images/${name}.jpg`, alpha: `images/${name}_alpha.png`, involves, ...(foreground ? { foreground: `images/${name}_fg.png` } : {}) });
+    entry.targets.push({
+      image: `images/${name}.jpg`,
+      alpha: `images/${name}_alpha.png`,
+      involves,
+      ...(foreground ? { foreground: `images/${name}_fg.png` } : {}),
+    });
     this.made++;
   }
 
@@ -178,7 +261,8 @@ export async function generateAlone(sets: SourceSet[], outDir: string, count: nu
   const subjects = subjectsOf(sets);
   const groups = sets.flatMap((set) => set.manifest.groups.map((g) => ({ set, g, key: groupKey(set.name, g.id) })));
   const writer = await ManifestWriter.create(outDir, `single products on backdrops, seed ${seed}`);
-  const W = 1024, H = 768;
+  const W = 1024,
+    H = 768;
   for (let tries = 0; writer.made < count && tries < count * 5; tries++) {
     const ref = pick(groups);
     const own = subjects.filter((s) => s.set === ref.set && s.group === ref.g.id);
@@ -187,10 +271,17 @@ export async function generateAlone(sets: SourceSet[], outDir: string, count: nu
     const background = pick(subjects.filter((s) => s.key !== ref.key));
     const cs = await cutOut(subject);
     if (!cs) continue;
-    const bg = await sharp(join(background.set.dir, background.image)).rotate().resize(W, H, { fit: 'cover' }).blur(40).removeAlpha().raw().toBuffer();
+    const bg = await sharp(join(background.set.dir, background.image))
+      .rotate()
+      .resize(W, H, { fit: 'cover' })
+      .blur(40)
+      .removeAlpha()
+      .raw()
+      .toBuffer();
     const canvas = Float32Array.from(bg);
     const s = await scaled(cs, Math.round(H * (0.3 + 0.65 * rand())));
-    const sx = Math.round(rand() * Math.max(0, W - s.width)), sy = Math.round(rand() * Math.max(0, H - s.height));
+    const sx = Math.round(rand() * Math.max(0, W - s.width)),
+      sy = Math.round(rand() * Math.max(0, H - s.height));
     const truth = paste(canvas, W, H, s, sx, sy);
     await writer.add(ref, canvas, truth, W, H, [background.key]);
   }
@@ -229,11 +320,23 @@ export async function generateAbsent(sets: SourceSet[], outDir: string, perSet: 
       if (showsSubject(set, t, a.id)) continue;
       const meta = await sharp(join(set.dir, t.alpha)).metadata();
       const empty = `alphas/empty_${k++}.png`;
-      await sharp(Buffer.alloc(meta.width! * meta.height!), { raw: { width: meta.width!, height: meta.height!, channels: 1 } }).png().toFile(join(outDir, empty));
+      await sharp(Buffer.alloc(meta.width! * meta.height!), { raw: { width: meta.width!, height: meta.height!, channels: 1 } })
+        .png()
+        .toFile(join(outDir, empty));
       manifest.groups.push({
         id: `${set.name}__${a.id}__in__${b.id}`,
-        reference: { image: relative(outDir, join(set.dir, a.reference.image)), mask: relative(outDir, join(set.dir, a.reference.mask)), points: a.reference.points },
-        targets: [{ image: relative(outDir, join(set.dir, t.image)), alpha: empty, involves: [groupKey(set.name, b.id)] } as BenchManifest['groups'][number]['targets'][number]],
+        reference: {
+          image: relative(outDir, join(set.dir, a.reference.image)),
+          mask: relative(outDir, join(set.dir, a.reference.mask)),
+          points: a.reference.points,
+        },
+        targets: [
+          {
+            image: relative(outDir, join(set.dir, t.image)),
+            alpha: empty,
+            involves: [groupKey(set.name, b.id)],
+          } as BenchManifest['groups'][number]['targets'][number],
+        ],
       });
     }
   }

@@ -25,14 +25,29 @@ import { loadBenchManifest, runBenchmark } from '../../src/engine/bench/benchmar
 import { readEvidenceDump, readPrior } from '../../src/engine/bench/dump';
 import { computeMse, computeSad } from '../../src/engine/metrics/matting-metrics';
 import { SELECTION_FEATURES } from '../../src/engine/pipeline/candidates';
-import { anchorOf, decide, gateOf, presenceVector, probability, reviewVector, selectionRisk, PRESENCE_FEATURES, type HeadModel, type LogisticModel, type SelectionModel } from '../../src/engine/pipeline/selection';
+import {
+  anchorOf,
+  decide,
+  gateOf,
+  presenceVector,
+  probability,
+  reviewVector,
+  selectionRisk,
+  PRESENCE_FEATURES,
+  type HeadModel,
+  type LogisticModel,
+  type SelectionModel,
+} from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
 import { allDumps, fit, fitSelection, L2, photoOf, STEPS, type Photo } from './fit';
 import { absentShowsReference, generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const benchRoot = resolve(repo, opt('bench', '../shared/bench'));
 const cache = resolve(repo, '.cache/train-head');
 const outFile = resolve(repo, opt('out', 'resources/head/selection.json'));
@@ -49,27 +64,42 @@ const MAX_FLAGGED = 0.15;
 /** Hash of the engine sources that shape the evidence maps: a change invalidates the cached dumps. */
 function engineFingerprint(): string {
   const h = createHash('sha256');
-  for (const f of ['src/engine/pipeline/matter.ts', 'src/engine/pipeline/tokens.ts', 'src/engine/pipeline/backbone.ts', 'src/engine/pipeline/head.ts', 'src/engine/similarity/graphs.ts', 'src/engine/similarity/runner.ts', 'src/engine/bench/dump.ts', 'resources/models/isnet-medium/manifest.json'])
+  for (const f of [
+    'src/engine/pipeline/matter.ts',
+    'src/engine/pipeline/tokens.ts',
+    'src/engine/pipeline/backbone.ts',
+    'src/engine/pipeline/head.ts',
+    'src/engine/similarity/graphs.ts',
+    'src/engine/similarity/runner.ts',
+    'src/engine/bench/dump.ts',
+    'resources/models/isnet-medium/manifest.json',
+  ])
     h.update(readFileSync(join(repo, f)));
   return h.digest('hex').slice(0, 16);
 }
 
 const zeros = (d: number): LogisticModel => ({ mean: Array(d).fill(0), std: Array(d).fill(1), weights: Array(d).fill(0), bias: 0 });
-const NEUTRAL: SelectionModel = { schema: 2, features: [...SELECTION_FEATURES], ...zeros(SELECTION_FEATURES.length), presence: zeros(PRESENCE_FEATURES.length), reviewBelow: 0 };
+const NEUTRAL: SelectionModel = {
+  schema: 2,
+  features: [...SELECTION_FEATURES],
+  ...zeros(SELECTION_FEATURES.length),
+  presence: zeros(PRESENCE_FEATURES.length),
+  reviewBelow: 0,
+};
 /** A target needs a look when its matte is this bad (the review flag's aim in issue #11: the targets with SAD > 50). */
 const BAD_SAD = 50;
 
 async function dumpSource(dir: string, dumpRoot: string, fingerprint: string): Promise<void> {
   const stamp = join(dumpRoot, basename(dir), '.done');
   // --reuse-dumps keeps dumps of an older engine source (for work on the features alone)
-  if (!args.includes('--fresh') && existsSync(stamp) && (readFileSync(stamp, 'utf8') === fingerprint || args.includes('--reuse-dumps'))) return;
+  if (!args.includes('--fresh') && existsSync(stamp) && (readFileSync(stamp, 'utf8') === fingerprint || args.includes('--reuse-dumps')))
+    return;
   const t0 = performance.now();
   process.stderr.write(`dump ${basename(dir)} …\n`);
   await runBenchmark(dir, { method: 'icm', prompt: 'mask', dumpDir: dumpRoot, selectionModel: NEUTRAL, provider: 'cpu' });
   await fsp.writeFile(stamp, fingerprint);
   process.stderr.write(`dump ${basename(dir)}: ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 }
-
 
 /**
  * The three models: which candidates are the product, learnt on photos that show it; which anchor
@@ -81,7 +111,12 @@ function fitHead(photos: Photo[], isAbsent: (p: Photo) => boolean): HeadModel {
   const { anchor, ...select } = fitSelection(photos, isAbsent);
   const presence = fit(
     photos.flatMap((p) => {
-      const a = anchorOf(p.candidates, p.x.map((x) => probability(select, x)), p.x, anchor);
+      const a = anchorOf(
+        p.candidates,
+        p.x.map((x) => probability(select, x)),
+        p.x,
+        anchor,
+      );
       return a < 0 ? [] : [{ x: presenceVector(p.x[a]), y: isAbsent(p) ? 0 : 1, w: 1 }];
     }),
   );
@@ -96,12 +131,23 @@ async function score(g: GraphSessions, p: Photo, model: HeadModel, reviewBelow: 
   const side = p.dump.maps.side;
   const gate = isnetAlone ? new Float32Array(1).fill(1) : gateOf(p.candidates, decision.keep, side);
   const gs = isnetAlone ? 1 : side;
-  const alpha = !isnetAlone && decision.kept === 0 ? new Uint8Array(meta.width * meta.height) : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
+  const alpha =
+    !isnetAlone && decision.kept === 0
+      ? new Uint8Array(meta.width * meta.height)
+      : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
   const truth = await sharp(meta.truthPath).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const { width: TW, height: TH } = truth.info;
-  const pb = TW === meta.width && TH === meta.height ? alpha : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } }).resize(TW, TH, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
+  const pb =
+    TW === meta.width && TH === meta.height
+      ? alpha
+      : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } })
+          .resize(TW, TH, { fit: 'fill', kernel: 'linear' })
+          .extractChannel(0)
+          .raw()
+          .toBuffer();
   // SAD and MSE as `icm bench` computes them (Grad and Conn are left to the benchmark: they are slow and no decision here reads them)
-  const pred = Float32Array.from(pb, (v) => v / 255), gt = Float32Array.from(truth.data, (v) => v / 255);
+  const pred = Float32Array.from(pb, (v) => v / 255),
+    gt = Float32Array.from(truth.data, (v) => v / 255);
   return { sad: computeSad(pred, gt, TW, TH), mse: computeMse(pred, gt, TW, TH), decision };
 }
 
@@ -111,19 +157,39 @@ async function main(): Promise<void> {
   const sets: SourceSet[] = [];
   for (const name of TRAIN_SETS) {
     const dir = join(benchRoot, name);
-    if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`training set ${dir} not found (run from the repo with ../shared beside it, or --bench DIR)`);
+    if (!existsSync(join(dir, 'manifest.json')))
+      throw new Error(`training set ${dir} not found (run from the repo with ../shared beside it, or --bench DIR)`);
     sets.push({ dir, name, manifest: await loadBenchManifest(dir) });
   }
   const genDir = join(cache, `generated-${SEED}-${COMPOSITES}`);
   const absentDir = join(cache, `absent-${SEED}`);
-  if (!existsSync(join(genDir, 'manifest.json'))) await generateComposites(sets.filter((s) => s.name !== 'misc-coseg'), genDir, COMPOSITES, SEED);
-  if (!existsSync(join(absentDir, 'manifest.json'))) await generateAbsent(sets.filter((s) => s.name !== 'misc-coseg'), absentDir, ABSENT_PER_SET, SEED + 1);
+  if (!existsSync(join(genDir, 'manifest.json')))
+    await generateComposites(
+      sets.filter((s) => s.name !== 'misc-coseg'),
+      genDir,
+      COMPOSITES,
+      SEED,
+    );
+  if (!existsSync(join(absentDir, 'manifest.json')))
+    await generateAbsent(
+      sets.filter((s) => s.name !== 'misc-coseg'),
+      absentDir,
+      ABSENT_PER_SET,
+      SEED + 1,
+    );
   const aloneDir = join(cache, `alone-${SEED + 2}-${ALONE}`);
-  if (ALONE > 0 && !existsSync(join(aloneDir, 'manifest.json'))) await generateAlone(sets.filter((s) => s.name !== 'misc-coseg'), aloneDir, ALONE, SEED + 2);
+  if (ALONE > 0 && !existsSync(join(aloneDir, 'manifest.json')))
+    await generateAlone(
+      sets.filter((s) => s.name !== 'misc-coseg'),
+      aloneDir,
+      ALONE,
+      SEED + 2,
+    );
   const generated = ALONE > 0 ? [genDir, aloneDir] : [genDir];
   const dumpRoot = join(cache, 'dumps');
   // --no-dump trains on the dumps already cached (for work on the features or the fit alone)
-  if (!args.includes('--no-dump')) for (const dir of [...sets.map((s) => s.dir), ...generated, absentDir]) await dumpSource(dir, dumpRoot, fingerprint);
+  if (!args.includes('--no-dump'))
+    for (const dir of [...sets.map((s) => s.dir), ...generated, absentDir]) await dumpSource(dir, dumpRoot, fingerprint);
 
   const visible = new Set(TRAIN_SETS);
   const photos: Photo[] = [];
@@ -136,17 +202,24 @@ async function main(): Promise<void> {
       showsReference++;
       continue;
     }
-    if (visible.has(dump.meta.set) || generated.some((d) => dump.meta.set === basename(d)) || dump.meta.set === basename(absentDir)) photos.push(photoOf(dump));
+    if (visible.has(dump.meta.set) || generated.some((d) => dump.meta.set === basename(d)) || dump.meta.set === basename(absentDir))
+      photos.push(photoOf(dump));
   }
   if (showsReference) process.stderr.write(`left out ${showsReference} product-absent pair(s) whose photo shows the referenced product\n`);
   const real = photos.filter((p) => visible.has(p.dump.meta.set));
-  process.stderr.write(`${photos.length} photos (${real.length} real), ${photos.reduce((s, p) => s + p.candidates.length, 0)} candidates\n`);
+  process.stderr.write(
+    `${photos.length} photos (${real.length} real), ${photos.reduce((s, p) => s + p.candidates.length, 0)} candidates\n`,
+  );
 
   const isAbsent = (p: Photo) => p.dump.meta.set === basename(absentDir);
   const full = fitHead(photos, isAbsent);
   const folds: Record<string, HeadModel> = {};
   const keys = [...new Set(real.map((p) => p.dump.meta.groupKey))].sort();
-  for (const k of keys) folds[k] = fitHead(photos.filter((p) => !p.keys.has(k)), isAbsent);
+  for (const k of keys)
+    folds[k] = fitHead(
+      photos.filter((p) => !p.keys.has(k)),
+      isAbsent,
+    );
 
   // Cross-validated decisions on the real targets and the product-absent pairs (each decided by
   // the models trained without its group; the SAD does not depend on the review model).
@@ -161,7 +234,16 @@ async function main(): Promise<void> {
     const base = isAbsent(p) ? r : await score(g, p, model, 0, true);
     const prob = p.x.map((x) => probability(model, x));
     const anchor = anchorOf(p.candidates, prob, p.x, model.anchor);
-    const row = { p, sad: r.sad, mse: r.mse, isnet: base.sad, kept: r.decision.kept, review: anchor < 0 ? undefined : reviewVector(p.x[anchor], selectionRisk(p.candidates, prob)), confidence: 0, flagged: false };
+    const row = {
+      p,
+      sad: r.sad,
+      mse: r.mse,
+      isnet: base.sad,
+      kept: r.decision.kept,
+      review: anchor < 0 ? undefined : reviewVector(p.x[anchor], selectionRisk(p.candidates, prob)),
+      confidence: 0,
+      flagged: false,
+    };
     (isAbsent(p) ? absentCv : cv).push(row);
   }
   await g.dispose();
@@ -176,12 +258,14 @@ async function main(): Promise<void> {
   const withReview = (m: HeadModel, review: LogisticModel | undefined): HeadModel => (review ? { ...m, review } : m);
   const fullReview = withReview(full, reviewOf([...cv, ...absentCv]));
   for (const k of keys) folds[k] = withReview(folds[k], reviewOf([...cv, ...absentCv].filter((r) => !r.p.keys.has(k))));
-  for (const r of [...cv, ...absentCv]) r.confidence = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, 0).confidence;
+  for (const r of [...cv, ...absentCv])
+    r.confidence = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, 0).confidence;
   // The review flag's operating point: the confidence level below which at most MAX_FLAGGED of
   // the real targets fall (cross-validated confidences).
   const sortedConf = cv.map((c) => c.confidence).sort((a, b) => a - b);
   const reviewBelow = sortedConf[Math.floor(MAX_FLAGGED * sortedConf.length)] ?? 0;
-  for (const r of [...cv, ...absentCv]) r.flagged = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, reviewBelow).review;
+  for (const r of [...cv, ...absentCv])
+    r.flagged = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, reviewBelow).review;
 
   const report: Record<string, unknown> = {};
   const line = (name: string, rows: typeof cv) => {
@@ -202,11 +286,21 @@ async function main(): Promise<void> {
     process.stdout.write(`${name.padEnd(16)} ${JSON.stringify(o)}\n`);
   };
   process.stdout.write(`leave-group-out (each target decided by the model trained without its subject):\n`);
-  for (const s of TRAIN_SETS) line(s, cv.filter((c) => c.p.dump.meta.set === s));
+  for (const s of TRAIN_SETS)
+    line(
+      s,
+      cv.filter((c) => c.p.dump.meta.set === s),
+    );
   line('all real', cv);
   const worst = [...cv].sort((a, b) => b.sad - b.isnet - (a.sad - a.isnet)).slice(0, 10);
-  process.stdout.write(`worst against ISNet alone:\n${worst.map((c) => `  ${c.p.dump.meta.set}/${c.p.dump.meta.group}/${basename(c.p.dump.meta.target)}: ISNet ${c.isnet.toFixed(2)} -> ${c.sad.toFixed(2)}`).join('\n')}\n`);
-  const absentReport = { targets: absentCv.length, sad: +(absentCv.reduce((s, r) => s + r.sad, 0) / (absentCv.length || 1)).toFixed(2), flagged: absentCv.filter((r) => r.flagged).length };
+  process.stdout.write(
+    `worst against ISNet alone:\n${worst.map((c) => `  ${c.p.dump.meta.set}/${c.p.dump.meta.group}/${basename(c.p.dump.meta.target)}: ISNet ${c.isnet.toFixed(2)} -> ${c.sad.toFixed(2)}`).join('\n')}\n`,
+  );
+  const absentReport = {
+    targets: absentCv.length,
+    sad: +(absentCv.reduce((s, r) => s + r.sad, 0) / (absentCv.length || 1)).toFixed(2),
+    flagged: absentCv.filter((r) => r.flagged).length,
+  };
   process.stdout.write(`product absent: ${JSON.stringify(absentReport)}\nreview below confidence ${reviewBelow.toFixed(3)}\n`);
 
   const model: SelectionModel = {
@@ -235,7 +329,10 @@ async function main(): Promise<void> {
   };
   await fsp.mkdir(dirname(outFile), { recursive: true });
   const tmp = `${outFile}.tmp-${process.pid}`;
-  await fsp.writeFile(tmp, JSON.stringify(model, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v), 1) + '\n');
+  await fsp.writeFile(
+    tmp,
+    JSON.stringify(model, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v), 1) + '\n',
+  );
   await fsp.rename(tmp, outFile);
   process.stderr.write(`wrote ${outFile} in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 }

@@ -40,7 +40,8 @@ export interface ParsedArgs {
 /** Parses argv for a command; throws UsageError with a one-line reason. */
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   const options: NonNullable<ParseArgsConfig['options']> = {};
-  for (const f of [...spec.flags, HELP]) options[f.name] = { type: f.value ? 'string' : 'boolean', multiple: true, ...(f.short ? { short: f.short } : {}) };
+  for (const f of [...spec.flags, HELP])
+    options[f.name] = { type: f.value ? 'string' : 'boolean', multiple: true, ...(f.short ? { short: f.short } : {}) };
   let tokens;
   try {
     ({ tokens } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true }));
@@ -80,7 +81,9 @@ function usageReason(e: Error & { code?: string }): string {
 
 /** The command's --help text: usage, summary, every flag with its meaning. */
 export function helpText(spec: CommandSpec): string {
-  const rows = [...spec.flags, HELP].map((f) => [`${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}${f.multiple ? ' ...' : ''}`, f.help] as const);
+  const rows = [...spec.flags, HELP].map(
+    (f) => [`${f.short ? `-${f.short}, ` : ''}--${f.name}${f.value ? ` ${f.value}` : ''}${f.multiple ? ' ...' : ''}`, f.help] as const,
+  );
   const width = Math.min(34, Math.max(...rows.map(([l]) => l.length)) + 2);
   const lines = [`usage: ${spec.usage[0]}`, ...spec.usage.slice(1).map((u) => `       ${u}`), '', spec.summary, '', 'options:'];
   for (const [l, h] of rows) lines.push(l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${h}` : `  ${l.padEnd(width)}${h}`);
@@ -112,6 +115,7 @@ export function parsePoints(s: string): Array<[number, number]> {
 
 export function parseBox(s: string): [number, number, number, number] {
   const v = s.split(',').map((x) => Number(x.trim()));
-  if (v.length !== 4 || v.some((x) => !Number.isFinite(x)) || v[2] <= v[0] || v[3] <= v[1]) throw new UsageError(`--box expects x0,y0,x1,y1 with x1>x0 and y1>y0, got "${s}"`);
+  if (v.length !== 4 || v.some((x) => !Number.isFinite(x)) || v[2] <= v[0] || v[3] <= v[1])
+    throw new UsageError(`--box expects x0,y0,x1,y1 with x1>x0 and y1>y0, got "${s}"`);
   return v as [number, number, number, number];
 }

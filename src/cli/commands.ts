@@ -3,10 +3,18 @@ import { DEFAULT_REFINER, REFINER_IDS } from '../engine/pipeline/refine';
 import { PACKS, PROVIDERS } from '../shared/vocabulary';
 import type { CommandSpec } from './args';
 
-const PACK = { name: 'pack', value: 'ID|PATH', help: `Model pack: ${PACKS.join(' or ')} (isnet-<name>; default medium), another pack id under resources/models, or a pack folder.` };
+const PACK = {
+  name: 'pack',
+  value: 'ID|PATH',
+  help: `Model pack: ${PACKS.join(' or ')} (isnet-<name>; default medium), another pack id under resources/models, or a pack folder.`,
+};
 const PROVIDER = { name: 'provider', value: 'P', help: `Execution provider: ${PROVIDERS.join(', ')} (default auto).` };
 const THREADS = { name: 'threads', value: 'N', help: 'CPU threads for onnxruntime (default: all cores).' };
-const REFINE = { name: 'refine', value: 'R', help: `Full-resolution refinement of the alpha: ${REFINER_IDS.join(' or ')} (default ${DEFAULT_REFINER}).` };
+const REFINE = {
+  name: 'refine',
+  value: 'R',
+  help: `Full-resolution refinement of the alpha: ${REFINER_IDS.join(' or ')} (default ${DEFAULT_REFINER}).`,
+};
 const QUIET = { name: 'quiet', help: 'No progress output; errors are still printed.' };
 
 export const MATTE: CommandSpec = {
@@ -20,8 +28,18 @@ export const MATTE: CommandSpec = {
     '          [--no-decontaminate] [--premultiplied] [--refine guided|none] TARGET...',
   ],
   flags: [
-    { name: 'reference', value: 'FILE', multiple: true, help: 'Reference photo; repeat it for several references (their queries are united).' },
-    { name: 'mask', value: 'FILE', multiple: true, help: 'Prompt of the preceding --reference: the product filled in (reference-sized; alpha or grey > 0 is inside).' },
+    {
+      name: 'reference',
+      value: 'FILE',
+      multiple: true,
+      help: 'Reference photo; repeat it for several references (their queries are united).',
+    },
+    {
+      name: 'mask',
+      value: 'FILE',
+      multiple: true,
+      help: 'Prompt of the preceding --reference: the product filled in (reference-sized; alpha or grey > 0 is inside).',
+    },
     { name: 'scribble', value: 'FILE', multiple: true, help: 'Prompt: strokes on the product, grown by the prompt extension.' },
     { name: 'points', value: '"x,y;x,y"', multiple: true, help: 'Prompt: clicks on the product, in reference pixels.' },
     { name: 'box', value: 'x0,y0,x1,y1', multiple: true, help: 'Prompt: a box around the product, in reference pixels.' },
@@ -35,10 +53,21 @@ export const MATTE: CommandSpec = {
     { name: 'resume', help: 'Keep targets the report says are finished with the same inputs and settings (the default).' },
     { name: 'no-resume', help: 'Recompute every target.' },
     { name: 'accept-damaged', help: 'Matte files whose decoder reported damage (by default they fail as damaged).' },
-    { name: 'format', value: 'alpha|cutout', help: 'alpha (default): the matte as a grey PNG; cutout: the photo with the matte as alpha (RGBA PNG).' },
-    { name: 'crop', value: 'SPEC', help: 'Trim to the product: margin=5% or 40px, aspect=original|1:1|4:5|3:4, size=LONG_SIDE (any subset, comma-separated).' },
+    {
+      name: 'format',
+      value: 'alpha|cutout',
+      help: 'alpha (default): the matte as a grey PNG; cutout: the photo with the matte as alpha (RGBA PNG).',
+    },
+    {
+      name: 'crop',
+      value: 'SPEC',
+      help: 'Trim to the product: margin=5% or 40px, aspect=original|1:1|4:5|3:4, size=LONG_SIDE (any subset, comma-separated).',
+    },
     { name: 'background', value: '#rrggbb', help: 'Cutout on a solid colour instead of transparent.' },
-    { name: 'no-decontaminate', help: "Keep the photo's colours in the soft edge (by default they are the product's own estimated colour)." },
+    {
+      name: 'no-decontaminate',
+      help: "Keep the photo's colours in the soft edge (by default they are the product's own estimated colour).",
+    },
     { name: 'premultiplied', help: 'Transparent cutouts store colour × alpha (associated alpha) instead of straight alpha.' },
     REFINE,
   ],
@@ -48,9 +77,16 @@ export const MATTE: CommandSpec = {
 export const BENCH: CommandSpec = {
   name: 'bench',
   summary: 'Score against a benchmark folder (DIR/manifest.json): SAD, MSE, Grad, Conn and time per target.',
-  usage: ['icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small]', '          [--provider auto|cpu|cuda|dml] [--threads N] [--limit N] [--cross-validate] [--dump DIR] [--refine R[,R]] [--cutout] [--quiet]'],
+  usage: [
+    'icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small]',
+    '          [--provider auto|cpu|cuda|dml] [--threads N] [--limit N] [--cross-validate] [--dump DIR] [--refine R[,R]] [--cutout] [--quiet]',
+  ],
   flags: [
-    { name: 'prompt', value: 'mask|points', help: "Prompt given to each group's reference (default mask; points uses the manifest's clicks)." },
+    {
+      name: 'prompt',
+      value: 'mask|points',
+      help: "Prompt given to each group's reference (default mask; points uses the manifest's clicks).",
+    },
     { name: 'method', value: 'M[,M]', help: 'icm (default), isnet-alone (the automatic baseline), or both comma-separated.' },
     { name: 'out', value: 'DIR', help: 'Also write each predicted alpha as DIR/<group>/<target>.png.' },
     PACK,
@@ -60,7 +96,10 @@ export const BENCH: CommandSpec = {
     { name: 'cross-validate', help: 'Decide each group with the selection model trained without that subject.' },
     { name: 'dump', value: 'DIR', help: 'Write what the head read for every target (for npm run train-head).' },
     { ...REFINE, help: `Refinement stage(s) to score: ${REFINER_IDS.join(', ')}, comma-separated (default ${DEFAULT_REFINER}).` },
-    { name: 'cutout', help: "Score cutouts on new backgrounds in the edge band, with and without decontamination (sets that ship the subject's colours)." },
+    {
+      name: 'cutout',
+      help: "Score cutouts on new backgrounds in the edge band, with and without decontamination (sets that ship the subject's colours).",
+    },
     QUIET,
   ],
 };
@@ -75,10 +114,17 @@ export const PREPARE: CommandSpec = {
 export const SERVE: CommandSpec = {
   name: 'serve',
   summary: 'Serve the app to a browser on 127.0.0.1 with a per-launch token (prints ICM_SERVE_URL=<url>).',
-  usage: ['icm serve [--port N] [--root DIR]... [--state-dir DIR] [--pack medium|small] [--provider auto|cpu|cuda|dml] [--threads N] [--build]'],
+  usage: [
+    'icm serve [--port N] [--root DIR]... [--state-dir DIR] [--pack medium|small] [--provider auto|cpu|cuda|dml] [--threads N] [--build]',
+  ],
   flags: [
     { name: 'port', value: 'N', help: 'Port to listen on (default: a free one).' },
-    { name: 'root', value: 'DIR', multiple: true, help: 'A folder the browser may import from and export to (default: the current folder); repeatable.' },
+    {
+      name: 'root',
+      value: 'DIR',
+      multiple: true,
+      help: 'A folder the browser may import from and export to (default: the current folder); repeatable.',
+    },
     { name: 'state-dir', value: 'DIR', help: 'Caches, autosave, uploads (default $XDG_STATE_HOME/in-context-matting).' },
     { name: 'pack', value: 'medium|small', help: `Model pack: ${PACKS.join(' or ')} (default medium).` },
     PROVIDER,

@@ -7,7 +7,18 @@ import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
 import { runCutoutBenchmark } from '../engine/bench/cutout-bench';
-import { encodePng, heatmapRgb, ImageInputError, ImageOutputError, pixelBudgetOf, prepareFolder, readImage, readMask, sweepStaleTemps, writeFileAtomic } from '../engine/io/images';
+import {
+  encodePng,
+  heatmapRgb,
+  ImageInputError,
+  ImageOutputError,
+  pixelBudgetOf,
+  prepareFolder,
+  readImage,
+  readMask,
+  sweepStaleTemps,
+  writeFileAtomic,
+} from '../engine/io/images';
 import { readManifest, resolvePackDir } from '../engine/model-pack/load';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
@@ -22,10 +33,25 @@ import { ENGINE_REVISION } from '../engine/revision';
 import { Progress } from './progress';
 import { decisionLabel } from '../shared/wording';
 import { isOneOf, PACKS, PROVIDERS, resolvePackArg, wordList, type ProviderChoice } from '../shared/vocabulary';
-import { readReport, recordedFiles, REPORT_NAME, REPORT_VERSION, ReportError, RunReport, sha256, sha256OfFile, type ReportEntry, type ReportFile } from './report';
+import {
+  readReport,
+  recordedFiles,
+  REPORT_NAME,
+  REPORT_VERSION,
+  ReportError,
+  RunReport,
+  sha256,
+  sha256OfFile,
+  type ReportEntry,
+  type ReportFile,
+} from './report';
 
-
-const USAGE = ['usage:', ...COMMANDS.flatMap((c) => c.usage.map((u) => `  ${u}`)), '  icm <command> --help     the flags of a command', '  icm --version'].join('\n');
+const USAGE = [
+  'usage:',
+  ...COMMANDS.flatMap((c) => c.usage.map((u) => `  ${u}`)),
+  '  icm <command> --help     the flags of a command',
+  '  icm --version',
+].join('\n');
 
 /** The package's version (package.json beside src/). */
 async function version(): Promise<string> {
@@ -77,7 +103,10 @@ function reportFatal(e: unknown): number {
     process.stderr.write(`icm: ${e.message}\n${USAGE}\n`);
     return 2;
   }
-  const msg = e instanceof ImageInputError || e instanceof ImageOutputError || e instanceof ModelPackError || e instanceof ReportError ? e.message : `${(e as Error)?.message ?? e}`;
+  const msg =
+    e instanceof ImageInputError || e instanceof ImageOutputError || e instanceof ModelPackError || e instanceof ReportError
+      ? e.message
+      : `${(e as Error)?.message ?? e}`;
   process.stderr.write(`icm: error: ${firstLine(msg)}\n`);
   if (process.env.ICM_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return 1;
@@ -107,7 +136,8 @@ function referenceSpecs(p: ParsedArgs): Array<{ image: string; prompt: { kind: s
     }
   }
   if (specs.length === 0) throw new UsageError('matte needs --reference');
-  for (const s of specs) if (!s.prompt) throw new UsageError(`--reference ${s.image} needs a prompt: --mask, --points, --scribble or --box`);
+  for (const s of specs)
+    if (!s.prompt) throw new UsageError(`--reference ${s.image} needs a prompt: --mask, --points, --scribble or --box`);
   return specs as Array<{ image: string; prompt: { kind: string; value: string } }>;
 }
 
@@ -162,12 +192,16 @@ async function matteCommand(argv: string[]): Promise<number> {
         break;
       case 'points':
         prompt = { kind: 'points', points: parsePoints(s.prompt.value) };
-        for (const [x, y] of prompt.points) if (x < 0 || y < 0 || x >= image.width || y >= image.height) throw new UsageError(`point ${x},${y} is outside ${s.image} (${image.width}x${image.height})`);
+        for (const [x, y] of prompt.points)
+          if (x < 0 || y < 0 || x >= image.width || y >= image.height)
+            throw new UsageError(`point ${x},${y} is outside ${s.image} (${image.width}x${image.height})`);
         break;
       default: {
         const box = parseBox(s.prompt.value);
         if (box[2] <= 0 || box[3] <= 0 || box[0] >= image.width || box[1] >= image.height)
-          throw new UsageError(`--box ${s.prompt.value} is outside ${s.image} (${image.width}x${image.height}); give it in the reference's pixels`);
+          throw new UsageError(
+            `--box ${s.prompt.value} is outside ${s.image} (${image.width}x${image.height}); give it in the reference's pixels`,
+          );
         prompt = { kind: 'box', box };
       }
     }
@@ -236,7 +270,10 @@ async function matteCommand(argv: string[]): Promise<number> {
   const report = new RunReport(outDir, settings, previous, plans.length);
   const needModel = plans.some((x) => !x.resumeFrom);
   const matter = needModel ? await InContextMatter.create({ pack, provider, threads, refine, head: headOverrides() }) : null;
-  if (!quiet && matter) progress.note(`icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`);
+  if (!quiet && matter)
+    progress.note(
+      `icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`,
+    );
   let failures = 0;
   try {
     if (matter) await matter.setReferences(references);
@@ -257,12 +294,19 @@ async function matteCommand(argv: string[]): Promise<number> {
         // file this tool did not write. writeFileAtomic re-checks inputs by real path and inode.
         for (const o of plan.outputs) {
           const prev = written.get(o);
-          if (prev) throw new ImageOutputError(o, `already written for target "${oneLinePath(prev)}" in this run (target "${oneLinePath(targetPath)}" has the same output name)`);
+          if (prev)
+            throw new ImageOutputError(
+              o,
+              `already written for target "${oneLinePath(prev)}" in this run (target "${oneLinePath(targetPath)}" has the same output name)`,
+            );
           if (protect.has(o)) throw new ImageOutputError(o, 'refusing to overwrite an input file (originals are never overwritten)');
           if (o === reportPath) throw new ImageOutputError(o, 'is the report of this run');
           const existing = await sha256OfFile(o);
           if (existing !== null && !overwrite && !recorded.get(basename(o))?.has(existing))
-            throw new ImageOutputError(o, `refusing to replace a file icm did not write (${REPORT_NAME} has no record of it); pass --overwrite to replace it`);
+            throw new ImageOutputError(
+              o,
+              `refusing to replace a file icm did not write (${REPORT_NAME} has no record of it); pass --overwrite to replace it`,
+            );
         }
         const target = await readImage(targetPath, readOpts);
         const r = await matter!.matte(target);
@@ -272,10 +316,19 @@ async function matteCommand(argv: string[]): Promise<number> {
             : await encodeRaster(await renderCutout(matter!.backbone.graphSessions, target, r.alpha, r.width, r.height, output), 'png'),
         ];
         if (heatmaps) {
-          bytes.push(await encodePng(plan.outputs[1], await heatmapRgb(r.inter, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3));
-          bytes.push(await encodePng(plan.outputs[2], await heatmapRgb(r.intra, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3));
+          bytes.push(
+            await encodePng(plan.outputs[1], await heatmapRgb(r.inter, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3),
+          );
+          bytes.push(
+            await encodePng(plan.outputs[2], await heatmapRgb(r.intra, r.gridSize, r.gridSize, r.width, r.height), r.width, r.height, 3),
+          );
         }
-        const files: ReportFile[] = plan.outputs.map((o, k) => ({ name: basename(o), sha256: sha256(bytes[k]), bytes: bytes[k].length, state: 'writing' }));
+        const files: ReportFile[] = plan.outputs.map((o, k) => ({
+          name: basename(o),
+          sha256: sha256(bytes[k]),
+          bytes: bytes[k].length,
+          state: 'writing',
+        }));
         const entry: ReportEntry = {
           target: targetPath,
           output: plan.shown,
@@ -301,11 +354,25 @@ async function matteCommand(argv: string[]): Promise<number> {
         }
         entry.ms = Math.round(performance.now() - started);
         await report.set(i, entry);
-        progress.tick(i + 1, targetPath, `ok ${r.timings.totalMs.toFixed(0)} ms (${decisionLabel({ kept: r.kept, dropped: r.dropped, confidence: r.confidence, review: r.review, reason: r.reason })})`);
+        progress.tick(
+          i + 1,
+          targetPath,
+          `ok ${r.timings.totalMs.toFixed(0)} ms (${decisionLabel({ kept: r.kept, dropped: r.dropped, confidence: r.confidence, review: r.review, reason: r.reason })})`,
+        );
       } catch (e) {
         failures++;
         const msg = firstLine((e as Error).message);
-        await report.set(i, { target: targetPath, output: null, status: 'failed', error: msg, confidence: null, review: null, kept: null, dropped: null, ms: Math.round(performance.now() - started) });
+        await report.set(i, {
+          target: targetPath,
+          output: null,
+          status: 'failed',
+          error: msg,
+          confidence: null,
+          review: null,
+          kept: null,
+          dropped: null,
+          ms: Math.round(performance.now() - started),
+        });
         progress.note(`icm: error: ${msg}`);
         progress.tick(i + 1, targetPath, 'failed');
         if (e instanceof ModelPackError) throw e;
@@ -337,11 +404,19 @@ function outputArgs(p: ParsedArgs): CutoutOptions {
     }
   }
   const background = last(p, 'background');
-  if (background !== undefined && !/^#[0-9a-fA-F]{6}$/.test(background)) throw new UsageError(`--background must be a colour like '#ffffff', not "${background}"`);
+  if (background !== undefined && !/^#[0-9a-fA-F]{6}$/.test(background))
+    throw new UsageError(`--background must be a colour like '#ffffff', not "${background}"`);
   if (format === 'alpha' && (background !== undefined || has(p, 'no-decontaminate') || has(p, 'premultiplied')))
     throw new UsageError('--background, --no-decontaminate and --premultiplied apply to --format cutout');
-  if (background !== undefined && has(p, 'premultiplied')) throw new UsageError('--premultiplied is for transparent cutouts; with --background the file is opaque');
-  return { kind: format, decontaminate: !has(p, 'no-decontaminate'), premultiplied: has(p, 'premultiplied'), ...(background ? { background } : {}), ...(crop ? { crop } : {}) };
+  if (background !== undefined && has(p, 'premultiplied'))
+    throw new UsageError('--premultiplied is for transparent cutouts; with --background the file is opaque');
+  return {
+    kind: format,
+    decontaminate: !has(p, 'no-decontaminate'),
+    premultiplied: has(p, 'premultiplied'),
+    ...(background ? { background } : {}),
+    ...(crop ? { crop } : {}),
+  };
 }
 
 function refineArg(v: string | undefined): RefinerId {
@@ -379,7 +454,8 @@ async function benchCommand(argv: string[]): Promise<number> {
   const prompt = (last(p, 'prompt') ?? 'mask') as BenchPrompt;
   if (!['mask', 'points'].includes(prompt)) throw new UsageError('--prompt must be mask or points');
   const methods = (last(p, 'method') ?? 'icm').split(',') as BenchMethod[];
-  for (const m of methods) if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
+  for (const m of methods)
+    if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
   const refine = (last(p, 'refine') ?? DEFAULT_REFINER).split(',').map((r) => refineArg(r));
   const label = (method: string, r?: RefinerId) => (r && refine.length > 1 ? `${method}+${r}` : method);
   if (has(p, 'cutout')) return cutoutBenchCommand(p, methods, refine);
@@ -410,7 +486,8 @@ async function benchCommand(argv: string[]): Promise<number> {
     // The review flag against the targets that went badly (SAD > 50): how many were caught.
     const flagged = result.rows.filter((r) => r.review).length;
     const bad = result.rows.filter((r) => r.sad > 50);
-    const review = method === 'icm' ? ` flagged ${flagged}/${result.rows.length} badCaught ${bad.filter((r) => r.review).length}/${bad.length}` : '';
+    const review =
+      method === 'icm' ? ` flagged ${flagged}/${result.rows.length} badCaught ${bad.filter((r) => r.review).length}/${bad.length}` : '';
     summaries.push(
       `${result.name}${refine.length > 1 && result.refine ? ` (${label(result.method, result.refine)})` : ''}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB${review}`,
     );
@@ -429,7 +506,8 @@ async function benchCommand(argv: string[]): Promise<number> {
 
 /** `icm bench DIR --cutout`: edge-band error of cutouts on new backgrounds, with and without decontamination (bench/cutout-bench.ts). */
 async function cutoutBenchCommand(p: ParsedArgs, methods: BenchMethod[], refine: RefinerId[]): Promise<number> {
-  if (methods.length !== 1 || methods[0] !== 'icm' || refine.length !== 1) throw new UsageError('--cutout runs --method icm with one --refine');
+  if (methods.length !== 1 || methods[0] !== 'icm' || refine.length !== 1)
+    throw new UsageError('--cutout runs --method icm with one --refine');
   const fmt = (x: number, d: number) => x.toFixed(d);
   const res = await runCutoutBenchmark(p.positional[0], {
     pack: packId(last(p, 'pack')),
@@ -437,20 +515,44 @@ async function cutoutBenchCommand(p: ParsedArgs, methods: BenchMethod[], refine:
     threads: intArg(p, 'threads'),
     limit: intArg(p, 'limit'),
     refine: refine[0],
-    onRow: (r) => process.stdout.write(`cutout ${r.group}/${basename(r.target)} band ${r.band} plain ${fmt(r.plain, 2)} decontaminated ${fmt(r.decontaminated, 2)} truth-alpha plain ${fmt(r.plainTruthAlpha, 2)} decontaminated ${fmt(r.decontaminatedTruthAlpha, 2)} ms ${fmt(r.ms, 0)}\n`),
+    onRow: (r) =>
+      process.stdout.write(
+        `cutout ${r.group}/${basename(r.target)} band ${r.band} plain ${fmt(r.plain, 2)} decontaminated ${fmt(r.decontaminated, 2)} truth-alpha plain ${fmt(r.plainTruthAlpha, 2)} decontaminated ${fmt(r.decontaminatedTruthAlpha, 2)} ms ${fmt(r.ms, 0)}\n`,
+      ),
   });
   const worst = [...res.rows].sort((a, b) => b.decontaminated / Math.max(1e-9, b.plain) - a.decontaminated / Math.max(1e-9, a.plain))[0];
-  if (worst) process.stdout.write(`# worst target (decontaminated / plain): ${worst.group}/${basename(worst.target)} ${fmt(worst.plain, 2)} -> ${fmt(worst.decontaminated, 2)}\n`);
+  if (worst)
+    process.stdout.write(
+      `# worst target (decontaminated / plain): ${worst.group}/${basename(worst.target)} ${fmt(worst.plain, 2)} -> ${fmt(worst.decontaminated, 2)}\n`,
+    );
   // generated sets name groups SOURCE__GROUP: the same figures per source set of the subjects
   const sources = [...new Set(res.rows.map((r) => r.group.split('__')[0]))];
   if (sources.length > 1)
     for (const src of sources) {
       const rs = res.rows.filter((r) => r.group.split('__')[0] === src);
       const m = (f: (r: (typeof rs)[number]) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-      process.stdout.write(`# subjects from ${src} (${rs.length}): plain ${fmt(m((r) => r.plain), 2)} decontaminated ${fmt(m((r) => r.decontaminated), 2)}; truth alpha: plain ${fmt(m((r) => r.plainTruthAlpha), 2)} decontaminated ${fmt(m((r) => r.decontaminatedTruthAlpha), 2)}\n`);
+      process.stdout.write(
+        `# subjects from ${src} (${rs.length}): plain ${fmt(
+          m((r) => r.plain),
+          2,
+        )} decontaminated ${fmt(
+          m((r) => r.decontaminated),
+          2,
+        )}; truth alpha: plain ${fmt(
+          m((r) => r.plainTruthAlpha),
+          2,
+        )} decontaminated ${fmt(
+          m((r) => r.decontaminatedTruthAlpha),
+          2,
+        )}\n`,
+      );
     }
-  process.stdout.write(`# with the truth alpha as the matte (the colour alone): plain ${fmt(res.plainTruthAlpha, 2)} decontaminated ${fmt(res.decontaminatedTruthAlpha, 2)} (${fmt(100 * (1 - res.decontaminatedTruthAlpha / res.plainTruthAlpha), 1)}% lower)\n`);
-  process.stdout.write(`${res.name} cutout: ${res.rows.length} targets edge-band error plain ${fmt(res.plain, 2)} decontaminated ${fmt(res.decontaminated, 2)} (${fmt(100 * (1 - res.decontaminated / res.plain), 1)}% lower)\n`);
+  process.stdout.write(
+    `# with the truth alpha as the matte (the colour alone): plain ${fmt(res.plainTruthAlpha, 2)} decontaminated ${fmt(res.decontaminatedTruthAlpha, 2)} (${fmt(100 * (1 - res.decontaminatedTruthAlpha / res.plainTruthAlpha), 1)}% lower)\n`,
+  );
+  process.stdout.write(
+    `${res.name} cutout: ${res.rows.length} targets edge-band error plain ${fmt(res.plain, 2)} decontaminated ${fmt(res.decontaminated, 2)} (${fmt(100 * (1 - res.decontaminated / res.plain), 1)}% lower)\n`,
+  );
   return 0;
 }
 

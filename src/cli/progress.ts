@@ -2,7 +2,11 @@
 export class Progress {
   private readonly tty: boolean;
   private readonly started = performance.now();
-  constructor(private readonly total: number, private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {
+  constructor(
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = false,
+  ) {
     this.tty = Boolean(stream.isTTY);
   }
 

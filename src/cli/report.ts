@@ -82,7 +82,10 @@ export async function readReport(dir: string, overwrite: boolean): Promise<Repor
   } catch {
     doc = null;
   }
-  if (!doc && !overwrite) throw new ReportError(`"${path}" exists and is not a report of icm matte; it is not replaced (choose another --out, or pass --overwrite)`);
+  if (!doc && !overwrite)
+    throw new ReportError(
+      `"${path}" exists and is not a report of icm matte; it is not replaced (choose another --out, or pass --overwrite)`,
+    );
   return doc;
 }
 

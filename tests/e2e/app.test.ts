@@ -35,7 +35,9 @@ let pageErrors: string[] = [];
 const originals = new Map<string, string>();
 
 async function sha(p: string): Promise<string> {
-  return createHash('sha256').update(await fsp.readFile(p)).digest('hex');
+  return createHash('sha256')
+    .update(await fsp.readFile(p))
+    .digest('hex');
 }
 
 async function api<T>(method: string, ...args: unknown[]): Promise<T> {
@@ -67,16 +69,28 @@ async function heatInsideOutside(heatPng: Buffer, alphaPath: string): Promise<{ 
       let best = Infinity;
       for (let k = 0; k < 256; k++) {
         const d = (TURBO_LUT[3 * k] - r) ** 2 + (TURBO_LUT[3 * k + 1] - g) ** 2 + (TURBO_LUT[3 * k + 2] - b) ** 2;
-        if (d < best) { best = d; v = k; }
+        if (d < best) {
+          best = d;
+          v = k;
+        }
       }
       valueOf.set(key, v!);
     }
     return v!;
   };
-  let si = 0, ni = 0, so = 0, no = 0;
+  let si = 0,
+    ni = 0,
+    so = 0,
+    no = 0;
   for (let i = 0; i < gt.data.length; i++) {
     const v = value(heat[3 * i], heat[3 * i + 1], heat[3 * i + 2]);
-    if (gt.data[i] > 127) { si += v; ni++; } else { so += v; no++; }
+    if (gt.data[i] > 127) {
+      si += v;
+      ni++;
+    } else {
+      so += v;
+      no++;
+    }
   }
   return { inside: si / ni, outside: so / no };
 }
@@ -130,7 +144,10 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     assert.doesNotMatch(await corrupt.innerText(), /unsupported image format/i, 'the technical message is folded away');
     await corrupt.locator('summary', { hasText: 'details' }).click();
     assert.match(await corrupt.innerText(), /unsupported image format/i, 'and shown under details');
-    assert.match(await summary.getByTestId('import-failure').filter({ hasText: 'empty.png' }).innerText(), /empty \(0 bytes\) — did the copy fail\?/);
+    assert.match(
+      await summary.getByTestId('import-failure').filter({ hasText: 'empty.png' }).innerText(),
+      /empty \(0 bytes\) — did the copy fail\?/,
+    );
     await shot('01b-import-errors');
   });
 
@@ -139,7 +156,10 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     const elsewhere = '/etc/ssl'; // outside the server's only root (tmp)
     await input.fill(elsewhere);
     await page.getByTestId('import-path-submit').click();
-    await page.getByTestId('import-failure').filter({ hasText: `icm serve --root ${elsewhere}` }).waitFor();
+    await page
+      .getByTestId('import-failure')
+      .filter({ hasText: `icm serve --root ${elsewhere}` })
+      .waitFor();
     assert.equal(await input.inputValue(), elsewhere, 'what was typed is kept, to be fixed');
     await input.fill('');
 
@@ -213,7 +233,10 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
       assert.ok(src);
       const body = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())), src);
       const { inside, outside } = await heatInsideOutside(Buffer.from(body), join(FIXTURES, 'target-1-alpha.png'));
-      assert.ok(inside > 2 * outside + 10, `${which}: heat inside the product (${inside.toFixed(0)}/255) clearly above outside (${outside.toFixed(0)}/255)`);
+      assert.ok(
+        inside > 2 * outside + 10,
+        `${which}: heat inside the product (${inside.toFixed(0)}/255) clearly above outside (${outside.toFixed(0)}/255)`,
+      );
       await shot(`03-heatmap-${which}`);
     }
     await page.getByTestId('heatmap-legend').waitFor();
@@ -306,7 +329,9 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction((b) => {
       const el = document.activeElement;
-      return el?.getAttribute('data-testid') === 'tile' && el.getAttribute('data-photo-id') !== b && el.getAttribute('aria-selected') === 'true';
+      return (
+        el?.getAttribute('data-testid') === 'tile' && el.getAttribute('data-photo-id') !== b && el.getAttribute('aria-selected') === 'true'
+      );
     }, before);
     assert.equal(await page.locator('[data-testid="tile"][tabindex="0"]').count(), 1, 'still one Tab stop');
 
@@ -318,12 +343,27 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     const toolbar = await page.getByRole('toolbar', { name: 'Heatmap' }).ariaSnapshot();
     assert.match(toolbar, /radio "Where the product was found"/, toolbar);
     assert.match(toolbar, /radio "How it spread over the object"/, toolbar);
-    assert.match(await page.getByTestId('heatmap-toggle-inter').getAttribute('title') ?? '', /S, inter-similarity .*eq\. 4/);
-    assert.deepEqual(await page.getByTestId('heatmap-legend-ticks').locator('span').allInnerTexts(), ['0 %', '25 %', '50 %', '75 %', '100 %']);
+    assert.match((await page.getByTestId('heatmap-toggle-inter').getAttribute('title')) ?? '', /S, inter-similarity .*eq\. 4/);
+    assert.deepEqual(await page.getByTestId('heatmap-legend-ticks').locator('span').allInnerTexts(), [
+      '0 %',
+      '25 %',
+      '50 %',
+      '75 %',
+      '100 %',
+    ]);
     assert.match(await page.getByTestId('result-confidence').innerText(), /^Sure: \d+ %$/);
     await page.getByTestId('heatmap-toggle-intra').click();
     const visible = await page.locator('body').innerText();
-    for (const jargon of [/\bS′/, /\(inter\)/, /\(intra\)/, /eq\. ?[45]/, /agreement/i, /salient/i, /recovered from similarity/, /per scale/]) {
+    for (const jargon of [
+      /\bS′/,
+      /\(inter\)/,
+      /\(intra\)/,
+      /eq\. ?[45]/,
+      /agreement/i,
+      /salient/i,
+      /recovered from similarity/,
+      /per scale/,
+    ]) {
       assert.doesNotMatch(visible, jargon, `no "${jargon.source}" in the visible text`);
     }
     await shot('06-heatmap-plain-words');
@@ -355,7 +395,11 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.getByTestId('export-summary').waitFor({ timeout: 300_000 });
     await shot('04-export');
     const files = (await fsp.readdir(out)).sort();
-    assert.deepEqual(files, ['ref.png', 'target-1.png', 'target-2.png'], 'one alpha per photo, the reference too, nothing else (no temp files)');
+    assert.deepEqual(
+      files,
+      ['ref.png', 'target-1.png', 'target-2.png'],
+      'one alpha per photo, the reference too, nothing else (no temp files)',
+    );
 
     // The engine, on its own, with the prompt the UI sent (rasterised the same way).
     const status = await api<ServiceStatus>('getStatus');
@@ -366,7 +410,10 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
       for (const name of ['target-1', 'target-2']) {
         const target = await readImage(join(shoot, `${name}.jpg`));
         const expected = await matter.matte(target);
-        const got = await sharp(join(out, `${name}.png`)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+        const got = await sharp(join(out, `${name}.png`))
+          .extractChannel(0)
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         assert.equal(got.info.width, target.width);
         assert.equal(got.info.height, target.height);
         let diff = 0;
@@ -420,7 +467,10 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.getByTestId('mode-heatmaps').click();
     // Every target ends done, and the bar goes away with the run.
     await page.waitForFunction(
-      () => Array.from(document.querySelectorAll('[data-testid="tile"]')).every((t) => t.getAttribute('data-reference') === 'true' || t.getAttribute('data-state') === 'done'),
+      () =>
+        Array.from(document.querySelectorAll('[data-testid="tile"]')).every(
+          (t) => t.getAttribute('data-reference') === 'true' || t.getAttribute('data-state') === 'done',
+        ),
       undefined,
       { timeout: 300_000 },
     );

@@ -158,11 +158,14 @@ async function coverage(alphaPath: string, n: 1 | 2): Promise<Coverage> {
     acc[k][0] += a.data[i] / 255;
     acc[k][1]++;
   }
-  return { object: acc.object[0] / acc.object[1], distractor: acc.distractor[0] / acc.distractor[1], background: acc.background[0] / acc.background[1] };
+  return {
+    object: acc.object[0] / acc.object[1],
+    distractor: acc.distractor[0] / acc.distractor[1],
+    background: acc.background[0] / acc.background[1],
+  };
 }
 
 const fmtCov = (c: Coverage) => `object ${c.object.toFixed(3)} distractor ${c.distractor.toFixed(3)} background ${c.background.toFixed(4)}`;
-
 
 async function noTmpFiles(dir: string): Promise<void> {
   const left = (await fsp.readdir(dir)).filter((n) => n.includes('.tmp-'));
@@ -183,7 +186,18 @@ describe('icm matte: happy path', () => {
   it('mattes two targets with --mask and --heatmaps; only the referenced object, nothing written outside --out', TEST_TIMEOUT, async () => {
     const out = join(tmp, 'out-mask');
     const beforeSnap = await snapshot(tmp);
-    const r = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--heatmaps', '--out', 'out-mask', 'in/target-1.jpg', 'in/target-2.jpg']);
+    const r = await icm([
+      'matte',
+      '--reference',
+      'in/ref.jpg',
+      '--mask',
+      'in/ref-mask.png',
+      '--heatmaps',
+      '--out',
+      'out-mask',
+      'in/target-1.jpg',
+      'in/target-2.jpg',
+    ]);
     assert.equal(r.code, 0, show(r));
     assert.doesNotMatch(r.stderr, /error/i, show(r));
 
@@ -218,35 +232,91 @@ describe('icm matte: happy path', () => {
     }
   });
 
-  it('--format cutout --crop: a square cutout of the asked size, the product centred with the margin, nothing under alpha 0; --background makes it opaque', TEST_TIMEOUT, async () => {
-    const r = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-cutout', '--format', 'cutout', '--crop', 'margin=10%,aspect=1:1,size=300', 'in/target-1.jpg']);
-    assert.equal(r.code, 0, show(r));
-    assert.deepEqual(await listDir(join(tmp, 'out-cutout')), ['report.json', 'target-1.png']);
-    const { data, info } = await sharp(join(tmp, 'out-cutout', 'target-1.png')).raw().toBuffer({ resolveWithObject: true });
-    assert.deepEqual([info.width, info.height, info.channels], [300, 300, 4]);
-    let x0 = 300, x1 = -1, y0 = 300, y1 = -1, leftover = 0;
-    for (let y = 0; y < 300; y++)
-      for (let x = 0; x < 300; x++) {
-        const i = (y * 300 + x) * 4;
-        if (data[i + 3] === 0) leftover += data[i] + data[i + 1] + data[i + 2];
-        else if (data[i + 3] >= 128) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
-      }
-    assert.equal(leftover, 0, 'colour left under alpha 0');
-    // the product is wider than tall: 10 % of 300 = 30 px left and right, centred vertically
-    assert.ok(Math.abs(x0 - 30) <= 3 && Math.abs(299 - x1 - 30) <= 3, `left ${x0} right ${299 - x1}`);
-    assert.ok(Math.abs(y0 - (299 - y1)) <= 3, `top ${y0} bottom ${299 - y1}`);
-    const bg = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-cutout-bg', '--format', 'cutout', '--background', '#ffffff', 'in/target-1.jpg']);
-    assert.equal(bg.code, 0, show(bg));
-    const meta = await sharp(join(tmp, 'out-cutout-bg', 'target-1.png')).metadata();
-    assert.deepEqual([meta.width, meta.height, meta.channels, meta.hasAlpha], [400, 300, 3, false]);
-    const usage = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-cutout-bad', '--crop', 'aspect=2:1', 'in/target-1.jpg']);
-    assert.equal(usage.code, 2, show(usage));
-    assert.match(usage.stderr, /aspect must be/);
-  });
+  it(
+    '--format cutout --crop: a square cutout of the asked size, the product centred with the margin, nothing under alpha 0; --background makes it opaque',
+    TEST_TIMEOUT,
+    async () => {
+      const r = await icm([
+        'matte',
+        '--reference',
+        'in/ref.jpg',
+        '--mask',
+        'in/ref-mask.png',
+        '--out',
+        'out-cutout',
+        '--format',
+        'cutout',
+        '--crop',
+        'margin=10%,aspect=1:1,size=300',
+        'in/target-1.jpg',
+      ]);
+      assert.equal(r.code, 0, show(r));
+      assert.deepEqual(await listDir(join(tmp, 'out-cutout')), ['report.json', 'target-1.png']);
+      const { data, info } = await sharp(join(tmp, 'out-cutout', 'target-1.png'))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      assert.deepEqual([info.width, info.height, info.channels], [300, 300, 4]);
+      let x0 = 300,
+        x1 = -1,
+        y0 = 300,
+        y1 = -1,
+        leftover = 0;
+      for (let y = 0; y < 300; y++)
+        for (let x = 0; x < 300; x++) {
+          const i = (y * 300 + x) * 4;
+          if (data[i + 3] === 0) leftover += data[i] + data[i + 1] + data[i + 2];
+          else if (data[i + 3] >= 128) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+        }
+      assert.equal(leftover, 0, 'colour left under alpha 0');
+      // the product is wider than tall: 10 % of 300 = 30 px left and right, centred vertically
+      assert.ok(Math.abs(x0 - 30) <= 3 && Math.abs(299 - x1 - 30) <= 3, `left ${x0} right ${299 - x1}`);
+      assert.ok(Math.abs(y0 - (299 - y1)) <= 3, `top ${y0} bottom ${299 - y1}`);
+      const bg = await icm([
+        'matte',
+        '--reference',
+        'in/ref.jpg',
+        '--mask',
+        'in/ref-mask.png',
+        '--out',
+        'out-cutout-bg',
+        '--format',
+        'cutout',
+        '--background',
+        '#ffffff',
+        'in/target-1.jpg',
+      ]);
+      assert.equal(bg.code, 0, show(bg));
+      const meta = await sharp(join(tmp, 'out-cutout-bg', 'target-1.png')).metadata();
+      assert.deepEqual([meta.width, meta.height, meta.channels, meta.hasAlpha], [400, 300, 3, false]);
+      const usage = await icm([
+        'matte',
+        '--reference',
+        'in/ref.jpg',
+        '--mask',
+        'in/ref-mask.png',
+        '--out',
+        'out-cutout-bad',
+        '--crop',
+        'aspect=2:1',
+        'in/target-1.jpg',
+      ]);
+      assert.equal(usage.code, 2, show(usage));
+      assert.match(usage.stderr, /aspect must be/);
+    },
+  );
 
   it('mattes with --points (three clicks on the product)', TEST_TIMEOUT, async () => {
     const out = join(tmp, 'out-points');
-    const r = await icm(['matte', '--reference', 'in/ref.jpg', '--points', '130,100;160,126;190,150', '--out', 'out-points', 'in/target-1.jpg']);
+    const r = await icm([
+      'matte',
+      '--reference',
+      'in/ref.jpg',
+      '--points',
+      '130,100;160,126;190,150',
+      '--out',
+      'out-points',
+      'in/target-1.jpg',
+    ]);
     assert.equal(r.code, 0, show(r));
     assert.deepEqual(await listDir(out), ['report.json', 'target-1.png']);
     await assertGrayPng8(join(out, 'target-1.png'), 400, 300);
@@ -255,21 +325,47 @@ describe('icm matte: happy path', () => {
     assert.ok(c.object > 0.7 && c.distractor < 0.1, fmtCov(c));
   });
 
-  it('several --reference/--mask pairs: their queries are joined (the same reference twice = the reference once)', TEST_TIMEOUT, async () => {
-    // S is the mean over the query tokens (eq. 4), so repeating every token leaves it unchanged:
-    // any misalignment of the joined base rows and context-block rows would change the matte.
-    const once = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-ref-once', 'in/target-1.jpg']);
-    assert.equal(once.code, 0, show(once));
-    const twice = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-ref-twice', 'in/target-1.jpg']);
-    assert.equal(twice.code, 0, show(twice));
-    const a = await readGray(join(tmp, 'out-ref-once', 'target-1.png'));
-    const b = await readGray(join(tmp, 'out-ref-twice', 'target-1.png'));
-    let maxDiff = 0;
-    for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - b.data[i]));
-    assert.ok(maxDiff <= 1, `alpha differs by up to ${maxDiff}`);
-    const c = await coverage(join(tmp, 'out-ref-twice', 'target-1.png'), 1);
-    assert.ok(c.object > 0.85 && c.distractor < 0.05, fmtCov(c));
-  });
+  it(
+    'several --reference/--mask pairs: their queries are joined (the same reference twice = the reference once)',
+    TEST_TIMEOUT,
+    async () => {
+      // S is the mean over the query tokens (eq. 4), so repeating every token leaves it unchanged:
+      // any misalignment of the joined base rows and context-block rows would change the matte.
+      const once = await icm([
+        'matte',
+        '--reference',
+        'in/ref.jpg',
+        '--mask',
+        'in/ref-mask.png',
+        '--out',
+        'out-ref-once',
+        'in/target-1.jpg',
+      ]);
+      assert.equal(once.code, 0, show(once));
+      const twice = await icm([
+        'matte',
+        '--reference',
+        'in/ref.jpg',
+        '--mask',
+        'in/ref-mask.png',
+        '--reference',
+        'in/ref.jpg',
+        '--mask',
+        'in/ref-mask.png',
+        '--out',
+        'out-ref-twice',
+        'in/target-1.jpg',
+      ]);
+      assert.equal(twice.code, 0, show(twice));
+      const a = await readGray(join(tmp, 'out-ref-once', 'target-1.png'));
+      const b = await readGray(join(tmp, 'out-ref-twice', 'target-1.png'));
+      let maxDiff = 0;
+      for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - b.data[i]));
+      assert.ok(maxDiff <= 1, `alpha differs by up to ${maxDiff}`);
+      const c = await coverage(join(tmp, 'out-ref-twice', 'target-1.png'), 1);
+      assert.ok(c.object > 0.85 && c.distractor < 0.05, fmtCov(c));
+    },
+  );
 
   it('mattes with --box', TEST_TIMEOUT, async () => {
     const out = join(tmp, 'out-box');
@@ -303,7 +399,19 @@ describe('icm matte: bad inputs', () => {
 
     const bad = ['bad/missing.jpg', 'bad/empty.jpg', 'bad/corrupt.jpg', 'bad/truncated.jpg'];
     const clashes = ['bad/other/good.jpg', 'bad/other/good.inter.jpg'];
-    const r = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--heatmaps', '--out', 'bad/out', ...bad, 'bad/good.jpg', ...clashes]);
+    const r = await icm([
+      'matte',
+      '--reference',
+      'in/ref.jpg',
+      '--mask',
+      'in/ref-mask.png',
+      '--heatmaps',
+      '--out',
+      'bad/out',
+      ...bad,
+      'bad/good.jpg',
+      ...clashes,
+    ]);
     assert.equal(r.code, 1, show(r));
     const reasons: Record<string, RegExp> = {
       'bad/missing.jpg': /file not found/,
@@ -342,7 +450,11 @@ describe('icm matte: bad inputs', () => {
     const beforeSnap = await snapshot(tmp);
     const r = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/target-1-alpha.png', '--out', 'out-size', 'in/target-1.jpg']);
     assert.equal(r.code, 1, show(r));
-    assert.deepEqual(lines(r.stderr), ['icm: error: cannot read mask "in/target-1-alpha.png": mask is 400x300 but the image is 320x240'], show(r));
+    assert.deepEqual(
+      lines(r.stderr),
+      ['icm: error: cannot read mask "in/target-1-alpha.png": mask is 400x300 but the image is 320x240'],
+      show(r),
+    );
     assert.deepEqual(await snapshot(tmp), beforeSnap, 'nothing written, not even the --out folder');
   });
 
@@ -413,13 +525,26 @@ describe('icm matte: bad inputs', () => {
     assert.equal(rB.code, 1, show(rB));
     const lB = lines(rB.stderr);
     assert.equal(lB.length, 1, show(rB));
-    assert.ok(lB[0].startsWith('icm: error: ') && lB[0].includes(join('models-b', 'isnet-medium', 'garbage.onnx')) && /bytes/.test(lB[0]), lB[0]);
+    assert.ok(
+      lB[0].startsWith('icm: error: ') && lB[0].includes(join('models-b', 'isnet-medium', 'garbage.onnx')) && /bytes/.test(lB[0]),
+      lB[0],
+    );
     assert.deepEqual(await fsp.readFile(join(packB, 'garbage.onnx')), garbage);
   });
 
   it('exits 2 with usage on an unknown option or a missing --out', TEST_TIMEOUT, async () => {
     const beforeSnap = await snapshot(tmp);
-    const r1 = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'out-usage', '--bogus', 'in/target-1.jpg']);
+    const r1 = await icm([
+      'matte',
+      '--reference',
+      'in/ref.jpg',
+      '--mask',
+      'in/ref-mask.png',
+      '--out',
+      'out-usage',
+      '--bogus',
+      'in/target-1.jpg',
+    ]);
     assert.equal(r1.code, 2, show(r1));
     assert.match(r1.stderr, /^icm: unknown option --bogus$/m);
     assert.match(r1.stderr, /^usage:$/m);
@@ -443,7 +568,9 @@ describe('icm matte: safety', () => {
     const dir = join(tmp, 'self');
     await fsp.mkdir(dir);
     // x.png: a target whose matte would be named x.png in its own folder
-    await sharp(join(tmp, 'in', 'target-1.jpg')).png().toFile(join(dir, 'x.png'));
+    await sharp(join(tmp, 'in', 'target-1.jpg'))
+      .png()
+      .toFile(join(dir, 'x.png'));
     const beforeSnap = await snapshot(tmp);
     const r = await icm(['matte', '--reference', 'in/ref.jpg', '--mask', 'in/ref-mask.png', '--out', 'self', 'self/x.png']);
     assert.notEqual(r.code, 0, show(r));
@@ -458,9 +585,12 @@ describe('icm matte: safety', () => {
 
 describe('icm bench', () => {
   const SUMMARY = (name: string) =>
-    new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 2 targets SAD [\\d.]+ MSE [\\d.]+ Grad [\\d.]+ Conn [\\d.]+ ms\\/target \\d+ peakRSS \\d+MB( flagged \\d+\\/2 badCaught \\d+\\/\\d+)?$`);
+    new RegExp(
+      `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 2 targets SAD [\\d.]+ MSE [\\d.]+ Grad [\\d.]+ Conn [\\d.]+ ms\\/target \\d+ peakRSS \\d+MB( flagged \\d+\\/2 badCaught \\d+\\/\\d+)?$`,
+    );
   // Per-target row, optionally prefixed with the method: "[icm ]group/target.jpg SAD … ms 1234[ kept K dropped D confidence C[ review: …]]".
-  const ROW = /^(?:(icm|isnet-alone) )?(\S+)\/(\S+) SAD ([\d.]+) MSE ([\d.]+) Grad ([\d.]+) Conn ([\d.]+) ms \d+( kept \d+ dropped \d+ confidence [\d.]+( review: .+)?)?$/;
+  const ROW =
+    /^(?:(icm|isnet-alone) )?(\S+)\/(\S+) SAD ([\d.]+) MSE ([\d.]+) Grad ([\d.]+) Conn ([\d.]+) ms \d+( kept \d+ dropped \d+ confidence [\d.]+( review: .+)?)?$/;
 
   function parseBench(r: RunResult, name: string, method: string): { rows: string[]; summary: string } {
     assert.equal(r.code, 0, show(r));
@@ -470,8 +600,15 @@ describe('icm bench', () => {
     const rows = l.map((x) => x.match(ROW)).filter((m): m is RegExpMatchArray => m !== null);
     assert.equal(rows.length, 2, `two per-target rows\n${show(r)}`);
     for (const m of rows) if (m[1] !== undefined) assert.equal(m[1], method, show(r));
-    assert.ok(l.some((x) => x.startsWith(`# method ${method} `)), show(r));
-    assert.deepEqual(l.filter((x) => !ROW.test(x) && !x.startsWith('# ') && x !== summary), [], `unexpected stdout lines\n${show(r)}`);
+    assert.ok(
+      l.some((x) => x.startsWith(`# method ${method} `)),
+      show(r),
+    );
+    assert.deepEqual(
+      l.filter((x) => !ROW.test(x) && !x.startsWith('# ') && x !== summary),
+      [],
+      `unexpected stdout lines\n${show(r)}`,
+    );
     return { rows: rows.map((m) => `${m[2]}/${m[3]}`), summary };
   }
 
@@ -485,7 +622,15 @@ describe('icm bench', () => {
       groups: [
         {
           id: 'product',
-          reference: { image: 'ref.jpg', mask: 'ref-mask.png', points: [[130, 100], [160, 126], [190, 150]] },
+          reference: {
+            image: 'ref.jpg',
+            mask: 'ref-mask.png',
+            points: [
+              [130, 100],
+              [160, 126],
+              [190, 150],
+            ],
+          },
           targets: [
             { image: 'target-1.jpg', alpha: 'target-1-alpha.png', distractor: 'target-1-distractor.png' },
             { image: 'target-2.jpg', alpha: 'target-2-alpha.png', distractor: 'target-2-distractor.png' },

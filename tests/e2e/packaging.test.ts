@@ -19,7 +19,11 @@ const T = { timeout: 600_000 };
 const require = createRequire(import.meta.url);
 // js-yaml comes with electron-builder (it reads the configuration with it).
 const yaml = require('js-yaml') as { load(text: string): unknown };
-const asar = require('@electron/asar') as { listPackage(archive: string): string[]; extractFile(archive: string, file: string): Buffer; statFile(archive: string, file: string): { size?: number; unpacked?: boolean } };
+const asar = require('@electron/asar') as {
+  listPackage(archive: string): string[];
+  extractFile(archive: string, file: string): Buffer;
+  statFile(archive: string, file: string): { size?: number; unpacked?: boolean };
+};
 
 let tmp: string;
 let appDir: string;
@@ -41,7 +45,9 @@ async function electronDist(): Promise<{ dir: string; standIn: boolean }> {
   if (existsSync(join(real, 'electron'))) return { dir: real, standIn: false };
   const dir = join(tmp, 'electron-stand-in');
   await fsp.mkdir(join(dir, 'resources'), { recursive: true });
-  await fsp.writeFile(join(dir, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (not installed here)" >&2\nexit 1\n', { mode: 0o755 });
+  await fsp.writeFile(join(dir, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (not installed here)" >&2\nexit 1\n', {
+    mode: 0o755,
+  });
   await fsp.writeFile(join(dir, 'LICENSE'), 'stand-in\n');
   return { dir, standIn: true };
 }
@@ -61,7 +67,9 @@ function packagesOf(files: string[]): Set<string> {
 
 /** What the main process loads at run time and what those packages need (the lockfile's dependency closure), install-time helpers aside. */
 function runtimeClosure(): Set<string> {
-  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }> };
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }>;
+  };
   const installOnly = new Set(['adm-zip', 'global-agent']); // onnxruntime-node's install script
   const need = new Set<string>();
   const queue = ['sharp', 'onnxruntime-node'];
@@ -114,7 +122,10 @@ after(async () => {
 
 describe('desktop package (electron-builder --linux dir, offline)', () => {
   it('electron-builder is a pinned devDependency and npm run dist uses it (not npx of an unpinned version)', () => {
-    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     assert.match(pkg.devDependencies['electron-builder'], /^\d+\.\d+\.\d+$/);
     assert.doesNotMatch(pkg.scripts.dist, /npx/);
     assert.match(pkg.scripts.dist, /electron-builder --config build\/electron-builder.yml/);
@@ -125,18 +136,32 @@ describe('desktop package (electron-builder --linux dir, offline)', () => {
     const files = asar.listPackage(archive).map((f) => f.replace(/\\/g, '/'));
     const top = new Set(files.map((f) => f.split('/').filter(Boolean)[0]));
     assert.deepEqual([...top].sort(), ['LICENSE', 'node_modules', 'out', 'package.json']);
-    assert.deepEqual([...new Set(files.filter((f) => f.startsWith('/out/')).map((f) => f.split('/')[2]))].sort(), ['main', 'preload', 'renderer'], 'of out/, only the app');
-    for (const f of ['/out/main/index.js', '/out/main/engine-worker.js', '/out/preload/index.cjs', '/out/renderer/index.html']) assert.ok(files.includes(f), f);
+    assert.deepEqual(
+      [...new Set(files.filter((f) => f.startsWith('/out/')).map((f) => f.split('/')[2]))].sort(),
+      ['main', 'preload', 'renderer'],
+      'of out/, only the app',
+    );
+    for (const f of ['/out/main/index.js', '/out/main/engine-worker.js', '/out/preload/index.cjs', '/out/renderer/index.html'])
+      assert.ok(files.includes(f), f);
     const packages = packagesOf(files);
     const allowed = runtimeClosure();
     const extra = [...packages].filter((p) => !allowed.has(p));
     assert.deepEqual(extra, [], 'packages the main process does not load');
     for (const p of ['sharp', 'onnxruntime-node', 'onnxruntime-common']) assert.ok(packages.has(p), p);
-    for (const p of ['onnxruntime-web', 'tsx', 'esbuild', '@imgly/background-removal-data', 'vite', 'react', 'electron']) assert.ok(!packages.has(p), p);
+    for (const p of ['onnxruntime-web', 'tsx', 'esbuild', '@imgly/background-removal-data', 'vite', 'react', 'electron'])
+      assert.ok(!packages.has(p), p);
     assert.ok(!files.some((f) => /\.(ts|map)$/.test(f) && !f.endsWith('.d.ts')), 'no TypeScript sources or source maps');
     // What the main bundle imports from node_modules is in the archive.
-    const main = readFileSync(join(REPO, 'out', 'main', 'index.js'), 'utf8') + readFileSync(join(REPO, 'out', 'main', 'engine-worker.js'), 'utf8');
-    const imported = new Set([...main.matchAll(/(?:from|import\(|require\()\s*["']([^"'.][^"':]*)["']/g)].map((m) => m[1].split('/').slice(0, m[1].startsWith('@') ? 2 : 1).join('/')));
+    const main =
+      readFileSync(join(REPO, 'out', 'main', 'index.js'), 'utf8') + readFileSync(join(REPO, 'out', 'main', 'engine-worker.js'), 'utf8');
+    const imported = new Set(
+      [...main.matchAll(/(?:from|import\(|require\()\s*["']([^"'.][^"':]*)["']/g)].map((m) =>
+        m[1]
+          .split('/')
+          .slice(0, m[1].startsWith('@') ? 2 : 1)
+          .join('/'),
+      ),
+    );
     imported.delete('electron');
     for (const p of imported) assert.ok(packages.has(p), `out/main imports ${p}, which is not in app.asar`);
   });
@@ -153,7 +178,11 @@ describe('desktop package (electron-builder --linux dir, offline)', () => {
     assert.equal(config.publish, null, 'no update feed pointing at the repository');
     assert.ok(!existsSync(join(appDir, 'resources', 'app-update.yml')), 'no app-update.yml in the package');
     const archive = join(appDir, 'resources', 'app.asar');
-    const packed = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as { version: string; license: string; repository?: { url: string } };
+    const packed = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as {
+      version: string;
+      license: string;
+      repository?: { url: string };
+    };
     const source = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; repository: { url: string } };
     assert.equal(packed.version, source.version);
     assert.equal(packed.license, 'AGPL-3.0-or-later');

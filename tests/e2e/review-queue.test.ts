@@ -110,43 +110,58 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
       undefined,
       { timeout: 600_000 },
     );
-    assert.equal(await page.locator('[data-testid="tile"][data-reference="true"][data-state="done"]').count(), 1, 'the reference is matted too');
+    assert.equal(
+      await page.locator('[data-testid="tile"][data-reference="true"][data-state="done"]').count(),
+      1,
+      'the reference is matted too',
+    );
   });
 
   it('flags the photos without the product; the needs-review filter shows exactly those', T, async () => {
     const photos = await byName();
     const flagged = [...photos.values()].filter((p) => p.result?.review).map((p) => p.name);
-    for (const name of ['no-product-1.jpg', 'no-product-2.jpg']) assert.ok(flagged.includes(name), `${name} is flagged (${JSON.stringify(photos.get(name)?.result)})`);
+    for (const name of ['no-product-1.jpg', 'no-product-2.jpg'])
+      assert.ok(flagged.includes(name), `${name} is flagged (${JSON.stringify(photos.get(name)?.result)})`);
     for (const name of WITH_PRODUCT) assert.ok(!flagged.includes(name), `${name} is not flagged`);
     assert.equal(await page.locator('[data-testid="tile"][data-flagged="true"]').count(), flagged.length, 'the tiles say which');
     await page.getByTestId('grid-filter').selectOption('review');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="tile"]').length === n, flagged.length);
     const shown = await page.getByTestId('tile').evaluateAll((ts) => ts.map((t) => t.getAttribute('aria-label') ?? ''));
     assert.deepEqual(shown.map((l) => l.split(',')[0]).sort(), [...flagged].sort());
-    assert.ok(shown.every((l) => /needs review/.test(l)), `flagged in the accessible name: ${shown.join(' | ')}`);
+    assert.ok(
+      shown.every((l) => /needs review/.test(l)),
+      `flagged in the accessible name: ${shown.join(' | ')}`,
+    );
   });
 
-  it('the default export leaves the flagged photos out, says so before and after, and writes the others, the reference too', T, async () => {
-    const photos = await byName();
-    const flagged = [...photos.values()].filter((p) => p.result?.review).map((p) => p.name);
-    const out = join(tmp, 'export-1');
-    const before = await openExport(out);
-    const words = `${flagged.length} photos left out: ${flagged.length} need review`;
-    assert.match(before, new RegExp(words), before);
-    const { text } = await runExport();
-    assert.match(text, new RegExp(words), text);
-    for (const name of flagged) assert.match(text, new RegExp(`${name.replace('.', '\\.')}: needs review`));
-    const expected = [...photos.keys()].filter((n) => !flagged.includes(n)).map((n) => `${stem(n)}.png`).sort();
-    assert.deepEqual(await listPngs(out), expected, 'the flagged photos are not written');
-    assert.ok(expected.includes('ref.png'), 'the reference is exported');
+  it(
+    'the default export leaves the flagged photos out, says so before and after, and writes the others, the reference too',
+    T,
+    async () => {
+      const photos = await byName();
+      const flagged = [...photos.values()].filter((p) => p.result?.review).map((p) => p.name);
+      const out = join(tmp, 'export-1');
+      const before = await openExport(out);
+      const words = `${flagged.length} photos left out: ${flagged.length} need review`;
+      assert.match(before, new RegExp(words), before);
+      const { text } = await runExport();
+      assert.match(text, new RegExp(words), text);
+      for (const name of flagged) assert.match(text, new RegExp(`${name.replace('.', '\\.')}: needs review`));
+      const expected = [...photos.keys()]
+        .filter((n) => !flagged.includes(n))
+        .map((n) => `${stem(n)}.png`)
+        .sort();
+      assert.deepEqual(await listPngs(out), expected, 'the flagged photos are not written');
+      assert.ok(expected.includes('ref.png'), 'the reference is exported');
 
-    // The reference's alpha is its own prompt (painted brush strokes: a mask), exactly.
-    const status = await api<ServiceStatus>('getStatus');
-    const own = await toEnginePrompt(status.references[0].prompt, 320, 240);
-    assert.equal(own.kind, 'mask');
-    const written = await sharp(join(out, 'ref.png')).extractChannel(0).raw().toBuffer();
-    assert.deepEqual(new Uint8Array(written), Uint8Array.from((own as { mask: Uint8Array }).mask), "ref.png is the reference's own mask");
-  });
+      // The reference's alpha is its own prompt (painted brush strokes: a mask), exactly.
+      const status = await api<ServiceStatus>('getStatus');
+      const own = await toEnginePrompt(status.references[0].prompt, 320, 240);
+      assert.equal(own.kind, 'mask');
+      const written = await sharp(join(out, 'ref.png')).extractChannel(0).raw().toBuffer();
+      assert.deepEqual(new Uint8Array(written), Uint8Array.from((own as { mask: Uint8Array }).mask), "ref.png is the reference's own mask");
+    },
+  );
 
   it('approves one flagged photo from the keyboard and excludes another with a batch selection', T, async () => {
     const photos = await byName();
@@ -181,17 +196,14 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     await page.getByTestId('exclude-selected').click();
     await page.locator('[data-testid="tile"][data-approval="excluded"]').nth(1).waitFor();
     const after = await byName();
-    assert.deepEqual(
-      [...after.values()].map((p) => [p.name, p.approval]).sort(),
-      [
-        ['box-only.jpg', 'excluded'],
-        ['no-product-1.jpg', 'approved'],
-        ['no-product-2.jpg', 'excluded'],
-        ['ref.jpg', null],
-        ['target-1.jpg', null],
-        ['target-2.jpg', null],
-      ],
-    );
+    assert.deepEqual([...after.values()].map((p) => [p.name, p.approval]).sort(), [
+      ['box-only.jpg', 'excluded'],
+      ['no-product-1.jpg', 'approved'],
+      ['no-product-2.jpg', 'excluded'],
+      ['ref.jpg', null],
+      ['target-1.jpg', null],
+      ['target-2.jpg', null],
+    ]);
     await page.getByTestId('grid-filter').selectOption('excluded');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"]').length === 2);
     await page.getByTestId('grid-filter').selectOption('all');
@@ -226,7 +238,9 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     await page.getByTestId('project-open').click();
     await page.getByTestId('project-path-input').fill(project);
     await page.getByTestId('project-path-submit').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"][data-approval]').length === 3, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"][data-approval]').length === 3, undefined, {
+      timeout: 30_000,
+    });
     const reopened = await byName();
     assert.deepEqual(
       ['box-only.jpg', 'no-product-1.jpg', 'no-product-2.jpg'].map((n) => reopened.get(n)!.approval),

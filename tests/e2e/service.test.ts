@@ -29,7 +29,10 @@ let started: Promise<void>;
 const events: ServiceEvent[] = [];
 const hashes = new Map<string, string>();
 
-const sha256 = async (p: string) => createHash('sha256').update(await fsp.readFile(p)).digest('hex');
+const sha256 = async (p: string) =>
+  createHash('sha256')
+    .update(await fsp.readFile(p))
+    .digest('hex');
 
 async function assertOriginalsUnchanged(): Promise<void> {
   for (const [p, h] of hashes) assert.equal(await sha256(p), h, `${p} was modified`);
@@ -67,7 +70,9 @@ async function waitIdle(timeoutMs = 60_000): Promise<PhotoInfo[]> {
     const list = await service.listPhotos();
     if (!list.some((p) => p.state === 'queued' || p.state === 'running')) return list;
     if (Date.now() - t0 > timeoutMs)
-      throw new Error(`photos still queued/running after ${timeoutMs} ms with nothing left to do: ${list.map((p) => `${p.name}=${p.state}`).join(', ')}`);
+      throw new Error(
+        `photos still queued/running after ${timeoutMs} ms with nothing left to do: ${list.map((p) => `${p.name}=${p.state}`).join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -111,7 +116,16 @@ const LASSO: ReferencePrompt = {
     {
       kind: 'lasso',
       mode: 'add',
-      points: [[100, 78], [216, 78], [226, 88], [226, 155], [216, 165], [100, 165], [90, 155], [90, 88]],
+      points: [
+        [100, 78],
+        [216, 78],
+        [226, 88],
+        [226, 155],
+        [216, 165],
+        [100, 165],
+        [90, 155],
+        [90, 88],
+      ],
     },
   ],
 };
@@ -142,7 +156,10 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.equal(summary.added, 3);
     assert.equal(summary.skippedDuplicates, 0);
     const reasons = new Map(summary.failed.map((f) => [f.path, f.reason]));
-    assert.deepEqual([...reasons.keys()].sort(), [join(shoot, 'broken.jpg'), join(shoot, 'empty.png'), join(shoot, 'notes.txt'), join(tmp, 'nope.jpg'), 'relative.jpg'].sort());
+    assert.deepEqual(
+      [...reasons.keys()].sort(),
+      [join(shoot, 'broken.jpg'), join(shoot, 'empty.png'), join(shoot, 'notes.txt'), join(tmp, 'nope.jpg'), 'relative.jpg'].sort(),
+    );
     assert.match(reasons.get(join(shoot, 'broken.jpg'))!, /not a readable image/);
     assert.match(reasons.get(join(shoot, 'empty.png'))!, /empty \(0 bytes\)/);
     assert.match(reasons.get(join(shoot, 'notes.txt'))!, /not a supported image type \(\.txt\)/);
@@ -150,7 +167,11 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.match(reasons.get('relative.jpg')!, /not an absolute path/);
 
     const list = await service.listPhotos();
-    assert.deepEqual(list.map((p) => p.name), GOOD, 'in name order; the dot file and the bad files are not in the shoot');
+    assert.deepEqual(
+      list.map((p) => p.name),
+      GOOD,
+      'in name order; the dot file and the bad files are not in the shoot',
+    );
     for (const p of list) {
       assert.equal(p.state, 'new');
       assert.equal(p.path, join(shoot, p.name));
@@ -168,14 +189,22 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
 
   it('needs a reference before running; a reference with an empty prompt fails each target with the reason', STEP, async () => {
     await assert.rejects(service.runTargets(), /choose a reference photo/);
-    await assert.rejects(service.exportShoot({ outDir: join(tmp, 'x'), format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}' }), /choose a reference photo/);
+    await assert.rejects(
+      service.exportShoot({ outDir: join(tmp, 'x'), format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}' }),
+      /choose a reference photo/,
+    );
     await assert.rejects(service.setReferences([{ photoId: 'nope', prompt: LASSO }]), /no photo with id/);
     const ref = await photo('ref.jpg');
-    await assert.rejects(service.setReferences([{ photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'point', x: 1, y: NaN }] } }]), /shapes\[0\]\.y: must be a finite number/);
+    await assert.rejects(
+      service.setReferences([{ photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'point', x: 1, y: NaN }] } }]),
+      /shapes\[0\]\.y: must be a finite number/,
+    );
     assert.deepEqual((await service.getStatus()).references, [], 'a rejected call changes nothing');
     // Only an eraser stroke: valid shapes, but no prompt. Each photo (the reference too) fails with the reason; no engine work.
     await started;
-    await service.setReferences([{ photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'brush', mode: 'erase', size: 20, points: [[150, 120]] }] } }]);
+    await service.setReferences([
+      { photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'brush', mode: 'erase', size: 20, points: [[150, 120]] }] } },
+    ]);
     const end = await waitJob(await service.runTargets(), 30_000);
     assert.deepEqual([end.state, end.done, end.total, end.failed], ['done', 3, 3, 3]);
     assert.equal(end.summary!.failures.length, 3);
@@ -216,8 +245,15 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.deepEqual([refInfo.result?.review, refInfo.result?.confidence], [false, 1]);
     const ownMask = await toEnginePrompt(LASSO, 320, 240);
     assert.equal(ownMask.kind, 'mask');
-    assert.deepEqual((await alphaOf('ref.jpg')).data, Uint8Array.from((ownMask as { mask: Uint8Array }).mask), "the reference's alpha is its prompt mask");
-    for (const [n, name] of [[1, 'target-1.jpg'], [2, 'target-2.jpg']] as const) {
+    assert.deepEqual(
+      (await alphaOf('ref.jpg')).data,
+      Uint8Array.from((ownMask as { mask: Uint8Array }).mask),
+      "the reference's alpha is its prompt mask",
+    );
+    for (const [n, name] of [
+      [1, 'target-1.jpg'],
+      [2, 'target-2.jpg'],
+    ] as const) {
       const p = after.get(name)!;
       assert.equal(p.state, 'done');
       assert.ok(p.result && p.result.timings.totalMs > 0);
@@ -253,7 +289,10 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.ok(scribbled.result && scribbled.result.gridSize > 0 && scribbled.result.timings.backboneMs > 0, 'matted by the engine');
     // 2. A photo is being matted on demand when Run all starts. (A lasso not used before: the
     // first lasso's results are kept on disk and would be shown without any engine work.)
-    const lasso2: ReferencePrompt = { ...LASSO, shapes: [{ kind: 'lasso', mode: 'add', points: [[101, 79], ...(LASSO.shapes[0] as { points: [number, number][] }).points.slice(1)] }] };
+    const lasso2: ReferencePrompt = {
+      ...LASSO,
+      shapes: [{ kind: 'lasso', mode: 'add', points: [[101, 79], ...(LASSO.shapes[0] as { points: [number, number][] }).points.slice(1)] }],
+    };
     await service.setReferences([{ photoId: ref.id, prompt: lasso2 }]);
     const preview = service.previewTarget(t1.id);
     for (let i = 0; i < 200 && (await photo('target-1.jpg')).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 25));
@@ -274,10 +313,22 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.equal(end.state, 'done', JSON.stringify(end));
     assert.equal(end.kind, 'export');
     assert.deepEqual([end.done, end.total, end.failed, end.skipped], [3, 3, 0, 0]);
-    assert.deepEqual(await listDir(out), ['001_ref_matte.png', '002_target-1_matte.png', '003_target-2_matte.png'], 'the reference too; no temp files, nothing else');
-    assert.deepEqual(end.summary!.written, [join(out, '001_ref_matte.png'), join(out, '002_target-1_matte.png'), join(out, '003_target-2_matte.png')]);
+    assert.deepEqual(
+      await listDir(out),
+      ['001_ref_matte.png', '002_target-1_matte.png', '003_target-2_matte.png'],
+      'the reference too; no temp files, nothing else',
+    );
+    assert.deepEqual(end.summary!.written, [
+      join(out, '001_ref_matte.png'),
+      join(out, '002_target-1_matte.png'),
+      join(out, '003_target-2_matte.png'),
+    ]);
     assert.deepEqual(end.summary!.leftOut, [], 'nothing flagged or excluded');
-    for (const [file, name] of [['001_ref_matte.png', 'ref.jpg'], ['002_target-1_matte.png', 'target-1.jpg'], ['003_target-2_matte.png', 'target-2.jpg']]) {
+    for (const [file, name] of [
+      ['001_ref_matte.png', 'ref.jpg'],
+      ['002_target-1_matte.png', 'target-1.jpg'],
+      ['003_target-2_matte.png', 'target-2.jpg'],
+    ]) {
       const meta = await sharp(join(out, file)).metadata();
       assert.equal(meta.format, 'png');
       assert.equal(meta.channels, 1);
@@ -286,7 +337,11 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
       assert.deepEqual(written.data, (await alphaOf(name)).data, `${file} is the engine's alpha`);
     }
     await assertOriginalsUnchanged();
-    assert.deepEqual(await listDir(shoot), ['.hidden.jpg', 'broken.jpg', 'empty.png', 'notes.txt', 'ref.jpg', 'target-1.jpg', 'target-2.jpg'], 'nothing written next to the originals');
+    assert.deepEqual(
+      await listDir(shoot),
+      ['.hidden.jpg', 'broken.jpg', 'empty.png', 'notes.txt', 'ref.jpg', 'target-1.jpg', 'target-2.jpg'],
+      'nothing written next to the originals',
+    );
   });
 
   it('re-exporting skips finished outputs (files untouched)', STEP, async () => {
@@ -318,14 +373,18 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
       assert.deepEqual([meta.width, meta.height], SIZE[`${name}.jpg`]);
       const raw = await sharp(file).toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer();
       const px = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
-      const orig = await sharp(join(shoot, `${name}.jpg`)).raw().toBuffer();
+      const orig = await sharp(join(shoot, `${name}.jpg`))
+        .raw()
+        .toBuffer();
       const alpha = (await alphaOf(`${name}.jpg`)).data;
       let opaque = 0;
       for (let i = 0; i < alpha.length; i++) {
         assert.equal(px[4 * i + 3], alpha[i] * 257);
         if (alpha[i] !== 255) continue;
         opaque++;
-        for (let k = 0; k < 3; k++) if (px[4 * i + k] !== orig[3 * i + k] * 257) assert.fail(`${name} pixel ${i} channel ${k}: ${px[4 * i + k]} vs ${orig[3 * i + k]}×257`);
+        for (let k = 0; k < 3; k++)
+          if (px[4 * i + k] !== orig[3 * i + k] * 257)
+            assert.fail(`${name} pixel ${i} channel ${k}: ${px[4 * i + k]} vs ${orig[3 * i + k]}×257`);
       }
       assert.ok(opaque > 3000, `${name}: opaque pixels ${opaque}`);
     }
@@ -334,14 +393,27 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
 
   it('exports cropped, decontaminated cutouts: the asked size, the margin around the product, no colour under alpha 0', STEP, async () => {
     const out = join(tmp, 'out-crop');
-    const jobId = await service.exportShoot({ outDir: out, format: 'cutout-png', bitDepth: 8, nameTemplate: '{name}', crop: { margin: 0.1, marginUnit: 'percent', aspect: '1:1', size: 256 } });
+    const jobId = await service.exportShoot({
+      outDir: out,
+      format: 'cutout-png',
+      bitDepth: 8,
+      nameTemplate: '{name}',
+      crop: { margin: 0.1, marginUnit: 'percent', aspect: '1:1', size: 256 },
+    });
     const end = await waitJob(jobId);
     assert.equal(end.state, 'done', JSON.stringify(end));
     assert.deepEqual(await listDir(out), ['ref.png', 'target-1.png', 'target-2.png']);
     for (const name of ['target-1', 'target-2']) {
-      const { data, info } = await sharp(join(out, `${name}.png`)).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(join(out, `${name}.png`))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       assert.deepEqual([info.width, info.height, info.channels], [256, 256, 4], name);
-      let x0 = 256, x1 = -1, y0 = 256, y1 = -1, clear = 0, leftover = 0;
+      let x0 = 256,
+        x1 = -1,
+        y0 = 256,
+        y1 = -1,
+        clear = 0,
+        leftover = 0;
       for (let y = 0; y < 256; y++)
         for (let x = 0; x < 256; x++) {
           const i = (y * 256 + x) * 4;
@@ -356,7 +428,10 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
       const [left, right, top, bottom] = [x0, 255 - x1, y0, 255 - y1];
       const tight = Math.min(left + right, top + bottom) / 2;
       assert.ok(Math.abs(tight - 25.6) <= 3, `${name}: margin ${tight} (left ${left} right ${right} top ${top} bottom ${bottom})`);
-      assert.ok(Math.abs(left - right) <= 3 && Math.abs(top - bottom) <= 3, `${name}: centred (left ${left} right ${right} top ${top} bottom ${bottom})`);
+      assert.ok(
+        Math.abs(left - right) <= 3 && Math.abs(top - bottom) <= 3,
+        `${name}: centred (left ${left} right ${right} top ${top} bottom ${bottom})`,
+      );
     }
     await assertOriginalsUnchanged();
   });
@@ -367,7 +442,18 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const t1 = await photo('target-1.jpg');
     const t1Alpha = await alphaOf('target-1.jpg');
     // target-1's product: x 56..167, y 142..213 → one wide stroke across it
-    const info = await service.setCorrection(t1.id, { strokes: [{ mode: 'remove', size: 100, points: [[50, 178], [175, 178]] }] });
+    const info = await service.setCorrection(t1.id, {
+      strokes: [
+        {
+          mode: 'remove',
+          size: 100,
+          points: [
+            [50, 178],
+            [175, 178],
+          ],
+        },
+      ],
+    });
     assert.equal(info.state, 'done');
     assert.equal(info.hasCorrection, true);
     assert.ok(info.version > t1.version, 'a new version for the UI');
@@ -383,7 +469,9 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.ok(maxInside <= 2, `alpha under the remove stroke is ~0 (max ${maxInside})`);
     // far from the stroke nothing changed
     for (let y = 0; y < 300; y++)
-      for (let x = 0; x < 400; x++) if ((y < 120 || y > 240 || x > 240) && a.data[y * 400 + x] !== t1Alpha.data[y * 400 + x]) assert.fail(`target-1 changed outside the stroke at ${x},${y}`);
+      for (let x = 0; x < 400; x++)
+        if ((y < 120 || y > 240 || x > 240) && a.data[y * 400 + x] !== t1Alpha.data[y * 400 + x])
+          assert.fail(`target-1 changed outside the stroke at ${x},${y}`);
     const t2After = await photo('target-2.jpg');
     assert.equal(t2After.version, t2Before.version, 'target-2 not re-run');
     assert.equal(t2After.hasCorrection, false);
@@ -394,7 +482,23 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     const ref = await photo('ref.jpg');
     // Brush strokes along the product instead of the lasso: every result must be recomputed.
     await service.setReferences([
-      { photoId: ref.id, prompt: { brushMeans: 'mask', shapes: [{ kind: 'brush', mode: 'add', size: 70, points: [[125, 121], [190, 121]] }] } },
+      {
+        photoId: ref.id,
+        prompt: {
+          brushMeans: 'mask',
+          shapes: [
+            {
+              kind: 'brush',
+              mode: 'add',
+              size: 70,
+              points: [
+                [125, 121],
+                [190, 121],
+              ],
+            },
+          ],
+        },
+      },
     ]);
     for (const p of await service.listPhotos()) assert.equal(p.state, 'new', `${p.name} invalidated`);
     const out = join(tmp, 'out-cancel');
@@ -413,7 +517,8 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     let cancelled: Promise<void> | null = null;
     const off = service.on((e) => {
       // the first progress event of the writer (it is waiting on the engine for the first target)
-      if (!cancelled && e.type === 'job' && e.job.kind === 'export' && e.job.state === 'running' && e.job.current) cancelled = service.cancelJob(e.job.jobId);
+      if (!cancelled && e.type === 'job' && e.job.kind === 'export' && e.job.state === 'running' && e.job.current)
+        cancelled = service.cancelJob(e.job.jobId);
     });
     const jobId = await service.exportShoot({ outDir: out, format: 'cutout-png', bitDepth: 8, nameTemplate: '{name}' });
     const end = await waitJob(jobId);
@@ -450,7 +555,9 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.equal(end.state, 'done', JSON.stringify(end));
     assert.deepEqual(await listDir(out), ['ref.png', 'target-1.png'], 'the excluded photo is not written');
     assert.deepEqual(end.summary!.leftOut, [{ path: t2.path, reason: 'excluded' }]);
-    const all = await waitJob(await service.exportShoot({ outDir: out, format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', scope: 'all' }));
+    const all = await waitJob(
+      await service.exportShoot({ outDir: out, format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', scope: 'all' }),
+    );
     assert.deepEqual(await listDir(out), ['ref.png', 'target-1.png', 'target-2.png'], 'every photo with scope "all"');
     assert.deepEqual([all.summary!.leftOut, all.summary!.written], [[], [join(out, 'target-2.png')]]);
   });
@@ -467,7 +574,10 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
     assert.equal(saved.name, 'shoot');
     assert.deepEqual(await service.recentProjects(), [projectPath]);
     const doc = JSON.parse(await fsp.readFile(projectPath, 'utf8'));
-    assert.deepEqual(doc.photos.map((p: { path: string }) => p.path), ['../shoot/ref.jpg', '../shoot/target-1.jpg', '../shoot/target-2.jpg']);
+    assert.deepEqual(
+      doc.photos.map((p: { path: string }) => p.path),
+      ['../shoot/ref.jpg', '../shoot/target-1.jpg', '../shoot/target-2.jpg'],
+    );
 
     const fresh = new ShootService({ stateDir: join(tmp, 'state-fresh'), appVersion: '0.0.0-test', autosaveMs: 0 });
     try {
@@ -485,8 +595,15 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
         list.map((p) => [p.id, p.name, p.path, p.width, p.height, p.isReference, p.hasCorrection]),
         orig.map((p) => [p.id, p.name, p.path, p.width, p.height, p.isReference, p.hasCorrection]),
       );
-      assert.deepEqual(list.map((p) => p.hasCorrection), [false, true, false]);
-      assert.deepEqual(list.map((p) => p.approval), [null, null, 'excluded'], 'approvals restored');
+      assert.deepEqual(
+        list.map((p) => p.hasCorrection),
+        [false, true, false],
+      );
+      assert.deepEqual(
+        list.map((p) => p.approval),
+        [null, null, 'excluded'],
+        'approvals restored',
+      );
       assert.equal(doc.photos[2].approval, 'excluded');
       // This service was never started (no engine, so no engine revision to trust kept results
       // under): nothing is shown as done. tests/e2e/kept-results.test.ts reopens with the engine.
@@ -520,7 +637,11 @@ describe('ShootService with the real engine', { concurrency: false }, () => {
       assert.equal(after.path, join(moved, 'target-2.jpg'));
       assert.deepEqual([after.width, after.height], SIZE['target-2.jpg']);
       assert.equal((await fresh.getStatus()).project.dirty, true);
-      assert.deepEqual((await fresh.listPhotos()).map((p) => p.name), GOOD, 'order kept');
+      assert.deepEqual(
+        (await fresh.listPhotos()).map((p) => p.name),
+        GOOD,
+        'order kept',
+      );
     } finally {
       await fresh.close();
       await fsp.rename(join(moved, 'target-2.jpg'), join(shoot, 'target-2.jpg'));

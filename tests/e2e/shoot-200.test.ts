@@ -29,7 +29,10 @@ let shoot: string;
 let server: Awaited<ReturnType<typeof serve>>;
 let browser: Browser;
 let page: Page;
-const report: Record<string, unknown> = { photos: PHOTOS, machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB` };
+const report: Record<string, unknown> = {
+  photos: PHOTOS,
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB`,
+};
 
 /**
  * The shoot: `PHOTOS` good photos made from the two fixture targets (random crops, flips,
@@ -42,7 +45,8 @@ async function makeShoot(dir: string): Promise<{ good: number; bad: string[] }> 
   for (let i = 1; i <= PHOTOS - 1; i++) {
     const src = join(FIXTURES, i % 2 ? 'target-1.jpg' : 'target-2.jpg');
     const { width: sw = 0, height: sh = 0 } = await sharp(src).metadata();
-    const cw = Math.round(sw * (0.8 + rnd() * 0.2)), ch = Math.round(sh * (0.8 + rnd() * 0.2));
+    const cw = Math.round(sw * (0.8 + rnd() * 0.2)),
+      ch = Math.round(sh * (0.8 + rnd() * 0.2));
     let img = sharp(src)
       .extract({ left: Math.floor(rnd() * (sw - cw + 1)), top: Math.floor(rnd() * (sh - ch + 1)), width: cw, height: ch })
       .modulate({ brightness: 0.85 + rnd() * 0.3 });
@@ -177,7 +181,10 @@ describe(`a ${PHOTOS}-photo shoot through the UI`, { skip, concurrency: false },
     report.exportPerTargetMs = Math.round((performance.now() - t0) / PHOTOS);
     report.whileExporting = summarise(await stop());
     inputDelays = inputDelays.sort((a, b) => a - b);
-    report.scrollRoundTripMs = { median: Math.round(inputDelays[inputDelays.length >> 1] ?? 0), max: Math.round(inputDelays[inputDelays.length - 1] ?? 0) };
+    report.scrollRoundTripMs = {
+      median: Math.round(inputDelays[inputDelays.length >> 1] ?? 0),
+      max: Math.round(inputDelays[inputDelays.length - 1] ?? 0),
+    };
 
     const written = (await fsp.readdir(out)).filter((f) => f.endsWith('.png'));
     assert.equal(written.length, PHOTOS, 'a cutout for every good photo, the reference too');

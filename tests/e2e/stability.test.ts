@@ -24,14 +24,18 @@ async function imageFrom(buffer: Buffer, name: string): Promise<RgbImage> {
 
 /** The matte's alpha at width × height (optionally mirrored back), thresholded at one half. */
 async function opaqueAt(r: MatteResult, width: number, height: number, mirrored: boolean): Promise<Uint8Array> {
-  let s = sharp(Buffer.from(r.alpha), { raw: { width: r.width, height: r.height, channels: 1 } }).resize(width, height, { fit: 'fill', kernel: 'linear' });
+  let s = sharp(Buffer.from(r.alpha), { raw: { width: r.width, height: r.height, channels: 1 } }).resize(width, height, {
+    fit: 'fill',
+    kernel: 'linear',
+  });
   if (mirrored) s = s.flop();
   const bytes = await s.extractChannel(0).raw().toBuffer();
   return Uint8Array.from(bytes, (v) => (v > 127 ? 1 : 0));
 }
 
 function iou(a: Uint8Array, b: Uint8Array): number {
-  let both = 0, either = 0;
+  let both = 0,
+    either = 0;
   for (let i = 0; i < a.length; i++) {
     both += a[i] & b[i];
     either += a[i] | b[i];
@@ -45,7 +49,9 @@ describe('the selection is stable', () => {
     tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-stability-'));
     matter = await InContextMatter.create({ provider: 'cpu' });
     const ref = await readImage(join(FIXTURES, 'ref.jpg'));
-    await matter.setReferences([{ image: ref, prompt: { kind: 'mask', mask: await readMask(join(FIXTURES, 'ref-mask.png'), ref.width, ref.height) } }]);
+    await matter.setReferences([
+      { image: ref, prompt: { kind: 'mask', mask: await readMask(join(FIXTURES, 'ref-mask.png'), ref.width, ref.height) } },
+    ]);
   });
   after(async () => {
     await matter?.dispose();
@@ -58,13 +64,25 @@ describe('the selection is stable', () => {
     const { width, height } = original;
     const source = await sharp(file).toBuffer();
     const variants: Array<{ name: string; image: RgbImage; mirrored: boolean }> = [
-      { name: '2.5x', image: await imageFrom(await sharp(source).resize(Math.round(width * 2.5), Math.round(height * 2.5), { kernel: 'lanczos3' }).png().toBuffer(), '2.5x.png'), mirrored: false },
+      {
+        name: '2.5x',
+        image: await imageFrom(
+          await sharp(source)
+            .resize(Math.round(width * 2.5), Math.round(height * 2.5), { kernel: 'lanczos3' })
+            .png()
+            .toBuffer(),
+          '2.5x.png',
+        ),
+        mirrored: false,
+      },
       { name: 'jpeg q75', image: await imageFrom(await sharp(source).jpeg({ quality: 75 }).toBuffer(), 'q75.jpg'), mirrored: false },
       { name: 'mirrored', image: await imageFrom(await sharp(source).flop().png().toBuffer(), 'flop.png'), mirrored: true },
     ];
     const base = await matter.matte(original);
     const baseOpaque = await opaqueAt(base, width, height, false);
-    const box = Uint8Array.from(await sharp(join(FIXTURES, 'target-1-distractor.png')).extractChannel(0).raw().toBuffer(), (v) => (v > 127 ? 1 : 0));
+    const box = Uint8Array.from(await sharp(join(FIXTURES, 'target-1-distractor.png')).extractChannel(0).raw().toBuffer(), (v) =>
+      v > 127 ? 1 : 0,
+    );
     const onBox = (o: Uint8Array) => o.reduce((s, v, i) => s + (v & box[i]), 0) / box.reduce((s, v) => s + v, 0);
     assert.ok(base.kept >= 1, 'the product is kept');
     assert.ok(onBox(baseOpaque) < 0.05, `the blue box is left out (${(onBox(baseOpaque) * 100).toFixed(1)} % of it opaque)`);

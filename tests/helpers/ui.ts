@@ -4,16 +4,30 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.ICM_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Bounding box of mask > 127 in image pixels, with the image size. */
 export async function maskBox(path: string): Promise<{ x0: number; y0: number; x1: number; y1: number; w: number; h: number }> {
   const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  let x0 = info.width, y0 = info.height, x1 = -1, y1 = -1;
+  let x0 = info.width,
+    y0 = info.height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < info.height; y++)
     for (let x = 0; x < info.width; x++)
       if (data[y * info.width + x] > 127) {
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
       }
   return { x0, y0, x1, y1, w: info.width, h: info.height };
 }
@@ -33,7 +47,8 @@ export async function paintProduct(page: Page, maskPath: string): Promise<void> 
   const scale = Math.min(cb.width / box.w, cb.height / box.h);
   const ox = cb.x + (cb.width - box.w * scale) / 2;
   const oy = cb.y + (cb.height - box.h * scale) / 2;
-  const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+  const bw = box.x1 - box.x0,
+    bh = box.y1 - box.y0;
   await page.getByTestId('brush-size').fill(String(Math.max(8, Math.round(bh / 6))));
   for (let k = 0; k < 5; k++) {
     const y = box.y0 + bh * (0.2 + 0.15 * k);
@@ -49,7 +64,11 @@ export async function pageApi<T>(page: Page, method: string, ...args: unknown[])
   return page.evaluate(
     async ([m, a]) => {
       const token = sessionStorage.getItem('icm-token') ?? '';
-      const res = await fetch(`/api/${m}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-icm-token': token }, body: JSON.stringify(a) });
+      const res = await fetch(`/api/${m}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-icm-token': token },
+        body: JSON.stringify(a),
+      });
       const body = await res.json();
       if (body.error) throw new Error(body.error.message);
       return body.result;

@@ -24,8 +24,9 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   // onnxruntime's telemetry stays off when CI is set (.ci/run sets CI=true), which would hide the
   // very writes the stray-write watch is there to catch: run the CLI as a user's machine would.
   delete env.CI;
-  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
-  else env[k] = v;
+  for (const [k, v] of Object.entries(extra))
+    if (v === undefined) delete env[k];
+    else env[k] = v;
   return env;
 }
 
@@ -51,7 +52,10 @@ export function collect(child: ChildProcess, timeoutMs = 240_000): Promise<RunRe
   });
 }
 
-export function icm(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; prefix?: string[]; timeoutMs?: number }): Promise<RunResult> {
+export function icm(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; prefix?: string[]; timeoutMs?: number },
+): Promise<RunResult> {
   return collect(startIcm(args, opts), opts.timeoutMs);
 }
 

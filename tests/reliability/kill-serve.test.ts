@@ -18,7 +18,25 @@ import { FIXTURES, hashTree, leftovers, REPO, sha256File, sleep } from './helper
 const ROUNDS = Math.max(1, Number(process.env.ICM_KILL_ROUNDS ?? 10));
 const TARGETS = 12;
 // ref.jpg's product (as in tests/e2e/service.test.ts): a lasso along its outline.
-const LASSO: ReferencePrompt = { brushMeans: 'mask', shapes: [{ kind: 'lasso', mode: 'add', points: [[100, 78], [216, 78], [226, 88], [226, 155], [216, 165], [100, 165], [90, 155], [90, 88]] }] };
+const LASSO: ReferencePrompt = {
+  brushMeans: 'mask',
+  shapes: [
+    {
+      kind: 'lasso',
+      mode: 'add',
+      points: [
+        [100, 78],
+        [216, 78],
+        [226, 88],
+        [226, 155],
+        [216, 165],
+        [100, 165],
+        [90, 155],
+        [90, 88],
+      ],
+    },
+  ],
+};
 
 let tmp: string;
 before(async () => {
@@ -34,7 +52,10 @@ interface Server {
 }
 
 async function startServe(root: string, state: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'tests', 'reliability', 'serve-child.ts'), root, state], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'tests', 'reliability', 'serve-child.ts'), root, state], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.resume();
@@ -46,7 +67,11 @@ async function startServe(root: string, state: string): Promise<Server> {
   const url = new URL(/ICM_SERVE_URL=(\S+)/.exec(out)![1]);
   const token = url.searchParams.get('token')!;
   const call = async (method: string, ...args: unknown[]) => {
-    const r = await fetch(new URL(`/api/${method}`, url), { method: 'POST', headers: { 'x-icm-token': token, 'content-type': 'application/json' }, body: JSON.stringify(args) });
+    const r = await fetch(new URL(`/api/${method}`, url), {
+      method: 'POST',
+      headers: { 'x-icm-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify(args),
+    });
     return (await r.json()) as { result?: unknown; error?: { code: string; message: string } };
   };
   return { child, call };
@@ -71,9 +96,12 @@ describe('item 5: kill -9 during a serve export, then a rerun', () => {
     for (let i = 0; i < TARGETS; i++) {
       const src = join(FIXTURES, i % 2 ? 'target-2.jpg' : 'target-1.jpg');
       const m = await sharp(src).metadata();
-      await sharp(src).extract({ left: i * 3, top: i * 2, width: m.width! - 40, height: m.height! - 40 }).jpeg({ quality: 92 }).toFile(join(shoot, `t${String(i + 1).padStart(2, '0')}.jpg`));
+      await sharp(src)
+        .extract({ left: i * 3, top: i * 2, width: m.width! - 40, height: m.height! - 40 })
+        .jpeg({ quality: 92 })
+        .toFile(join(shoot, `t${String(i + 1).padStart(2, '0')}.jpg`));
     }
-    await fsp.writeFile(join(out, 't03.png'), 'the user\'s own file, not ours');
+    await fsp.writeFile(join(out, 't03.png'), "the user's own file, not ours");
     const foreign = await sha256File(join(out, 't03.png'));
     const originals = await hashTree(shoot);
     const rnd = mulberry32(Number(process.env.ICM_KILL_SEED ?? 4242));
@@ -134,19 +162,27 @@ describe('item 5: kill -9 during a serve export, then a rerun', () => {
       const name = `t${String(i).padStart(2, '0')}`;
       const file = join(out, `${name}.png`);
       if (name === 't03') {
-        assert.equal(await sha256File(file), foreign, 'the user\'s own t03.png is never replaced');
+        assert.equal(await sha256File(file), foreign, "the user's own t03.png is never replaced");
         continue;
       }
       const src = await sharp(join(shoot, `${name}.jpg`)).metadata();
       const { info } = await sharp(file, { failOn: 'warning' }).raw().toBuffer({ resolveWithObject: true }); // decodes to the end
-      assert.deepEqual([info.width, info.height, (await sharp(file).metadata()).channels], [src.width, src.height, 4], `${file} complete\n${log.join('\n')}`);
+      assert.deepEqual(
+        [info.width, info.height, (await sharp(file).metadata()).channels],
+        [src.width, src.height, 4],
+        `${file} complete\n${log.join('\n')}`,
+      );
     }
     const now = await hashTree(shoot);
     for (const [n, h] of originals) assert.equal(now.get(n), h, `original ${n} unchanged`);
     assert.deepEqual(await leftovers(out), [], `temp files in the export folder\n${log.join('\n')}`);
     // the state folder: after a clean start every temp of a killed process is swept
     const s2 = await startServe(root, state);
-    for (let t0 = performance.now(); (((await s2.call('getStatus')).result as { engine: string }).engine === 'loading') && performance.now() - t0 < 120_000; ) await sleep(200);
+    for (
+      let t0 = performance.now();
+      ((await s2.call('getStatus')).result as { engine: string }).engine === 'loading' && performance.now() - t0 < 120_000;
+    )
+      await sleep(200);
     await killed(s2.child);
     assert.deepEqual(await leftovers(state), [], `temp files in the state folder\n${log.join('\n')}`);
     console.log(log.join('\n'));

@@ -15,7 +15,15 @@ await fsp.mkdir(staticDir, { recursive: true });
 const paths = new PathPolicy([resolve(root)]);
 paths.allow(uploadDir);
 paths.allow(stateDir);
-const service = new ShootService({ stateDir, appVersion: '0.0.0-test', paths, nativeDialogs: false, uploads: true, autosaveMs: 0, threads: 2 });
+const service = new ShootService({
+  stateDir,
+  appVersion: '0.0.0-test',
+  paths,
+  nativeDialogs: false,
+  uploads: true,
+  autosaveMs: 0,
+  threads: 2,
+});
 void service.start();
 const server = await startServer({ service, staticDir, uploadDir });
 process.stdout.write(`ICM_SERVE_URL=${server.launchUrl}\n`);

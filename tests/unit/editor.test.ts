@@ -35,7 +35,10 @@ describe('EditorModel', () => {
     assert.deepEqual(m.getSnapshot('a').prompt.shapes, []);
     m.undo('a');
     assert.equal(m.getSnapshot('a').prompt.shapes.length, 2, 'clear is undoable');
-    assert.deepEqual(sent.map(([, p]) => p.shapes.length), [1, 2, 1, 2, 0, 2]);
+    assert.deepEqual(
+      sent.map(([, p]) => p.shapes.length),
+      [1, 2, 1, 2, 0, 2],
+    );
     assert.ok(sent.every(([id]) => id === 'a'));
   });
 

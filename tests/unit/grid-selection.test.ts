@@ -2,7 +2,16 @@
 // shown photos, ctrl/cmd-click toggle, select all in the filter, the keyboard's Space and Ctrl+arrows.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clickSelect, EMPTY_SELECTION, keepExisting, moveFocus, selectAll, targetsOf, toggleFocused, type Selection } from '../../src/renderer/state/selection';
+import {
+  clickSelect,
+  EMPTY_SELECTION,
+  keepExisting,
+  moveFocus,
+  selectAll,
+  targetsOf,
+  toggleFocused,
+  type Selection,
+} from '../../src/renderer/state/selection';
 
 const ids = (s: Selection) => [...s.ids].sort();
 const shoot = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -74,7 +83,10 @@ describe('grid selection', () => {
 
   it('removed photos leave the selection; the same object back when nothing changed', () => {
     const s = clickSelect(clickSelect(EMPTY_SELECTION, 'a', shoot), 'c', shoot, { range: true });
-    assert.equal(keepExisting(s, () => true), s);
+    assert.equal(
+      keepExisting(s, () => true),
+      s,
+    );
     const kept = keepExisting(s, (id) => id !== 'c');
     assert.deepEqual([ids(kept), kept.focus, kept.anchor], [['a', 'b'], 'a', 'a']);
   });

@@ -31,14 +31,21 @@ interface Reply {
 }
 
 /** A raw HTTP request (node:http, so the Host header and the path are sent exactly as given). */
-function http(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; host?: string } = {}): Promise<Reply> {
+function http(
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string | Buffer; host?: string } = {},
+): Promise<Reply> {
   return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port: server.port, method, path, headers: { host: opts.host ?? `127.0.0.1:${server.port}`, ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', fail);
-    });
+    const req = request(
+      { host: '127.0.0.1', port: server.port, method, path, headers: { host: opts.host ?? `127.0.0.1:${server.port}`, ...opts.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', fail);
+      },
+    );
     req.on('error', fail);
     req.end(opts.body);
   });
@@ -50,20 +57,23 @@ const api = (method: string, args: unknown[] = [], headers: Record<string, strin
 /** Opens the event stream and returns the status line, headers and the first event (then hangs up). */
 function firstEvent(path: string): Promise<{ status: number; contentType?: string; event?: unknown; body?: string }> {
   return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port: server.port, method: 'GET', path, headers: { host: `127.0.0.1:${server.port}` } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        const end = buf.indexOf('\n\n');
-        if (res.headers['content-type']?.startsWith('text/event-stream') && end >= 0) {
-          const line = buf.slice(0, end);
-          req.destroy();
-          ok({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], event: JSON.parse(line.replace(/^data: /, '')) });
-        }
-      });
-      res.on('end', () => ok({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: buf }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: server.port, method: 'GET', path, headers: { host: `127.0.0.1:${server.port}` } },
+      (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          const end = buf.indexOf('\n\n');
+          if (res.headers['content-type']?.startsWith('text/event-stream') && end >= 0) {
+            const line = buf.slice(0, end);
+            req.destroy();
+            ok({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], event: JSON.parse(line.replace(/^data: /, '')) });
+          }
+        });
+        res.on('end', () => ok({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: buf }));
+      },
+    );
     req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : fail(e)));
     req.setTimeout(10_000, () => fail(new Error('no event within 10 s')));
     req.end();
@@ -86,7 +96,14 @@ before(async () => {
   await fsp.copyFile(join(FIXTURES, 'ref.jpg'), join(tmp, 'outside.jpg'));
   const paths = new PathPolicy([root]);
   paths.allow(uploadDir);
-  service = new ShootService({ stateDir: join(tmp, 'state'), appVersion: '0.0.0-test', paths, nativeDialogs: false, uploads: true, autosaveMs: 0 });
+  service = new ShootService({
+    stateDir: join(tmp, 'state'),
+    appVersion: '0.0.0-test',
+    paths,
+    nativeDialogs: false,
+    uploads: true,
+    autosaveMs: 0,
+  });
   server = await startServer({ service, staticDir, uploadDir, maxUploadBytes: 5 * 1024 * 1024 });
 });
 
@@ -122,7 +139,12 @@ describe('HTTP bridge: binding and Host', () => {
   });
 
   it('a foreign Host header (DNS rebinding) is refused with 403 on every route', async () => {
-    for (const host of [`evil.example:${server.port}`, 'evil.example', `127.0.0.1:${server.port + 1}`, `127.0.0.1.evil.example:${server.port}`]) {
+    for (const host of [
+      `evil.example:${server.port}`,
+      'evil.example',
+      `127.0.0.1:${server.port + 1}`,
+      `127.0.0.1.evil.example:${server.port}`,
+    ]) {
       const r = await api('getStatus');
       assert.equal(r.status, 200, 'sanity: the right host works');
       const bad = await http('POST', '/api/getStatus', { host, headers: { 'x-icm-token': server.token }, body: '[]' });
@@ -132,7 +154,11 @@ describe('HTTP bridge: binding and Host', () => {
       assert.equal((await http('GET', '/', { host })).status, 403, `static ${host}`);
       assert.equal((await http('GET', `/api/events?token=${server.token}`, { host })).status, 403, `events ${host}`);
     }
-    const local = await http('POST', '/api/getStatus', { host: `localhost:${server.port}`, headers: { 'x-icm-token': server.token }, body: '[]' });
+    const local = await http('POST', '/api/getStatus', {
+      host: `localhost:${server.port}`,
+      headers: { 'x-icm-token': server.token },
+      body: '[]',
+    });
     assert.equal(local.status, 200, 'localhost:<port> is the same server');
   });
 });
@@ -276,7 +302,10 @@ describe('HTTP bridge: static files', () => {
 
 describe('HTTP bridge: uploads', () => {
   const upload = (name: string, body: Buffer, headers: Record<string, string> = { 'x-icm-token': server.token }) =>
-    http('POST', `/api/upload?name=${encodeURIComponent(name)}`, { headers: { 'content-type': 'application/octet-stream', ...headers }, body });
+    http('POST', `/api/upload?name=${encodeURIComponent(name)}`, {
+      headers: { 'content-type': 'application/octet-stream', ...headers },
+      body,
+    });
 
   it('needs the token', async () => {
     const r = await upload('a.jpg', Buffer.from('x'), {});

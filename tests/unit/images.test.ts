@@ -115,13 +115,19 @@ describe('readImage', () => {
 
   it('converts 8- and 16-bit greyscale to RGB', async () => {
     const g8 = p('grey8.png');
-    await raw(Uint8Array.from([0, 100, 200, 255]), 2, 2, 1).toColourspace('b-w').png().toFile(g8);
+    await raw(Uint8Array.from([0, 100, 200, 255]), 2, 2, 1)
+      .toColourspace('b-w')
+      .png()
+      .toFile(g8);
     assert.equal((await sharp(g8).metadata()).channels, 1);
     const a = await readImage(g8);
     assert.deepEqual(Array.from(a.rgb), [0, 0, 0, 100, 100, 100, 200, 200, 200, 255, 255, 255]);
 
     const g16 = p('grey16.png');
-    await raw(Uint16Array.from([0, 25700, 51400, 65535]), 2, 2, 1).toColourspace('grey16').png().toFile(g16);
+    await raw(Uint16Array.from([0, 25700, 51400, 65535]), 2, 2, 1)
+      .toColourspace('grey16')
+      .png()
+      .toFile(g16);
     const b = await readImage(g16);
     assert.equal(b.rgb.length, 12);
     const greys = [0, 100, 200, 255];
@@ -212,14 +218,20 @@ describe('readImage', () => {
 describe('readMask', () => {
   it('reads a greyscale mask of the right size', async () => {
     const f = p('mask.png');
-    await raw(Uint8Array.from([0, 255, 128, 0, 0, 0]), 3, 2, 1).toColourspace('b-w').png().toFile(f);
+    await raw(Uint8Array.from([0, 255, 128, 0, 0, 0]), 3, 2, 1)
+      .toColourspace('b-w')
+      .png()
+      .toFile(f);
     const m = await readMask(f, 3, 2);
     assert.deepEqual(Array.from(m), [0, 255, 128, 0, 0, 0]);
   });
 
   it('size mismatch → ImageInputError "mask is WxH but the image is W2xH2"', async () => {
     const f = p('mask-small.png');
-    await raw(new Uint8Array(10 * 20).fill(255), 10, 20, 1).toColourspace('b-w').png().toFile(f);
+    await raw(new Uint8Array(10 * 20).fill(255), 10, 20, 1)
+      .toColourspace('b-w')
+      .png()
+      .toFile(f);
     const err = await expectInputError(readMask(f, 20, 10), f, /^mask is 10x20 but the image is 20x10$/, 'mask');
     assert.equal(err.message, `cannot read mask "${f}": mask is 10x20 but the image is 20x10`);
   });
@@ -358,9 +370,7 @@ describe('writePngAtomic', () => {
       const meta = await sharp(f).metadata();
       assert.equal(meta.channels, channels);
       const img = sharp(f);
-      const { data: back, info } = await (channels === 1 ? img.toColourspace('b-w') : img)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
+      const { data: back, info } = await (channels === 1 ? img.toColourspace('b-w') : img).raw().toBuffer({ resolveWithObject: true });
       assert.equal(info.channels, channels);
       assert.deepEqual([info.width, info.height], [w, h]);
       assert.deepEqual(Array.from(back), Array.from(data));
@@ -403,10 +413,7 @@ describe('writePngAtomic', () => {
       });
     }
     // also via a protected symlink: the real file behind it is protected
-    await assert.rejects(
-      writePngAtomic(input, new Uint8Array(16), 4, 4, 1, { protect: new Set([link]) }),
-      ImageOutputError,
-    );
+    await assert.rejects(writePngAtomic(input, new Uint8Array(16), 4, 4, 1, { protect: new Set([link]) }), ImageOutputError);
     assert.deepEqual(await fsp.readFile(input), before);
     // hard link to the original
     const hard = p('hard-link.png');
@@ -488,10 +495,7 @@ describe('writeHeatmapPng', () => {
   it('refuses a protected path', async () => {
     const input = p('heat-input.png');
     await fsp.writeFile(input, 'original');
-    await assert.rejects(
-      writeHeatmapPng(input, new Float32Array(4), 2, 2, 4, 4, { protect: new Set([input]) }),
-      ImageOutputError,
-    );
+    await assert.rejects(writeHeatmapPng(input, new Float32Array(4), 2, 2, 4, 4, { protect: new Set([input]) }), ImageOutputError);
     assert.equal(await fsp.readFile(input, 'utf8'), 'original');
   });
 });

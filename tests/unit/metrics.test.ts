@@ -22,7 +22,7 @@ function close(actual: number, expected: number, tol = 1e-12, msg?: string) {
 /** Deterministic pseudo-random numbers in [0, 1). */
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
 }
 
 /**

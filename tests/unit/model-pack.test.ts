@@ -86,7 +86,10 @@ describe('parseManifest', () => {
           ['e64', '/stage4/Add_output_0', 512, 16],
         ],
       );
-      assert.deepEqual(m.outputs.features.filter((f) => f.internal).map((f) => f.id), ['e32', 'e64']);
+      assert.deepEqual(
+        m.outputs.features.filter((f) => f.internal).map((f) => f.id),
+        ['e32', 'e64'],
+      );
       assert.deepEqual(m.defaults, { inter: ['e64', 'e32'], intra: ['d64', 'd16'] });
       assert.deepEqual(m.outputs.attention, []);
       assert.equal(m.outputs.saliency?.name, 'output');
@@ -128,17 +131,41 @@ describe('parseManifest', () => {
     ['zero std', (j) => (j.input.std[1] = 0), `${F}: input.std[1] must be > 0`],
     ['features missing', (j) => delete j.outputs.features, `${F}: outputs.features is missing (expected an array)`],
     ['features empty', (j) => (j.outputs.features = []), `${F}: outputs.features must declare at least one`],
-    ['channels as string', (j) => (j.outputs.features[1].channels = '512'), `${F}: outputs.features[1].channels must be a positive integer (got "512")`],
+    [
+      'channels as string',
+      (j) => (j.outputs.features[1].channels = '512'),
+      `${F}: outputs.features[1].channels must be a positive integer (got "512")`,
+    ],
     ['feature name missing', (j) => delete j.outputs.features[4].name, `${F}: outputs.features[4].name is missing`],
     ['feature not object', (j) => (j.outputs.features[5] = 3), `${F}: outputs.features[5] must be an object`],
-    ['duplicate feature id', (j) => (j.outputs.features[3].id = 'd16'), `${F}: outputs.features[3].id "d16" is already used by outputs.features[0].id`],
-    ['duplicate output name', (j) => (j.outputs.features[3].name = 'output'), `${F}: outputs.features[3].name "output" is already used by outputs.saliency.name`],
+    [
+      'duplicate feature id',
+      (j) => (j.outputs.features[3].id = 'd16'),
+      `${F}: outputs.features[3].id "d16" is already used by outputs.features[0].id`,
+    ],
+    [
+      'duplicate output name',
+      (j) => (j.outputs.features[3].name = 'output'),
+      `${F}: outputs.features[3].name "output" is already used by outputs.saliency.name`,
+    ],
     ['saliency without name', (j) => (j.outputs.saliency = {}), `${F}: outputs.saliency.name is missing`],
-    ['attention without tokens', (j) => (j.outputs.attention = [{ id: 'a0', name: 'attn' }]), `${F}: outputs.attention[0].tokens is missing`],
-    ['defaults.inter unknown id', (j) => (j.defaults.inter = ['d99']), `${F}: defaults.inter[0] "d99" is not a declared feature id (declared: d16, d32, d64, d128, d256, d512, e32, e64)`],
+    [
+      'attention without tokens',
+      (j) => (j.outputs.attention = [{ id: 'a0', name: 'attn' }]),
+      `${F}: outputs.attention[0].tokens is missing`,
+    ],
+    [
+      'defaults.inter unknown id',
+      (j) => (j.defaults.inter = ['d99']),
+      `${F}: defaults.inter[0] "d99" is not a declared feature id (declared: d16, d32, d64, d128, d256, d512, e32, e64)`,
+    ],
     ['defaults.intra duplicate', (j) => (j.defaults.intra = ['d16', 'd16']), `${F}: defaults.intra[1] "d16" is listed twice`],
     ['defaults missing', (j) => delete j.defaults, `${F}: defaults is missing`],
-    ['internal not a boolean', (j) => (j.outputs.features[6].internal = 'yes'), `${F}: outputs.features[6].internal must be true or false (got "yes")`],
+    [
+      'internal not a boolean',
+      (j) => (j.outputs.features[6].internal = 'yes'),
+      `${F}: outputs.features[6].internal must be true or false (got "yes")`,
+    ],
   ];
   for (const [what, mutate, msg] of cases) {
     it(`rejects ${what}`, async () => {
@@ -184,11 +211,19 @@ describe('assembleModel (fake data package)', () => {
     }
     await fs.writeFile(
       path.join(dist, 'resources.json'),
-      JSON.stringify({ '/models/fake': { chunks: entries, size: off, mime: 'application/octet-steam' }, '/other.wasm': { chunks: [], size: 0 } }),
+      JSON.stringify({
+        '/models/fake': { chunks: entries, size: off, mime: 'application/octet-steam' },
+        '/other.wasm': { chunks: [], size: 0 },
+      }),
     );
     const base = await readJson(MEDIUM_MANIFEST);
     base.id = 'fake';
-    base.model = { file: 'model.onnx', sha256: sha(whole), bytes: whole.length, assembleFrom: { package: '@fake/data', resource: '/models/fake' } };
+    base.model = {
+      file: 'model.onnx',
+      sha256: sha(whole),
+      bytes: whole.length,
+      assembleFrom: { package: '@fake/data', resource: '/models/fake' },
+    };
     const manifest = parseManifest(base, path.join(packDir, 'manifest.json'));
     return { root, pkgDir, dist, packDir, manifest, entries, file: path.join(packDir, 'model.onnx') };
   }
@@ -273,7 +308,11 @@ describe('assembleModel (fake data package)', () => {
 
   it('names a missing chunk', async () => {
     const f = await makeFake('missing-chunk', { drop: 2 });
-    await expectPackError(() => assembleModel(f.packDir, f.manifest, { dataPackageDir: f.pkgDir }), ['chunk 3/3', f.entries[2].hash, 'is missing'], 'CHUNK_INVALID');
+    await expectPackError(
+      () => assembleModel(f.packDir, f.manifest, { dataPackageDir: f.pkgDir }),
+      ['chunk 3/3', f.entries[2].hash, 'is missing'],
+      'CHUNK_INVALID',
+    );
     assert.deepEqual(await tmpLeft(f.packDir), []);
   });
 
@@ -284,7 +323,11 @@ describe('assembleModel (fake data package)', () => {
     rj['/models/fake'].chunks[0].offsets = [0, 4000];
     rj['/models/fake'].chunks[1].offsets = [4000, 8192];
     await fs.writeFile(path.join(f.dist, 'resources.json'), JSON.stringify(rj));
-    await expectPackError(() => assembleModel(f.packDir, f.manifest, { dataPackageDir: f.pkgDir }), ['chunk 1/3', 'has 4096 bytes, expected 4000'], 'CHUNK_INVALID');
+    await expectPackError(
+      () => assembleModel(f.packDir, f.manifest, { dataPackageDir: f.pkgDir }),
+      ['chunk 1/3', 'has 4096 bytes, expected 4000'],
+      'CHUNK_INVALID',
+    );
     assert.deepEqual(await tmpLeft(f.packDir), []);
   });
 
@@ -292,7 +335,11 @@ describe('assembleModel (fake data package)', () => {
     const f = await makeFake('bad-sha');
     const m: ModelPackManifest = clone(f.manifest);
     m.model.sha256 = '0'.repeat(64);
-    await expectPackError(() => assembleModel(f.packDir, m, { dataPackageDir: f.pkgDir }), ['model.sha256', '0'.repeat(64)], 'MODEL_INVALID');
+    await expectPackError(
+      () => assembleModel(f.packDir, m, { dataPackageDir: f.pkgDir }),
+      ['model.sha256', '0'.repeat(64)],
+      'MODEL_INVALID',
+    );
     assert.equal(existsSync(f.file), false);
     assert.deepEqual(await tmpLeft(f.packDir), []);
   });
@@ -306,7 +353,11 @@ describe('assembleModel (fake data package)', () => {
     );
     const m: ModelPackManifest = clone(f.manifest);
     m.model.assembleFrom!.resource = '/models/huge';
-    await expectPackError(() => assembleModel(f.packDir, m, { dataPackageDir: f.pkgDir }), ['"/models/huge"', '/models/fake'], 'DATA_PACKAGE_MISSING');
+    await expectPackError(
+      () => assembleModel(f.packDir, m, { dataPackageDir: f.pkgDir }),
+      ['"/models/huge"', '/models/fake'],
+      'DATA_PACKAGE_MISSING',
+    );
   });
 
   it('without assembleFrom, a missing model file is a clear error', async () => {
@@ -318,9 +369,17 @@ describe('assembleModel (fake data package)', () => {
 
   it('prepareModels never throws: absent data package → one-line note', async () => {
     const f = await makeFake('prepare');
-    await fs.writeFile(path.join(f.packDir, 'manifest.json'), JSON.stringify({ ...(await readJson(MEDIUM_MANIFEST)), id: 'fake', model: f.manifest.model }));
+    await fs.writeFile(
+      path.join(f.packDir, 'manifest.json'),
+      JSON.stringify({ ...(await readJson(MEDIUM_MANIFEST)), id: 'fake', model: f.manifest.model }),
+    );
     const lines: string[] = [];
-    const res = await prepareModels({ packs: [f.packDir, 'no-such-pack'], quiet: true, log: (l) => lines.push(l), dataPackageDir: path.join(f.root, 'nope') });
+    const res = await prepareModels({
+      packs: [f.packDir, 'no-such-pack'],
+      quiet: true,
+      log: (l) => lines.push(l),
+      dataPackageDir: path.join(f.root, 'nope'),
+    });
     assert.equal(res.length, 2);
     assert.equal(res[0].ok, false);
     assert.equal(res[0].code, 'DATA_PACKAGE_MISSING');
@@ -359,7 +418,10 @@ describe('pack resolution', () => {
       assert.equal(modelsDir(), dir);
       assert.equal(resolvePackDir('custom'), path.join(dir, 'custom'));
       const packs = await listPacks();
-      assert.deepEqual(packs.map((p) => p.id), ['custom']);
+      assert.deepEqual(
+        packs.map((p) => p.id),
+        ['custom'],
+      );
       assert.equal(packs[0].ready, false);
     } finally {
       if (prev === undefined) delete process.env.ICM_MODELS_DIR;
@@ -420,7 +482,11 @@ describe('loadModelPack (real ISNet medium)', () => {
 
   it('an explicitly requested unavailable provider is an error, not a silent CPU run', async (t) => {
     if (process.platform === 'linux' && providerPrecheck('cuda') !== null) {
-      await expectPackError(() => openSession(modelFile, { provider: 'cuda' }), ['CUDA was requested but is unavailable'], 'PROVIDER_UNAVAILABLE');
+      await expectPackError(
+        () => openSession(modelFile, { provider: 'cuda' }),
+        ['CUDA was requested but is unavailable'],
+        'PROVIDER_UNAVAILABLE',
+      );
     } else t.diagnostic('CUDA check skipped (not linux or CUDA EP present)');
     if (process.platform !== 'win32') {
       await expectPackError(() => loadModelPack('medium', { provider: 'dml' }), ['DirectML', 'Windows-only'], 'PROVIDER_UNAVAILABLE');
@@ -462,7 +528,11 @@ describe('loadModelPack (real ISNet medium)', () => {
 
   it('a wrong input size or input name fails', async () => {
     const dir = await variant('size', (j) => (j.input.size = [512, 512]));
-    await expectPackError(() => loadModelPack(dir, { provider: 'cpu' }), ['input.size does not fit model.onnx', '[1, 3, 1024, 1024]'], 'GRAPH_MISMATCH');
+    await expectPackError(
+      () => loadModelPack(dir, { provider: 'cpu' }),
+      ['input.size does not fit model.onnx', '[1, 3, 1024, 1024]'],
+      'GRAPH_MISMATCH',
+    );
   });
 
   it('a corrupt .onnx fails with "cannot load model"', async () => {

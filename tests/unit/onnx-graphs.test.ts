@@ -120,7 +120,7 @@ describe('exposing internal tensors', () => {
 });
 
 describe('protobuf writer', () => {
-  test('varints: unsigned, multi-byte, int64 two\'s complement, > 32 bit', () => {
+  test("varints: unsigned, multi-byte, int64 two's complement, > 32 bit", () => {
     const bytes = (v: number | bigint) => Array.from(new ProtoWriter().varint(v).finish());
     assert.deepEqual(bytes(0), [0x00]);
     assert.deepEqual(bytes(1), [0x01]);
@@ -185,18 +185,33 @@ describe('protobuf writer', () => {
     try {
       const xs = [-1, 2, -3, 4, -5, 6];
       const run = (yv: number[]) =>
-        session.run({ x: new ort.Tensor('float32', Float32Array.from(xs), [2, 3]), y: new ort.Tensor('float32', Float32Array.from(yv), [yv.length]) });
+        session.run({
+          x: new ort.Tensor('float32', Float32Array.from(xs), [2, 3]),
+          y: new ort.Tensor('float32', Float32Array.from(yv), [yv.length]),
+        });
       const out = await run([1, 2, 3]);
 
       const a = Math.fround(0.1);
       const lr = xs.map((v) => (v < 0 ? a * v : v)); // [[-0.1, 2, -0.3], [4, -0.5, 6]]
-      const t = [[lr[0], lr[3]], [lr[1], lr[4]], [lr[2], lr[5]]];
+      const t = [
+        [lr[0], lr[3]],
+        [lr[1], lr[4]],
+        [lr[2], lr[5]],
+      ];
       const aff = t.map((row, r) => row.map((v, c) => (v + (r * 2 + c + 1)) * [0.5, -0.25][c]));
       const rows = [aff[1], aff[0], aff[1], aff[2], aff[1]]; // reflect pad 1 row each side
       assert.deepEqual(out.padded.dims, [5, 2]);
       assertClose(out.padded.data as Float32Array, rows.flat(), 'padded');
-      assertClose(out.col_sum.data as Float32Array, [0, 1].map((c) => sum(rows.map((r) => r[c]))), 'col_sum');
-      assertClose(out.softmax.data as Float32Array, rows.flatMap((r) => softmax(r)), 'softmax');
+      assertClose(
+        out.col_sum.data as Float32Array,
+        [0, 1].map((c) => sum(rows.map((r) => r[c]))),
+        'col_sum',
+      );
+      assertClose(
+        out.softmax.data as Float32Array,
+        rows.flatMap((r) => softmax(r)),
+        'softmax',
+      );
       assertClose(out.neg_y.data as Float32Array, [-1, -2, -3], 'neg_y');
       // symbolic dim "batch" accepts another size
       const out2 = await run([4, 5, 6, 7, 8]);
@@ -275,7 +290,7 @@ describe('similarity graphs vs plain-JS reference', () => {
     assert.ok(Math.max(...sPrime.map((v, i) => Math.abs(v - maps[i]))) > 1e-4, 'the two aggregations differ');
   });
 
-  test("intra with steps: k repeated propagations A·(A·(…·guidance)) with one A", async () => {
+  test('intra with steps: k repeated propagations A·(A·(…·guidance)) with one A', async () => {
     const three = await mod.intra(features, C, N, guidance, 0.5, { aggregation: 'pool', steps: 3 });
     let expected = Float32Array.from(guidance);
     for (let k = 0; k < 3; k++) expected = Float32Array.from(refIntra(features, C, N, expected, 0.5, 'pool'));
@@ -286,7 +301,10 @@ describe('similarity graphs vs plain-JS reference', () => {
 
   test('competition diffusion = two k-step intra diffusions with the seeds taken in between', async () => {
     const saliency = Float32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0.2 : 0.9));
-    const norm = (x: Float32Array) => { const m = Math.max(...x); return Array.from(x, (v) => v / m); };
+    const norm = (x: Float32Array) => {
+      const m = Math.max(...x);
+      return Array.from(x, (v) => v / m);
+    };
     const evidence = norm(await mod.intra(features, C, N, guidance, 0.5, { aggregation: 'pool', steps: 2 }));
     const otherLevel = [...evidence].sort((a, b) => a - b)[Math.floor(N / 2)]; // half the locations below
     const opts = { temperature: 0.5, steps: 2, salientThreshold: 0.5, otherLevel };
@@ -294,7 +312,10 @@ describe('similarity graphs vs plain-JS reference', () => {
     const seeds = Float32Array.from(evidence, (v, i) => (saliency[i] > 0.5 && v < otherLevel ? 1 : 0));
     assert.ok(seeds.some((v) => v) && seeds.some((v) => !v), 'the case has both seeds and non-seeds');
     assertClose(got.evidence, evidence, 'evidence');
-    assert.equal(got.seedCount, seeds.reduce((a, b) => a + b, 0));
+    assert.equal(
+      got.seedCount,
+      seeds.reduce((a, b) => a + b, 0),
+    );
     assertClose(got.other, norm(await mod.intra(features, C, N, seeds, 0.5, { aggregation: 'pool', steps: 2 })), 'other');
   });
 
@@ -319,9 +340,20 @@ describe('similarity graphs vs plain-JS reference', () => {
     const A = refAttention(features, C, N, 0.3);
     for (let p = 0; p < points.length; p++) {
       const row = A[points[p]];
-      const order = row.map((v, i) => [v, i] as const).sort((x, y) => y[0] - x[0]).slice(0, m);
-      assert.deepEqual(Array.from(res.topIndex.subarray(p * m, (p + 1) * m)), order.map((o) => o[1]), `indices of point ${points[p]}`);
-      assertClose(res.topValue.subarray(p * m, (p + 1) * m), order.map((o) => o[0]), `values of point ${points[p]}`);
+      const order = row
+        .map((v, i) => [v, i] as const)
+        .sort((x, y) => y[0] - x[0])
+        .slice(0, m);
+      assert.deepEqual(
+        Array.from(res.topIndex.subarray(p * m, (p + 1) * m)),
+        order.map((o) => o[1]),
+        `indices of point ${points[p]}`,
+      );
+      assertClose(
+        res.topValue.subarray(p * m, (p + 1) * m),
+        order.map((o) => o[0]),
+        `values of point ${points[p]}`,
+      );
     }
     // a point's own location is its strongest response (cosine 1 with itself)
     assert.equal(res.topIndex[0], points[0]);
@@ -331,7 +363,10 @@ describe('similarity graphs vs plain-JS reference', () => {
   test('prompt extension with m = N returns the whole softmax row (sums to 1)', async () => {
     const res = await mod.extendPrompt(features, C, N, [4], N, 1.7);
     assert.ok(Math.abs(sum(res.topValue) - 1) < 1e-6);
-    assert.deepEqual(Array.from(res.topIndex).sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(res.topIndex).sort((a, b) => a - b),
+      Array.from({ length: N }, (_, i) => i),
+    );
     for (let i = 1; i < N; i++) assert.ok(res.topValue[i] <= res.topValue[i - 1], 'sorted descending');
   });
 
@@ -356,10 +391,7 @@ describe('similarity graphs vs plain-JS reference', () => {
 
   test('preprocess: 2×3 image with hand-computed values, HWC → NCHW', async () => {
     // rows: (0,0) (0,1) (0,2) / (1,0) (1,1) (1,2), interleaved RGB
-    const rgb = Uint8Array.from([
-      0, 255, 51, /**/ 255, 0, 102, /**/ 102, 153, 204,
-      51, 51, 51, /**/ 204, 102, 0, /**/ 153, 204, 255,
-    ]);
+    const rgb = Uint8Array.from([0, 255, 51, /**/ 255, 0, 102, /**/ 102, 153, 204, 51, 51, 51, /**/ 204, 102, 0, /**/ 153, 204, 255]);
     const mean = [0.5, 0.4, 0.2];
     const std = [0.5, 0.2, 0.4];
     const out = await mod.preprocess(rgb, 2, 3, mean, std);
@@ -376,7 +408,13 @@ describe('similarity graphs vs plain-JS reference', () => {
     // a Buffer view with an offset (as sharp may return) gives the same result
     const pooled = Buffer.alloc(64);
     pooled.set(rgb, 7);
-    assertClose(await mod.preprocess(pooled.subarray(7, 7 + rgb.length), 2, 3, mean, std), expected, 'preprocess (Buffer view)', 1e-5, 1e-6);
+    assertClose(
+      await mod.preprocess(pooled.subarray(7, 7 + rgb.length), 2, 3, mean, std),
+      expected,
+      'preprocess (Buffer view)',
+      1e-5,
+      1e-6,
+    );
   });
 
   test('argument validation', async () => {
@@ -398,7 +436,8 @@ function bilinear(x: Float32Array, c: number, h: number, w: number, H: number, W
   for (let k = 0; k < c; k++)
     for (let Y = 0; Y < H; Y++)
       for (let X = 0; X < W; X++) {
-        const [y0, y1, fy] = axis(Y, h, H), [x0, x1, fx] = axis(X, w, W);
+        const [y0, y1, fy] = axis(Y, h, H),
+          [x0, x1, fx] = axis(X, w, W);
         const at = (y: number, xx: number) => x[k * h * w + y * w + xx];
         out[k * H * W + Y * W + X] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
       }
@@ -410,7 +449,9 @@ describe('context blocks inside the similarity graphs = the same tokens material
   after(() => mod.dispose());
   const rand = rng(7);
   const [H, W] = [6, 8];
-  const N = H * W, C = 5, K = 4;
+  const N = H * W,
+    C = 5,
+    K = 4;
   const contexts = [
     { channels: 3, height: 3, width: 4 },
     { channels: 2, height: 2, width: 2 },
@@ -436,7 +477,8 @@ describe('context blocks inside the similarity graphs = the same tokens material
 
   test('inter: S and best_cosine', async () => {
     const locations = [3, 10, 20, 41];
-    const rows = (T: Float32Array, D: number) => Float32Array.from({ length: K * D }, (_, j) => T[(j % D) * N + locations[Math.floor(j / D)]]);
+    const rows = (T: Float32Array, D: number) =>
+      Float32Array.from({ length: K * D }, (_, j) => T[(j % D) * N + locations[Math.floor(j / D)]]);
     const expected = await mod.inter(rows(whole, C + 5), K, whole, C + 5, N, 0.1);
     const got = await mod.inter(rows(base, C), K, base, C, N, 0.1, { query: [rows(blocks[0], 3), rows(blocks[1], 2)], target: context });
     assertClose(got.S, expected.S, 'S', 1e-4, 1e-6);
@@ -458,7 +500,19 @@ describe('context blocks inside the similarity graphs = the same tokens material
   });
 
   test('a grid that does not hold N tokens, or a query without its context blocks, is refused', async () => {
-    await assert.rejects(() => mod.diffuseWithCompetition(base, C, N, new Float32Array(N), new Float32Array(N), { temperature: 1, steps: 1, salientThreshold: 0.5, otherLevel: 0.1 }, { maps: contexts, grid: [W, W] }), /grid/);
+    await assert.rejects(
+      () =>
+        mod.diffuseWithCompetition(
+          base,
+          C,
+          N,
+          new Float32Array(N),
+          new Float32Array(N),
+          { temperature: 1, steps: 1, salientThreshold: 0.5, otherLevel: 0.1 },
+          { maps: contexts, grid: [W, W] },
+        ),
+      /grid/,
+    );
     await assert.rejects(() => mod.inter(new Float32Array(K * C), K, base, C, N, 1, { query: [], target: context }), /context blocks/);
   });
 });
@@ -485,7 +539,11 @@ describe('pipeline resize graph', () => {
     const g = new GraphSessions('cpu', 1);
     try {
       const r = rng(7);
-      const c = 3, h = 4, w = 4, H = 8, W = 8;
+      const c = 3,
+        h = 4,
+        w = 4,
+        H = 8,
+        W = 8;
       const map = Float32Array.from({ length: c * h * w }, () => r());
       const all = await g.resizeChannels(map, c, h, w, H, W);
       assert.equal(all.length, c * H * W);

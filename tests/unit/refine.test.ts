@@ -17,8 +17,7 @@ const BG = [30, 180, 40];
 /** A W×H photo: foreground colour left of x = edge, background right, a sharp step. */
 function stepPhoto(W: number, H: number, edge: number): Uint8Array {
   const rgb = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) for (let k = 0; k < 3; k++) rgb[(y * W + x) * 3 + k] = x < edge ? FG[k] : BG[k];
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let k = 0; k < 3; k++) rgb[(y * W + x) * 3 + k] = x < edge ? FG[k] : BG[k];
   return rgb;
 }
 
@@ -107,7 +106,10 @@ describe('foreground colour (decontamination)', () => {
       const i = (20 * W + x) * 3;
       const mixed = Math.max(...[0, 1, 2].map((k) => Math.abs(rgb[i + k] - FG[k])));
       const err = Math.max(...[0, 1, 2].map((k) => Math.abs(F[i + k] - FG[k])));
-      assert.ok(err <= 8 && err < mixed / 4, `x ${x} alpha ${alpha[20 * W + x]}: photo ${rgb.subarray(i, i + 3).join(',')} → ${F.subarray(i, i + 3).join(',')}`);
+      assert.ok(
+        err <= 8 && err < mixed / 4,
+        `x ${x} alpha ${alpha[20 * W + x]}: photo ${rgb.subarray(i, i + 3).join(',')} → ${F.subarray(i, i + 3).join(',')}`,
+      );
     }
     let opaque = 0;
     let clear = 0;
@@ -127,13 +129,21 @@ describe('premultiplied cutouts', () => {
     const rgb = new Uint8Array(W * H * 3).map((_, i) => 40 + ((i * 29) % 200));
     const alpha = new Uint8Array(W * H).map((_, i) => [0, 51, 128, 204, 255, 255, 255, 255][i % W]);
     const straight = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, { kind: 'cutout', decontaminate: false });
-    const pre = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, { kind: 'cutout', decontaminate: false, premultiplied: true });
+    const pre = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, {
+      kind: 'cutout',
+      decontaminate: false,
+      premultiplied: true,
+    });
     assert.equal(pre.channels, 4);
     const s = straight.data as Uint8Array;
     const p = pre.data as Uint8Array;
     for (let i = 0; i < W * H; i++) {
       assert.equal(p[4 * i + 3], alpha[i]);
-      for (let k = 0; k < 3; k++) assert.ok(Math.abs(p[4 * i + k] - (s[4 * i + k] * alpha[i]) / 255) <= 0.5 + 1e-6, `pixel ${i} channel ${k}: ${p[4 * i + k]} vs ${s[4 * i + k]}·${alpha[i]}/255`);
+      for (let k = 0; k < 3; k++)
+        assert.ok(
+          Math.abs(p[4 * i + k] - (s[4 * i + k] * alpha[i]) / 255) <= 0.5 + 1e-6,
+          `pixel ${i} channel ${k}: ${p[4 * i + k]} vs ${s[4 * i + k]}·${alpha[i]}/255`,
+        );
       if (alpha[i] === 255) for (let k = 0; k < 3; k++) assert.equal(p[4 * i + k], rgb[3 * i + k]);
     }
   });
@@ -166,10 +176,17 @@ describe('crop to the product', () => {
     const alpha = new Uint8Array(W * H);
     for (let y = 150; y < 250; y++) for (let x = 200; x < 400; x++) alpha[y * W + x] = x < 204 || x >= 396 ? 128 : 255; // soft sides
     assert.deepEqual(alphaBounds(alpha, W, H), [200, 150, 400, 250]);
-    const out = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, { kind: 'cutout', crop: { margin: 0.05, marginUnit: 'percent', aspect: '1:1', size: 300 } });
+    const out = await renderCutout(g, { width: W, height: H, rgb }, alpha, W, H, {
+      kind: 'cutout',
+      crop: { margin: 0.05, marginUnit: 'percent', aspect: '1:1', size: 300 },
+    });
     assert.deepEqual([out.width, out.height, out.channels], [300, 300, 4]);
     const d = out.data as Uint8Array;
-    let x0 = 300, x1 = -1, y0 = 300, y1 = -1, leftover = 0;
+    let x0 = 300,
+      x1 = -1,
+      y0 = 300,
+      y1 = -1,
+      leftover = 0;
     for (let y = 0; y < 300; y++)
       for (let x = 0; x < 300; x++) {
         const i = (y * 300 + x) * 4;

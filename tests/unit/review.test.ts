@@ -1,11 +1,43 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Approval, PhotoInfo } from '../../src/shared/contract';
-import { DEFAULT_GRID_VIEW, filterCounts, leftOutNow, needsReview, sameOrder, shownOrderSelector, visibleOrder } from '../../src/renderer/state/review';
+import {
+  DEFAULT_GRID_VIEW,
+  filterCounts,
+  leftOutNow,
+  needsReview,
+  sameOrder,
+  shownOrderSelector,
+  visibleOrder,
+} from '../../src/renderer/state/review';
 
-function photo(id: string, state: PhotoInfo['state'], result?: { confidence: number; review: boolean }, approval: Approval | null = null): PhotoInfo {
-  const r = result ? { kept: 1, dropped: 0, ...result, gridSize: 64, scales: [], timings: { backboneMs: 0, similarityMs: 0, headMs: 0, composeMs: 0, totalMs: 0 } } : undefined;
-  return { id, name: id, path: `/p/${id}.jpg`, state, isReference: false, version: 1, hasCorrection: false, approval, ...(r ? { result: r } : {}) } as unknown as PhotoInfo;
+function photo(
+  id: string,
+  state: PhotoInfo['state'],
+  result?: { confidence: number; review: boolean },
+  approval: Approval | null = null,
+): PhotoInfo {
+  const r = result
+    ? {
+        kept: 1,
+        dropped: 0,
+        ...result,
+        gridSize: 64,
+        scales: [],
+        timings: { backboneMs: 0, similarityMs: 0, headMs: 0, composeMs: 0, totalMs: 0 },
+      }
+    : undefined;
+  return {
+    id,
+    name: id,
+    path: `/p/${id}.jpg`,
+    state,
+    isReference: false,
+    version: 1,
+    hasCorrection: false,
+    approval,
+    ...(r ? { result: r } : {}),
+  } as unknown as PhotoInfo;
 }
 
 const photos = new Map<string, PhotoInfo>([

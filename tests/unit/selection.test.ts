@@ -1,9 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { groupKey } from '../../src/engine/bench/groups';
-import { CANDIDATE_FEATURES, describeCandidates, findCandidates, SELECTION_FEATURES, type EvidenceMaps } from '../../src/engine/pipeline/candidates';
+import {
+  CANDIDATE_FEATURES,
+  describeCandidates,
+  findCandidates,
+  SELECTION_FEATURES,
+  type EvidenceMaps,
+} from '../../src/engine/pipeline/candidates';
 import { labHistogram, srgbToLabPlanes } from '../../src/engine/pipeline/colour';
-import { decide, gateOf, loadSelectionModel, probability, REVIEW_FEATURES, reviewVector, selectionRisk, type HeadModel, type LogisticModel } from '../../src/engine/pipeline/selection';
+import {
+  decide,
+  gateOf,
+  loadSelectionModel,
+  probability,
+  REVIEW_FEATURES,
+  reviewVector,
+  selectionRisk,
+  type HeadModel,
+  type LogisticModel,
+} from '../../src/engine/pipeline/selection';
 
 // Grids drawn as text: 'A' salient on the object's side of the competition, 'b' salient on the
 // "other objects" side, '.' background.
@@ -36,7 +52,11 @@ describe('candidates', () => {
     const touching = findCandidates(maps(['AAb..', 'AAb..', '.....', '.....', '.....']));
     assert.equal(touching.length, 2, 'two objects that touch are two candidates');
     assert.equal(touching[0].region, touching[1].region, '…of the same salient region');
-    assert.equal(findCandidates(maps(['AAb..', 'AAb..', '.....', '.....', '.....'], { other: false })).length, 1, 'nothing competed: one region, one candidate');
+    assert.equal(
+      findCandidates(maps(['AAb..', 'AAb..', '.....', '.....', '.....'], { other: false })).length,
+      1,
+      'nothing competed: one region, one candidate',
+    );
     assert.equal(findCandidates(maps(['.....', '.....', '.....', '.....', '.....'])).length, 0);
   });
 
@@ -52,23 +72,30 @@ describe('candidates', () => {
     assert.equal(x[obj][f('nearestToBest')], 0);
     assert.ok(Math.abs(x[obj][f('colour')] - 1) < 1e-9, 'same colours as the reference RoI');
     assert.ok(Math.abs(x[obj][f('logAreaToReference')]) < 1e-9, 'same area as the reference RoI');
-    for (let k = 0; k < c.length; k++) if (k !== obj) {
-      assert.ok(x[k][f('nearestToBest')] < 0);
-      assert.equal(x[k][f('colour')], 0);
-    }
+    for (let k = 0; k < c.length; k++)
+      if (k !== obj) {
+        assert.ok(x[k][f('nearestToBest')] < 0);
+        assert.equal(x[k][f('colour')], 0);
+      }
     // how the candidate stands out from its photo: 21 of the 25 locations match the reference less
     // closely than the object does; its prototype cosine is 0.5 above the background's
     assert.ok(Math.abs(x[obj][f('nearestRank')] - 21 / 25) < 1e-9);
     assert.ok(Math.abs(x[obj][f('prototypeOverBackground')] - 0.5) < 1e-6);
-    for (let k = 0; k < c.length; k++) if (k !== obj) {
-      assert.equal(x[k][f('nearestRank')], 0, 'nothing matches less than the other objects');
-      assert.ok(Math.abs(x[k][f('prototypeOverBackground')]) < 1e-6, 'no closer to the prototype than the background');
-    }
+    for (let k = 0; k < c.length; k++)
+      if (k !== obj) {
+        assert.equal(x[k][f('nearestRank')], 0, 'nothing matches less than the other objects');
+        assert.ok(Math.abs(x[k][f('prototypeOverBackground')]) < 1e-6, 'no closer to the prototype than the background');
+      }
   });
 
   test('features do not depend on the grid resolution (a scene drawn at twice the size)', () => {
-    const twice = (rows: string[]) => rows.flatMap((r) => { const w = [...r].map((ch) => ch + ch).join(''); return [w, w]; });
-    const a = maps(scene), b = maps(twice(scene));
+    const twice = (rows: string[]) =>
+      rows.flatMap((r) => {
+        const w = [...r].map((ch) => ch + ch).join('');
+        return [w, w];
+      });
+    const a = maps(scene),
+      b = maps(twice(scene));
     const refA = { area: 4 / 25, histogram: labHistogram(a.lab, 25, (i) => scene.join('')[i] === 'A') };
     const refB = { area: 16 / 100, histogram: labHistogram(b.lab, 100, (i) => twice(scene).join('')[i] === 'A') };
     const xa = describeCandidates(findCandidates(a), a, refA).map((v) => v.filter((_, k) => CANDIDATE_FEATURES[k] !== 'touchingShare'));
@@ -82,7 +109,13 @@ describe('selection', () => {
   // the selection model reads the first SELECTION_FEATURES of the longer candidate vectors
   const d = SELECTION_FEATURES.length;
   const alwaysPresent: LogisticModel = { mean: [0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1], weights: [0, 0, 0, 0, 0], bias: 5 };
-  const nearestOnly: HeadModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: SELECTION_FEATURES.map((f) => (f === 'nearestToBest' ? 40 : 0)), bias: 2, presence: alwaysPresent };
+  const nearestOnly: HeadModel = {
+    mean: Array(d).fill(0),
+    std: Array(d).fill(1),
+    weights: SELECTION_FEATURES.map((f) => (f === 'nearestToBest' ? 40 : 0)),
+    bias: 2,
+    presence: alwaysPresent,
+  };
 
   test('keeps whole candidates: the matching one kept, the others dropped; the gate follows, rims included', () => {
     const m = maps(scene);
@@ -142,7 +175,12 @@ describe('selection', () => {
     const large = c.findIndex((k) => k.cells.length === 8);
     const strict: HeadModel = { ...nearestOnly, bias: -2 };
     assert.equal(decide(c, x, strict, 0).keep[large], false, 'without the anchor model only the likeliest piece is kept');
-    const trustMass: LogisticModel = { mean: Array(d).fill(0), std: Array(d).fill(1), weights: SELECTION_FEATURES.map((f) => (f === 'areaShare' ? 10 : 0)), bias: 0 };
+    const trustMass: LogisticModel = {
+      mean: Array(d).fill(0),
+      std: Array(d).fill(1),
+      weights: SELECTION_FEATURES.map((f) => (f === 'areaShare' ? 10 : 0)),
+      bias: 0,
+    };
     const r = decide(c, x, { ...strict, anchor: trustMass }, 0);
     assert.equal(r.keep[large], true, 'the anchor model trusts the larger S-mass candidate: it is kept');
     const trustLikeliest: LogisticModel = { ...trustMass, weights: trustMass.weights.map((w) => -w) };
@@ -156,7 +194,10 @@ describe('selection', () => {
     const obj = c.findIndex((k) => k.cells.includes(0));
     const p = x.map((v) => probability(nearestOnly, v));
     const v = reviewVector(x[obj], selectionRisk(c, p));
-    assert.deepEqual(v.slice(0, 2), [x[obj][CANDIDATE_FEATURES.indexOf('nearestRank')], x[obj][CANDIDATE_FEATURES.indexOf('prototypeOverBackground')]]);
+    assert.deepEqual(v.slice(0, 2), [
+      x[obj][CANDIDATE_FEATURES.indexOf('nearestRank')],
+      x[obj][CANDIDATE_FEATURES.indexOf('prototypeOverBackground')],
+    ]);
     assert.ok(v[2] >= 0 && v[2] < 0.1, 'a clear decision has a small risk');
     // a review model that distrusts anchors standing out little from their photo
     const standsOut: LogisticModel = { mean: [0.5, 0, 0], std: [0.1, 1, 1], weights: [-3, 0, 0], bias: 0 };

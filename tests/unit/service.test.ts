@@ -33,7 +33,13 @@ function rejects(fn: () => unknown, field: string, why: RegExp): void {
 
 const brush = (points: unknown, extra: Record<string, unknown> = {}) => ({ kind: 'brush', mode: 'add', size: 10, points, ...extra });
 const spec = (shape: unknown) => [{ photoId: 'p1', prompt: { shapes: [shape] } }];
-const exportOpts = (extra: Record<string, unknown> = {}) => ({ outDir: '/tmp/out', format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', ...extra });
+const exportOpts = (extra: Record<string, unknown> = {}) => ({
+  outDir: '/tmp/out',
+  format: 'alpha-png',
+  bitDepth: 8,
+  nameTemplate: '{name}',
+  ...extra,
+});
 
 describe('validate', () => {
   it('strArray: non-lists and non-strings are rejected with the field named', () => {
@@ -48,25 +54,63 @@ describe('validate', () => {
     rejects(() => v.referenceSpecs([{ photoId: 'p1' }]), 'references[0].prompt', /must be an object/);
     rejects(() => v.referenceSpecs([{ photoId: 7, prompt: { shapes: [] } }]), 'references[0].photoId', /must be a string/);
     rejects(() => v.referenceSpecs([{ photoId: 'p1', prompt: { shapes: 'x' } }]), 'references[0].prompt.shapes', /must be a list/);
-    rejects(() => v.referenceSpecs(spec({ kind: 'circle', x: 1, y: 2 })), 'references[0].prompt.shapes[0].kind', /must be one of brush, lasso, box, point/);
-    rejects(() => v.referenceSpecs(spec(brush([[1, 2]], { mode: 'paint' }))), 'references[0].prompt.shapes[0].mode', /must be one of add, erase/);
-    rejects(() => v.referenceSpecs([{ photoId: 'p1', prompt: { shapes: [], brushMeans: 'blob' } }]), 'references[0].prompt.brushMeans', /must be one of mask, scribble/);
+    rejects(
+      () => v.referenceSpecs(spec({ kind: 'circle', x: 1, y: 2 })),
+      'references[0].prompt.shapes[0].kind',
+      /must be one of brush, lasso, box, point/,
+    );
+    rejects(
+      () => v.referenceSpecs(spec(brush([[1, 2]], { mode: 'paint' }))),
+      'references[0].prompt.shapes[0].mode',
+      /must be one of add, erase/,
+    );
+    rejects(
+      () => v.referenceSpecs([{ photoId: 'p1', prompt: { shapes: [], brushMeans: 'blob' } }]),
+      'references[0].prompt.brushMeans',
+      /must be one of mask, scribble/,
+    );
   });
 
   it('reference specs: NaN / infinite / huge coordinates and malformed points', () => {
-    rejects(() => v.referenceSpecs(spec(brush([[1, 2], [NaN, 3]]))), 'references[0].prompt.shapes[0].points[1][0]', /finite number/);
+    rejects(
+      () =>
+        v.referenceSpecs(
+          spec(
+            brush([
+              [1, 2],
+              [NaN, 3],
+            ]),
+          ),
+        ),
+      'references[0].prompt.shapes[0].points[1][0]',
+      /finite number/,
+    );
     rejects(() => v.referenceSpecs(spec(brush([[1, Infinity]]))), 'references[0].prompt.shapes[0].points[0][1]', /finite number/);
     rejects(() => v.referenceSpecs(spec(brush([[1, '2']]))), 'references[0].prompt.shapes[0].points[0][1]', /finite number/);
     rejects(() => v.referenceSpecs(spec(brush([[1, 2e7]]))), 'references[0].prompt.shapes[0].points[0][1]', /within/);
     rejects(() => v.referenceSpecs(spec(brush([[1, 2, 3]]))), 'references[0].prompt.shapes[0].points[0]', /\[x, y\]/);
     rejects(() => v.referenceSpecs(spec(brush([]))), 'references[0].prompt.shapes[0].points', /non-empty list/);
     rejects(() => v.referenceSpecs(spec(brush([[1, 2]], { size: 0 }))), 'references[0].prompt.shapes[0].size', /within/);
-    rejects(() => v.referenceSpecs(spec({ kind: 'box', x0: 0, y0: NaN, x1: 5, y1: 5 })), 'references[0].prompt.shapes[0].y0', /finite number/);
+    rejects(
+      () => v.referenceSpecs(spec({ kind: 'box', x0: 0, y0: NaN, x1: 5, y1: 5 })),
+      'references[0].prompt.shapes[0].y0',
+      /finite number/,
+    );
     rejects(() => v.referenceSpecs(spec({ kind: 'point', x: 3 })), 'references[0].prompt.shapes[0].y', /finite number/);
   });
 
   it('reference specs: a valid prompt comes back normalised (extra keys dropped, brushMeans defaulted)', () => {
-    const out = v.referenceSpecs([{ photoId: 'p1', prompt: { shapes: [{ ...brush([[1, 2]]), evil: '<script>' }, { kind: 'box', x0: 1, y0: 2, x1: 3, y1: 4 }] } }]);
+    const out = v.referenceSpecs([
+      {
+        photoId: 'p1',
+        prompt: {
+          shapes: [
+            { ...brush([[1, 2]]), evil: '<script>' },
+            { kind: 'box', x0: 1, y0: 2, x1: 3, y1: 4 },
+          ],
+        },
+      },
+    ]);
     assert.deepEqual(out, [
       {
         photoId: 'p1',
@@ -85,9 +129,19 @@ describe('validate', () => {
     assert.equal(v.correction(null), null);
     rejects(() => v.correction({ strokes: {} }), 'correction.strokes', /must be a list/);
     rejects(() => v.correction([]), 'correction', /must be an object/);
-    rejects(() => v.correction({ strokes: [{ mode: 'erase', size: 5, points: [[1, 1]] }] }), 'correction.strokes[0].mode', /must be one of add, remove/);
-    rejects(() => v.correction({ strokes: [{ mode: 'remove', size: 5, points: [[1, NaN]] }] }), 'correction.strokes[0].points[0][1]', /finite number/);
-    assert.deepEqual(v.correction({ strokes: [{ mode: 'remove', size: 5, points: [[1, 1]] }] }), { strokes: [{ mode: 'remove', size: 5, points: [[1, 1]] }] });
+    rejects(
+      () => v.correction({ strokes: [{ mode: 'erase', size: 5, points: [[1, 1]] }] }),
+      'correction.strokes[0].mode',
+      /must be one of add, remove/,
+    );
+    rejects(
+      () => v.correction({ strokes: [{ mode: 'remove', size: 5, points: [[1, NaN]] }] }),
+      'correction.strokes[0].points[0][1]',
+      /finite number/,
+    );
+    assert.deepEqual(v.correction({ strokes: [{ mode: 'remove', size: 5, points: [[1, 1]] }] }), {
+      strokes: [{ mode: 'remove', size: 5, points: [[1, 1]] }],
+    });
   });
 
   it('export options: format, bit depth, 16-bit WebP, background', () => {
@@ -116,12 +170,26 @@ describe('validate', () => {
   });
 
   it('export options: templates with path parts or without {name}/{index} are rejected', () => {
-    for (const t of ['{name}/x', '../{name}', '..{name}', '.{name}', '..\\{name}', 'a/../{name}', '{name}:x', '{name}\u0000', '{nom}{index}', '']) {
+    for (const t of [
+      '{name}/x',
+      '../{name}',
+      '..{name}',
+      '.{name}',
+      '..\\{name}',
+      'a/../{name}',
+      '{name}:x',
+      '{name}\u0000',
+      '{nom}{index}',
+      '',
+    ]) {
       rejects(() => v.exportOptions(exportOpts({ nameTemplate: t })), 'options.nameTemplate', /may contain/);
     }
     rejects(() => v.exportOptions(exportOpts({ nameTemplate: '{format}' })), 'options.nameTemplate', /must contain \{name\} or \{index\}/);
     rejects(() => v.exportOptions(exportOpts({ nameTemplate: 'matte' })), 'options.nameTemplate', /must contain \{name\} or \{index\}/);
-    assert.equal(v.exportOptions(exportOpts({ nameTemplate: 'shoot_{index} ({name}) {format}' })).nameTemplate, 'shoot_{index} ({name}) {format}');
+    assert.equal(
+      v.exportOptions(exportOpts({ nameTemplate: 'shoot_{index} ({name}) {format}' })).nameTemplate,
+      'shoot_{index} ({name}) {format}',
+    );
     assert.equal(v.exportOptions(exportOpts({ nameTemplate: undefined })).nameTemplate, '{name}');
   });
 });
@@ -201,12 +269,23 @@ describe('prompt-raster', () => {
   const W = 100;
   const H = 50;
   const at = (mask: Uint8Array, x: number, y: number) => mask[y * W + x];
-  const prompt = (shapes: ReferencePrompt['shapes'], brushMeans: ReferencePrompt['brushMeans'] = 'mask'): ReferencePrompt => ({ shapes, brushMeans });
+  const prompt = (shapes: ReferencePrompt['shapes'], brushMeans: ReferencePrompt['brushMeans'] = 'mask'): ReferencePrompt => ({
+    shapes,
+    brushMeans,
+  });
 
   it('a brush stroke then an eraser stroke: painted pixels in, erased pixels out', async () => {
     const p = await toEnginePrompt(
       prompt([
-        { kind: 'brush', mode: 'add', size: 20, points: [[10, 25], [90, 25]] },
+        {
+          kind: 'brush',
+          mode: 'add',
+          size: 20,
+          points: [
+            [10, 25],
+            [90, 25],
+          ],
+        },
         { kind: 'brush', mode: 'erase', size: 20, points: [[50, 25]] },
       ]),
       W,
@@ -240,7 +319,25 @@ describe('prompt-raster', () => {
   });
 
   it('a lasso is filled; a scribble keeps its kind', async () => {
-    const p = await toEnginePrompt(prompt([{ kind: 'lasso', mode: 'add', points: [[10, 10], [60, 10], [60, 40], [10, 40]] }], 'scribble'), W, H);
+    const p = await toEnginePrompt(
+      prompt(
+        [
+          {
+            kind: 'lasso',
+            mode: 'add',
+            points: [
+              [10, 10],
+              [60, 10],
+              [60, 40],
+              [10, 40],
+            ],
+          },
+        ],
+        'scribble',
+      ),
+      W,
+      H,
+    );
     assert.equal(p.kind, 'scribble');
     if (p.kind !== 'scribble') return;
     assert.equal(at(p.mask, 35, 25), 255, 'interior');
@@ -254,8 +351,26 @@ describe('prompt-raster', () => {
   it('an erase lasso cuts a hole', async () => {
     const p = await toEnginePrompt(
       prompt([
-        { kind: 'lasso', mode: 'add', points: [[0, 0], [100, 0], [100, 50], [0, 50]] },
-        { kind: 'lasso', mode: 'erase', points: [[40, 10], [60, 10], [60, 40], [40, 40]] },
+        {
+          kind: 'lasso',
+          mode: 'add',
+          points: [
+            [0, 0],
+            [100, 0],
+            [100, 50],
+            [0, 50],
+          ],
+        },
+        {
+          kind: 'lasso',
+          mode: 'erase',
+          points: [
+            [40, 10],
+            [60, 10],
+            [60, 40],
+            [40, 40],
+          ],
+        },
       ]),
       W,
       H,
@@ -267,12 +382,54 @@ describe('prompt-raster', () => {
   });
 
   it('only erasing, or erasing everything painted, is an empty prompt', async () => {
-    await assert.rejects(toEnginePrompt(prompt([{ kind: 'brush', mode: 'erase', size: 10, points: [[5, 5], [50, 5]] }]), W, H), EmptyPromptError);
-    await assert.rejects(toEnginePrompt(prompt([{ kind: 'lasso', mode: 'erase', points: [[0, 0], [50, 0], [50, 50]] }]), W, H), EmptyPromptError);
     await assert.rejects(
       toEnginePrompt(
         prompt([
-          { kind: 'brush', mode: 'add', size: 4, points: [[20, 20], [30, 20]] },
+          {
+            kind: 'brush',
+            mode: 'erase',
+            size: 10,
+            points: [
+              [5, 5],
+              [50, 5],
+            ],
+          },
+        ]),
+        W,
+        H,
+      ),
+      EmptyPromptError,
+    );
+    await assert.rejects(
+      toEnginePrompt(
+        prompt([
+          {
+            kind: 'lasso',
+            mode: 'erase',
+            points: [
+              [0, 0],
+              [50, 0],
+              [50, 50],
+            ],
+          },
+        ]),
+        W,
+        H,
+      ),
+      EmptyPromptError,
+    );
+    await assert.rejects(
+      toEnginePrompt(
+        prompt([
+          {
+            kind: 'brush',
+            mode: 'add',
+            size: 4,
+            points: [
+              [20, 20],
+              [30, 20],
+            ],
+          },
           { kind: 'brush', mode: 'erase', size: 30, points: [[25, 20]] },
         ]),
         W,
@@ -281,21 +438,73 @@ describe('prompt-raster', () => {
       (e: unknown) => e instanceof EmptyPromptError && /erased/.test(e.message),
     );
     await assert.rejects(toEnginePrompt(prompt([]), W, H), EmptyPromptError);
-    await assert.rejects(toEnginePrompt(prompt([{ kind: 'point', x: 150, y: 10 }]), W, H), EmptyPromptError, 'a point outside the image is no prompt');
+    await assert.rejects(
+      toEnginePrompt(prompt([{ kind: 'point', x: 150, y: 10 }]), W, H),
+      EmptyPromptError,
+      'a point outside the image is no prompt',
+    );
   });
 
   it('box only → box prompt, normalised and clamped to the image (the last box wins)', async () => {
-    assert.deepEqual(await toEnginePrompt(prompt([{ kind: 'box', x0: 10, y0: 5, x1: 30, y1: 20 }, { kind: 'box', x0: 120, y0: 40, x1: -10, y1: 2 }]), W, H), { kind: 'box', box: [0, 2, 100, 40] });
-    assert.deepEqual(await toEnginePrompt(prompt([{ kind: 'box', x0: 10, y0: 5, x1: 30, y1: 20 }, { kind: 'point', x: 1, y: 1 }]), W, H), { kind: 'box', box: [10, 5, 30, 20] }, 'a box beats points');
-    await assert.rejects(toEnginePrompt(prompt([{ kind: 'box', x0: 200, y0: 5, x1: 300, y1: 20 }]), W, H), EmptyPromptError, 'a box fully outside is empty');
+    assert.deepEqual(
+      await toEnginePrompt(
+        prompt([
+          { kind: 'box', x0: 10, y0: 5, x1: 30, y1: 20 },
+          { kind: 'box', x0: 120, y0: 40, x1: -10, y1: 2 },
+        ]),
+        W,
+        H,
+      ),
+      { kind: 'box', box: [0, 2, 100, 40] },
+    );
+    assert.deepEqual(
+      await toEnginePrompt(
+        prompt([
+          { kind: 'box', x0: 10, y0: 5, x1: 30, y1: 20 },
+          { kind: 'point', x: 1, y: 1 },
+        ]),
+        W,
+        H,
+      ),
+      { kind: 'box', box: [10, 5, 30, 20] },
+      'a box beats points',
+    );
+    await assert.rejects(
+      toEnginePrompt(prompt([{ kind: 'box', x0: 200, y0: 5, x1: 300, y1: 20 }]), W, H),
+      EmptyPromptError,
+      'a box fully outside is empty',
+    );
   });
 
   it('points only → points prompt (points outside the image dropped); painting beats boxes and points', async () => {
     assert.deepEqual(
-      await toEnginePrompt(prompt([{ kind: 'point', x: 10, y: 20 }, { kind: 'point', x: 100, y: 20 }, { kind: 'point', x: 99.5, y: 49 }, { kind: 'point', x: -1, y: 3 }]), W, H),
-      { kind: 'points', points: [[10, 20], [99.5, 49]] },
+      await toEnginePrompt(
+        prompt([
+          { kind: 'point', x: 10, y: 20 },
+          { kind: 'point', x: 100, y: 20 },
+          { kind: 'point', x: 99.5, y: 49 },
+          { kind: 'point', x: -1, y: 3 },
+        ]),
+        W,
+        H,
+      ),
+      {
+        kind: 'points',
+        points: [
+          [10, 20],
+          [99.5, 49],
+        ],
+      },
     );
-    const p = await toEnginePrompt(prompt([{ kind: 'point', x: 10, y: 20 }, { kind: 'box', x0: 0, y0: 0, x1: 5, y1: 5 }, { kind: 'brush', mode: 'add', size: 4, points: [[50, 25]] }]), W, H);
+    const p = await toEnginePrompt(
+      prompt([
+        { kind: 'point', x: 10, y: 20 },
+        { kind: 'box', x0: 0, y0: 0, x1: 5, y1: 5 },
+        { kind: 'brush', mode: 'add', size: 4, points: [[50, 25]] },
+      ]),
+      W,
+      H,
+    );
     assert.equal(p.kind, 'mask');
   });
 
@@ -303,7 +512,14 @@ describe('prompt-raster', () => {
     const c = await toEngineCorrection(
       {
         strokes: [
-          { mode: 'remove', size: 10, points: [[10, 10], [40, 10]] },
+          {
+            mode: 'remove',
+            size: 10,
+            points: [
+              [10, 10],
+              [40, 10],
+            ],
+          },
           { mode: 'remove', size: 4, points: [[70, 40]] },
         ],
       },
@@ -316,7 +532,16 @@ describe('prompt-raster', () => {
     assert.equal(at(c.remove, 25, 10), 255);
     assert.equal(at(c.remove, 70, 40), 255);
     assert.equal(at(c.remove, 25, 30), 0);
-    const both = await toEngineCorrection({ strokes: [{ mode: 'add', size: 6, points: [[5, 5]] }, { mode: 'remove', size: 6, points: [[90, 40]] }] }, 37, 23);
+    const both = await toEngineCorrection(
+      {
+        strokes: [
+          { mode: 'add', size: 6, points: [[5, 5]] },
+          { mode: 'remove', size: 6, points: [[90, 40]] },
+        ],
+      },
+      37,
+      23,
+    );
     assert.equal(both.add?.length, 37 * 23);
     assert.equal(both.remove?.length, 37 * 23);
   });
@@ -360,10 +585,15 @@ describe('export-writer', () => {
         rgb[3 * i + 2] = (i * 53 + 200) & 255;
       }
       original = join(tmp, 'orig.png');
-      await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(original);
+      await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toFile(original);
       const a = Buffer.alloc(W * H);
       for (let i = 0; i < W * H; i++) a[i] = alphaAt(i);
-      alphaPng = await sharp(a, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+      alphaPng = await sharp(a, { raw: { width: W, height: H, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer();
     });
 
     /** Raw pixels at the file's own depth and channel count (sharp would otherwise convert to 8-bit sRGB). */
@@ -384,7 +614,10 @@ describe('export-writer', () => {
       assert.equal(d.meta.channels, 1);
       assert.equal(d.meta.depth, 'uchar');
       assert.deepEqual([d.info.width, d.info.height], [W, H]);
-      assert.deepEqual([...d.data], Array.from({ length: W * H }, (_, i) => alphaAt(i)));
+      assert.deepEqual(
+        [...d.data],
+        Array.from({ length: W * H }, (_, i) => alphaAt(i)),
+      );
     });
 
     it('alpha-png 16-bit: one grey channel, 255 → 65535 (×257)', async () => {
@@ -392,7 +625,10 @@ describe('export-writer', () => {
       const d = await decode(out, 'ushort');
       assert.equal(d.meta.channels, 1);
       assert.equal(d.meta.depth, 'ushort');
-      assert.deepEqual([...d.data], Array.from({ length: W * H }, (_, i) => alphaAt(i) * 257));
+      assert.deepEqual(
+        [...d.data],
+        Array.from({ length: W * H }, (_, i) => alphaAt(i) * 257),
+      );
       assert.equal(d.data[4], 65535);
     });
 
@@ -427,7 +663,10 @@ describe('export-writer', () => {
       const rgb16 = new Uint16Array(W * H * 3);
       for (let i = 0; i < rgb16.length; i++) rgb16[i] = (i * 2741 + 12345) & 0xffff;
       const orig16 = join(tmp, 'orig16.png');
-      await sharp(rgb16, { raw: { width: W, height: H, channels: 3 } }).toColourspace('rgb16').png().toFile(orig16);
+      await sharp(rgb16, { raw: { width: W, height: H, channels: 3 } })
+        .toColourspace('rgb16')
+        .png()
+        .toFile(orig16);
       assert.equal((await sharp(orig16).metadata()).depth, 'ushort');
       const d16 = await decode(await encodeExport(orig16, alphaPng, { format: 'cutout-tiff', bitDepth: 16 }), 'ushort');
       const d8 = await decode(await encodeExport(orig16, alphaPng, { format: 'cutout-png', bitDepth: 8 }), 'uchar');
@@ -436,13 +675,21 @@ describe('export-writer', () => {
         if (alphaAt(i) !== 255) continue;
         for (let k = 0; k < 3; k++) {
           assert.equal(d16.data[4 * i + k], rgb16[3 * i + k], `16-bit channel ${k} at ${i}`);
-          assert.ok(Math.abs(d8.data[4 * i + k] - rgb16[3 * i + k] / 257) <= 1, `8-bit channel ${k} at ${i}: ${d8.data[4 * i + k]} vs ${rgb16[3 * i + k] / 257}`);
+          assert.ok(
+            Math.abs(d8.data[4 * i + k] - rgb16[3 * i + k] / 257) <= 1,
+            `8-bit channel ${k} at ${i}: ${d8.data[4 * i + k]} vs ${rgb16[3 * i + k] / 257}`,
+          );
         }
       }
     });
 
     it('a solid background flattens to RGB: opaque = photo, transparent = background, between = blend (of the photo without decontamination)', async () => {
-      const out = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00', decontaminate: false });
+      const out = await encodeExport(original, alphaPng, {
+        format: 'cutout-png',
+        bitDepth: 8,
+        background: '#00ff00',
+        decontaminate: false,
+      });
       const d = await decode(out, 'uchar');
       assert.equal(d.meta.channels, 3);
       assert.equal(d.meta.hasAlpha, false);
@@ -459,7 +706,12 @@ describe('export-writer', () => {
 
     it('decontaminated (the default) on a background: opaque = photo, transparent = background, between = the estimated colour', async () => {
       const out = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00' });
-      const plain = await encodeExport(original, alphaPng, { format: 'cutout-png', bitDepth: 8, background: '#00ff00', decontaminate: false });
+      const plain = await encodeExport(original, alphaPng, {
+        format: 'cutout-png',
+        bitDepth: 8,
+        background: '#00ff00',
+        decontaminate: false,
+      });
       const d = await decode(out, 'uchar');
       const p = await decode(plain, 'uchar');
       let differs = 0;
@@ -476,14 +728,19 @@ describe('export-writer', () => {
 
     it('a photo that no longer matches its matte is an error, not a misaligned file', async () => {
       const other = join(tmp, 'other.png');
-      await sharp({ create: { width: W + 1, height: H, channels: 3, background: '#808080' } }).png().toFile(other);
+      await sharp({ create: { width: W + 1, height: H, channels: 3, background: '#808080' } })
+        .png()
+        .toFile(other);
       await assert.rejects(encodeExport(other, alphaPng, { format: 'cutout-png', bitDepth: 8 }), /no longer matches its matte/);
     });
   });
 });
 
 describe('project-file', () => {
-  const SETTINGS: ShootSettings = { pack: 'medium', exportDefaults: { format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', overwrite: false } };
+  const SETTINGS: ShootSettings = {
+    pack: 'medium',
+    exportDefaults: { format: 'alpha-png', bitDepth: 8, nameTemplate: '{name}', overwrite: false },
+  };
   let projDir: string;
   before(async () => {
     projDir = join(tmp, 'projects', 'a', 'b', 'c');
@@ -498,11 +755,52 @@ describe('project-file', () => {
     const data = {
       photos: [
         { path: below, correction: null, approval: 'approved' as const },
-        { path: near, correction: { strokes: [{ mode: 'remove' as const, size: 12, points: [[1, 2], [3.5, 4]] as [number, number][] }] } },
+        {
+          path: near,
+          correction: {
+            strokes: [
+              {
+                mode: 'remove' as const,
+                size: 12,
+                points: [
+                  [1, 2],
+                  [3.5, 4],
+                ] as [number, number][],
+              },
+            ],
+          },
+        },
         { path: far, correction: null, approval: 'excluded' as const },
       ],
-      references: [{ photo: 0, prompt: { shapes: [{ kind: 'lasso' as const, mode: 'add' as const, points: [[1, 1], [9, 1], [9, 9]] as [number, number][] }], brushMeans: 'mask' as const } }],
-      settings: { pack: 'small' as const, exportDefaults: { format: 'cutout-tiff' as const, bitDepth: 16 as const, nameTemplate: '{index}-{name}', overwrite: true, outDir: '/x' } },
+      references: [
+        {
+          photo: 0,
+          prompt: {
+            shapes: [
+              {
+                kind: 'lasso' as const,
+                mode: 'add' as const,
+                points: [
+                  [1, 1],
+                  [9, 1],
+                  [9, 9],
+                ] as [number, number][],
+              },
+            ],
+            brushMeans: 'mask' as const,
+          },
+        },
+      ],
+      settings: {
+        pack: 'small' as const,
+        exportDefaults: {
+          format: 'cutout-tiff' as const,
+          bitDepth: 16 as const,
+          nameTemplate: '{index}-{name}',
+          overwrite: true,
+          outDir: '/x',
+        },
+      },
     };
     const savedAt = await writeProjectFile(proj, data);
     assert.ok(!Number.isNaN(Date.parse(savedAt)));
@@ -514,11 +812,18 @@ describe('project-file', () => {
       ['photos/IMG 1.jpg', '../near.jpg', far],
     );
     assert.deepEqual(await readProjectFile(proj, SETTINGS), data);
-    assert.deepEqual(raw.photos.map((p: { approval?: string }) => p.approval ?? null), ['approved', null, 'excluded'], 'an undecided photo has no approval key');
+    assert.deepEqual(
+      raw.photos.map((p: { approval?: string }) => p.approval ?? null),
+      ['approved', null, 'excluded'],
+      'an undecided photo has no approval key',
+    );
     // An approval the app does not know makes the file invalid, naming the field.
     raw.photos[1].approval = 'maybe';
     await fsp.writeFile(proj, JSON.stringify(raw));
-    await assert.rejects(readProjectFile(proj, SETTINGS), (e: Error) => e instanceof ProjectFileError && /photos\[1\]\.approval: must be one of approved, excluded/.test(e.message));
+    await assert.rejects(
+      readProjectFile(proj, SETTINGS),
+      (e: Error) => e instanceof ProjectFileError && /photos\[1\]\.approval: must be one of approved, excluded/.test(e.message),
+    );
     await writeProjectFile(proj, data);
     // no temp files next to the project
     assert.deepEqual(await fsp.readdir(projDir), ['shoot.icmproj']);
@@ -527,7 +832,11 @@ describe('project-file', () => {
   it('the relative paths follow the project when its folder moves', async () => {
     const src = join(tmp, 'moving');
     await fsp.mkdir(join(src, 'photos'), { recursive: true });
-    await writeProjectFile(join(src, 'p.icmproj'), { photos: [{ path: join(src, 'photos', 'x.jpg'), correction: null }], references: [], settings: SETTINGS });
+    await writeProjectFile(join(src, 'p.icmproj'), {
+      photos: [{ path: join(src, 'photos', 'x.jpg'), correction: null }],
+      references: [],
+      settings: SETTINGS,
+    });
     await fsp.rename(src, join(tmp, 'moved'));
     const back = await readProjectFile(join(tmp, 'moved', 'p.icmproj'), SETTINGS);
     assert.equal(back.photos[0].path, join(tmp, 'moved', 'photos', 'x.jpg'));
@@ -552,10 +861,23 @@ describe('project-file', () => {
     await bad('noversion.icmproj', JSON.stringify({ format: PROJECT_FORMAT, photos: [] }), /not a valid project file/);
     await bad('missing.icmproj', null, /file not found/);
     await bad('badphotos.icmproj', JSON.stringify({ format: PROJECT_FORMAT, version: 1, photos: 'x' }), /photos: must be a list/);
-    await bad('badref.icmproj', JSON.stringify({ format: PROJECT_FORMAT, version: 1, photos: [{ path: 'a.jpg' }], references: [{ photo: 3, prompt: { shapes: [] } }] }), /references\[0\]\.photo/);
+    await bad(
+      'badref.icmproj',
+      JSON.stringify({
+        format: PROJECT_FORMAT,
+        version: 1,
+        photos: [{ path: 'a.jpg' }],
+        references: [{ photo: 3, prompt: { shapes: [] } }],
+      }),
+      /references\[0\]\.photo/,
+    );
     await bad(
       'badcorr.icmproj',
-      JSON.stringify({ format: PROJECT_FORMAT, version: 1, photos: [{ path: 'a.jpg', correction: { strokes: [{ mode: 'x', size: 1, points: [[0, 0]] }] } }] }),
+      JSON.stringify({
+        format: PROJECT_FORMAT,
+        version: 1,
+        photos: [{ path: 'a.jpg', correction: { strokes: [{ mode: 'x', size: 1, points: [[0, 0]] }] } }],
+      }),
       /photos\[0\]\.correction\.strokes\[0\]\.mode/,
     );
   });

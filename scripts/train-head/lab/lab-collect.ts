@@ -10,15 +10,25 @@ import sharp from 'sharp';
 import { readEvidenceDump, readPrior } from '../../../src/engine/bench/dump';
 import { computeSad } from '../../../src/engine/metrics/matting-metrics';
 import { sizedOrAll } from '../../../src/engine/pipeline/candidates';
-import { anchorOf, anchorsOf, decide, gateOf, presenceVector, probability, PRESENCE_FEATURES, type HeadModel, type LogisticModel } from '../../../src/engine/pipeline/selection';
+import {
+  anchorOf,
+  anchorsOf,
+  decide,
+  gateOf,
+  presenceVector,
+  probability,
+  PRESENCE_FEATURES,
+  type HeadModel,
+  type LogisticModel,
+} from '../../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../../src/engine/pipeline/sessions';
 import { allDumps, fitSelection, photoOf, type Photo } from '../fit';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cache = resolve(repo, '.cache/train-head');
 const TRAIN_SETS = ['icm-db', 'icm-composite', 'icm58', 'coco-oneshot', 'davis-oneshot', 'misc-coseg'];
-const GEN = 'generated-20261201-64', ABS = 'absent-20261201';
-
+const GEN = 'generated-20261201-64',
+  ABS = 'absent-20261201';
 
 /** Whole-photo features under one selection model. */
 function photoFeatures(p: Photo, m: Omit<HeadModel, 'presence'>): Record<string, number> | null {
@@ -30,11 +40,22 @@ function photoFeatures(p: Photo, m: Omit<HeadModel, 'presence'>): Record<string,
   const n = maps.side * maps.side;
   const salient = new Uint8Array(n);
   for (const c of p.candidates) for (const i of c.cells) salient[i] = 1;
-  const bg: number[] = [], bgP: number[] = [];
-  for (let i = 0; i < n; i++) if (!salient[i]) { bg.push(maps.nearest[i]); bgP.push(maps.prototype[i]); }
+  const bg: number[] = [],
+    bgP: number[] = [];
+  for (let i = 0; i < n; i++)
+    if (!salient[i]) {
+      bg.push(maps.nearest[i]);
+      bgP.push(maps.prototype[i]);
+    }
   const mu = (v: number[]) => v.reduce((s, x) => s + x, 0) / (v.length || 1);
-  const sd = (v: number[]) => { const m0 = mu(v); return Math.sqrt(mu(v.map((x) => (x - m0) ** 2))) || 1e-3; };
-  const q = (v: number[], f: number) => { const s = [...v].sort((x, y) => x - y); return s.length ? s[Math.min(s.length - 1, Math.floor(f * s.length))] : 0; };
+  const sd = (v: number[]) => {
+    const m0 = mu(v);
+    return Math.sqrt(mu(v.map((x) => (x - m0) ** 2))) || 1e-3;
+  };
+  const q = (v: number[], f: number) => {
+    const s = [...v].sort((x, y) => x - y);
+    return s.length ? s[Math.min(s.length - 1, Math.floor(f * s.length))] : 0;
+  };
   const c = p.candidates[a];
   const nearA = c.cells.reduce((s, i) => s + maps.nearest[i], 0) / c.cells.length;
   const protA = c.cells.reduce((s, i) => s + maps.prototype[i], 0) / c.cells.length;
@@ -87,7 +108,10 @@ function photoFeatures(p: Photo, m: Omit<HeadModel, 'presence'>): Record<string,
   f.logSalientToReference = Math.log(total / n / Math.max(p.dump.reference.area, 1e-4));
   f.keptS = keptCells.reduce((s, i) => s + maps.S[i], 0);
   f.keptEvidence = keptCells.reduce((s, i) => s + maps.evidence[i], 0) / (keptCells.length || 1);
-  f.droppedEvidence = (() => { const d = p.candidates.flatMap((k, j) => (keep[j] ? [] : k.cells)); return d.length ? d.reduce((s, i) => s + maps.evidence[i], 0) / d.length : 0; })();
+  f.droppedEvidence = (() => {
+    const d = p.candidates.flatMap((k, j) => (keep[j] ? [] : k.cells));
+    return d.length ? d.reduce((s, i) => s + maps.evidence[i], 0) / d.length : 0;
+  })();
   f.refArea = p.dump.reference.area;
   return f;
 }
@@ -104,24 +128,64 @@ async function main() {
   const real = photos.filter((p) => TRAIN_SETS.includes(p.dump.meta.set));
   const keys = [...new Set(real.map((p) => p.dump.meta.groupKey))].sort();
   const models: Record<string, Omit<HeadModel, 'presence'>> = { __full: fitSelection(photos, isAbsent) };
-  for (const k of keys) models[k] = fitSelection(photos.filter((p) => !p.keys.has(k)), isAbsent);
+  for (const k of keys)
+    models[k] = fitSelection(
+      photos.filter((p) => !p.keys.has(k)),
+      isAbsent,
+    );
   process.stderr.write('fitted\n');
   const g = new GraphSessions('cpu');
   const neutralPresence: LogisticModel = { mean: [0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1], weights: [0, 0, 0, 0, 0], bias: 5 };
   const rows = [];
   const prev = new Map<string, { sad: number; isnet: number | null; empty: number; W: number; H: number; confidence: number }>();
-  if (process.argv[3]) for (const r of JSON.parse(await fsp.readFile(process.argv[3], 'utf8')).rows) prev.set(r.set + '|' + r.group + '|' + r.target, r);
+  if (process.argv[3])
+    for (const r of JSON.parse(await fsp.readFile(process.argv[3], 'utf8')).rows) prev.set(r.set + '|' + r.group + '|' + r.target, r);
   for (const p of photos) {
     const meta = p.dump.meta;
     const evalKey = models[meta.groupKey] ? meta.groupKey : '__full';
     // features under every fold that may use this photo for training, and under its own evaluation fold
     const byFold: Record<string, Record<string, number> | null> = {};
     for (const k of Object.keys(models)) if (k === evalKey || k === '__full' || !p.keys.has(k)) byFold[k] = photoFeatures(p, models[k]);
-    let sad: number | null = null, isnet: number | null = null, empty: number | null = null;
+    let sad: number | null = null,
+      isnet: number | null = null,
+      empty: number | null = null;
     const generated = !isAbsent(p) && !TRAIN_SETS.includes(meta.set);
-    if (generated && !process.env.LAB_GENERATED) { rows.push({ set: meta.set, group: meta.group, key: meta.groupKey, keys: [...p.keys], target: meta.target, absent: false, real: false, byFold, evalKey }); continue; }
+    if (generated && !process.env.LAB_GENERATED) {
+      rows.push({
+        set: meta.set,
+        group: meta.group,
+        key: meta.groupKey,
+        keys: [...p.keys],
+        target: meta.target,
+        absent: false,
+        real: false,
+        byFold,
+        evalKey,
+      });
+      continue;
+    }
     const old = prev.get(meta.set + '|' + meta.group + '|' + meta.target);
-    if (old && old.sad !== undefined) { rows.push({ set: meta.set, group: meta.group, key: meta.groupKey, keys: [...p.keys], target: meta.target, absent: isAbsent(p), real: !isAbsent(p) && !generated, generated, sad: old.sad, isnet: old.isnet, empty: old.empty, W: old.W, H: old.H, confidence: old.confidence, byFold, evalKey }); continue; }
+    if (old && old.sad !== undefined) {
+      rows.push({
+        set: meta.set,
+        group: meta.group,
+        key: meta.groupKey,
+        keys: [...p.keys],
+        target: meta.target,
+        absent: isAbsent(p),
+        real: !isAbsent(p) && !generated,
+        generated,
+        sad: old.sad,
+        isnet: old.isnet,
+        empty: old.empty,
+        W: old.W,
+        H: old.H,
+        confidence: old.confidence,
+        byFold,
+        evalKey,
+      });
+      continue;
+    }
     const d = decide(p.candidates, p.x, { ...models[evalKey], presence: neutralPresence } as HeadModel, 0);
     const prior = await readPrior(meta.priorPath);
     const side = p.dump.maps.side;
@@ -129,18 +193,53 @@ async function main() {
     const { width: TW, height: TH } = truth.info;
     const gt = Float32Array.from(truth.data, (v) => v / 255);
     const sadOf = async (gate: Float32Array, gs: number, zero = false) => {
-      const alpha = zero ? new Uint8Array(meta.width * meta.height) : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
-      const pb = TW === meta.width && TH === meta.height ? alpha : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } }).resize(TW, TH, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
-      return computeSad(Float32Array.from(pb, (v) => v / 255), gt, TW, TH);
+      const alpha = zero
+        ? new Uint8Array(meta.width * meta.height)
+        : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
+      const pb =
+        TW === meta.width && TH === meta.height
+          ? alpha
+          : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } })
+              .resize(TW, TH, { fit: 'fill', kernel: 'linear' })
+              .extractChannel(0)
+              .raw()
+              .toBuffer();
+      return computeSad(
+        Float32Array.from(pb, (v) => v / 255),
+        gt,
+        TW,
+        TH,
+      );
     };
     sad = await sadOf(gateOf(p.candidates, d.keep, side), side, d.kept === 0);
     isnet = isAbsent(p) ? null : await sadOf(new Float32Array(1).fill(1), 1);
     empty = await sadOf(new Float32Array(1), 1, true);
-    rows.push({ set: meta.set, group: meta.group, key: meta.groupKey, keys: [...p.keys], target: meta.target, absent: isAbsent(p), real: !isAbsent(p) && !generated, generated, sad, isnet, empty, W: TW, H: TH, confidence: d.confidence, byFold, evalKey });
+    rows.push({
+      set: meta.set,
+      group: meta.group,
+      key: meta.groupKey,
+      keys: [...p.keys],
+      target: meta.target,
+      absent: isAbsent(p),
+      real: !isAbsent(p) && !generated,
+      generated,
+      sad,
+      isnet,
+      empty,
+      W: TW,
+      H: TH,
+      confidence: d.confidence,
+      byFold,
+      evalKey,
+    });
   }
   await g.dispose();
   await fsp.writeFile(out, JSON.stringify({ keys, rows }));
   process.stderr.write(`wrote ${out}: ${rows.length} rows\n`);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
-void existsSync; void basename;
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+void existsSync;
+void basename;

@@ -76,7 +76,8 @@ export async function loadBenchManifest(dir: string): Promise<BenchManifest> {
     throw new Error(`cannot read benchmark manifest "${file}": ${(e as Error).message}`);
   }
   const m = json as BenchManifest;
-  if (!m || typeof m.name !== 'string' || !Array.isArray(m.groups)) throw new Error(`"${file}" is not a benchmark manifest (needs name and groups)`);
+  if (!m || typeof m.name !== 'string' || !Array.isArray(m.groups))
+    throw new Error(`"${file}" is not a benchmark manifest (needs name and groups)`);
   return m;
 }
 
@@ -90,7 +91,14 @@ async function readAlpha(path: string): Promise<{ alpha: Float32Array; width: nu
 
 /** A prediction at the truth's size (bilinear; the same photo can come at another resolution than its truth, e.g. icm-db-fullres). */
 async function predictionAt(alpha: Uint8Array, width: number, height: number, W: number, H: number): Promise<Float32Array> {
-  const bytes = width === W && height === H ? alpha : await sharp(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), { raw: { width, height, channels: 1 } }).resize(W, H, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
+  const bytes =
+    width === W && height === H
+      ? alpha
+      : await sharp(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), { raw: { width, height, channels: 1 } })
+          .resize(W, H, { fit: 'fill', kernel: 'linear' })
+          .extractChannel(0)
+          .raw()
+          .toBuffer();
   const out = new Float32Array(W * H);
   for (let i = 0; i < out.length; i++) out[i] = bytes[i] / 255;
   return out;
@@ -112,12 +120,19 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
   const refiners = opts.refine?.length ? opts.refine : [DEFAULT_REFINER];
   const matter = await InContextMatter.create({ ...opts, refine: refiners[0], keepEvidence: opts.keepEvidence || !!opts.dumpDir });
   // one result per (method, refinement): ISNet alone has no refinement, icm one per refiner
-  const variants: Array<{ method: BenchMethod; refine?: RefinerId }> = methods.flatMap((m): Array<{ method: BenchMethod; refine?: RefinerId }> => (m === 'icm' ? refiners.map((r) => ({ method: m, refine: r })) : [{ method: m }]));
-  const variantKey = (v: { method: BenchMethod; refine?: RefinerId }) => (v.refine && refiners.length > 1 ? `${v.method}+${v.refine}` : v.method);
+  const variants: Array<{ method: BenchMethod; refine?: RefinerId }> = methods.flatMap(
+    (m): Array<{ method: BenchMethod; refine?: RefinerId }> =>
+      m === 'icm' ? refiners.map((r) => ({ method: m, refine: r })) : [{ method: m }],
+  );
+  const variantKey = (v: { method: BenchMethod; refine?: RefinerId }) =>
+    v.refine && refiners.length > 1 ? `${v.method}+${v.refine}` : v.method;
   const setName = basename(root);
   const withIcm = methods.includes('icm');
   const rows = new Map<string, BenchRow[]>(variants.map((v) => [variantKey(v), []]));
-  const total = Math.min(opts.limit ?? Infinity, manifest.groups.reduce((s, g) => s + g.targets.length, 0));
+  const total = Math.min(
+    opts.limit ?? Infinity,
+    manifest.groups.reduce((s, g) => s + g.targets.length, 0),
+  );
   let done = 0;
   let referenceMs = 0;
   try {
@@ -149,14 +164,21 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
           let matted: Awaited<ReturnType<InContextMatter['matte']>> | null = null;
           if (method === 'icm') {
             if (!coarse) {
-              const r = await matter.matte(target, { encoded, ...(opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {}) });
+              const r = await matter.matte(target, {
+                encoded,
+                ...(opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {}),
+              });
               coarse = { result: r, ms: r.timings.totalMs - r.timings.composeMs };
               matted = r;
             } else {
               // the same decision, refined another way: its time is the shared part plus its own refinement
               const t0 = performance.now();
               const alpha = await matter.refineAgain(target, coarse.result.coarse, variant.refine!);
-              matted = { ...coarse.result, alpha, timings: { ...coarse.result.timings, composeMs: performance.now() - t0, totalMs: coarse.ms + performance.now() - t0 } };
+              matted = {
+                ...coarse.result,
+                alpha,
+                timings: { ...coarse.result.timings, composeMs: performance.now() - t0, totalMs: coarse.ms + performance.now() - t0 },
+              };
             }
             result = matted;
           } else result = await matter.saliencyOnly(target, encoded);
@@ -173,12 +195,28 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
           if (opts.dumpDir && matted?.evidence && variant === variants.find((v) => v.method === 'icm')) {
             const stem = join(resolve(opts.dumpDir), setName, group.id, basename(t.image, extname(t.image)));
             const involves = (t as { involves?: string[] }).involves;
-            const meta = { set: setName, group: group.id, groupKey: groupKey(setName, group.id), ...(involves ? { involves } : {}), target: t.image, truthPath: join(root, t.alpha), priorPath: `${stem}.prior.f32.gz`, width: target.width, height: target.height, sad: metrics.sad };
+            const meta = {
+              set: setName,
+              group: group.id,
+              groupKey: groupKey(setName, group.id),
+              ...(involves ? { involves } : {}),
+              target: t.image,
+              truthPath: join(root, t.alpha),
+              priorPath: `${stem}.prior.f32.gz`,
+              width: target.width,
+              height: target.height,
+              sad: metrics.sad,
+            };
             await writeEvidenceDump(`${stem}.json`, meta, matted.evidence);
           }
           rows.get(variantKey(variant))!.push(row);
           if (opts.outDir) {
-            const out = join(resolve(opts.outDir), ...(variants.length > 1 ? [variantKey(variant)] : []), group.id, basename(t.image, extname(t.image)) + '.png');
+            const out = join(
+              resolve(opts.outDir),
+              ...(variants.length > 1 ? [variantKey(variant)] : []),
+              group.id,
+              basename(t.image, extname(t.image)) + '.png',
+            );
             await fsp.mkdir(dirname(out), { recursive: true });
             await writePngAtomic(out, result.alpha, target.width, target.height, 1);
           }

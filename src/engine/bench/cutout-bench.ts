@@ -39,7 +39,12 @@ export interface CutoutRow {
  * Mean |composite(α̂, F̂) − composite(α, F)| over the band and the backgrounds. Scoring code
  * (not on the matting path): a plain loop over the pixels.
  */
-export function cutoutError(predAlpha: Uint8Array, predRgb: Uint8Array, alpha: Uint8Array, fg: Uint8Array): { error: number; band: number } {
+export function cutoutError(
+  predAlpha: Uint8Array,
+  predRgb: Uint8Array,
+  alpha: Uint8Array,
+  fg: Uint8Array,
+): { error: number; band: number } {
   let sum = 0;
   let band = 0;
   for (let i = 0; i < alpha.length; i++) {
@@ -55,11 +60,24 @@ export function cutoutError(predAlpha: Uint8Array, predRgb: Uint8Array, alpha: U
   return { error: band ? sum / (band * 3 * CUTOUT_BACKGROUNDS.length) : 0, band };
 }
 
-export async function runCutoutBenchmark(dir: string, opts: MatterOptions & { limit?: number; onRow?: (r: CutoutRow, i: number, n: number) => void } = {}): Promise<{ name: string; rows: CutoutRow[]; plain: number; decontaminated: number; plainTruthAlpha: number; decontaminatedTruthAlpha: number }> {
+export async function runCutoutBenchmark(
+  dir: string,
+  opts: MatterOptions & { limit?: number; onRow?: (r: CutoutRow, i: number, n: number) => void } = {},
+): Promise<{
+  name: string;
+  rows: CutoutRow[];
+  plain: number;
+  decontaminated: number;
+  plainTruthAlpha: number;
+  decontaminatedTruthAlpha: number;
+}> {
   const root = resolve(dir);
   const manifest = await loadBenchManifest(root);
   const targets = manifest.groups.flatMap((g) => g.targets.filter((t) => (t as { foreground?: string }).foreground));
-  if (targets.length === 0) throw new Error(`${join(root, 'manifest.json')}: no target has a "foreground" (the subject's colours); --cutout needs a set that ships them (scripts/cutout-composites.ts makes one)`);
+  if (targets.length === 0)
+    throw new Error(
+      `${join(root, 'manifest.json')}: no target has a "foreground" (the subject's colours); --cutout needs a set that ships them (scripts/cutout-composites.ts makes one)`,
+    );
   const total = Math.min(opts.limit ?? Infinity, targets.length);
   const matter = await InContextMatter.create(opts);
   const g = matter.backbone.graphSessions;
@@ -77,8 +95,13 @@ export async function runCutoutBenchmark(dir: string, opts: MatterOptions & { li
         const t0 = performance.now();
         const r = await matter.matte(target);
         const truth = await sharp(join(root, t.alpha)).extractChannel(0).raw().toBuffer();
-        const fg = await sharp(join(root, (t as { foreground?: string }).foreground!)).removeAlpha().toColourspace('srgb').raw().toBuffer();
-        if (truth.length !== target.width * target.height || fg.length !== truth.length * 3) throw new Error(`${t.image}: truth or foreground is not the photo's size`);
+        const fg = await sharp(join(root, (t as { foreground?: string }).foreground!))
+          .removeAlpha()
+          .toColourspace('srgb')
+          .raw()
+          .toBuffer();
+        if (truth.length !== target.width * target.height || fg.length !== truth.length * 3)
+          throw new Error(`${t.image}: truth or foreground is not the photo's size`);
         const plainRgb = (await colourUnderAlpha(g, target, r.alpha, 'clear')) as Uint8Array;
         const deconRgb = (await estimateForeground(g, target, r.alpha)) as Uint8Array;
         const plain = cutoutError(r.alpha, plainRgb, truth, fg);
@@ -86,7 +109,16 @@ export async function runCutoutBenchmark(dir: string, opts: MatterOptions & { li
         const truthA = new Uint8Array(truth.buffer, truth.byteOffset, truth.length);
         const plainT = cutoutError(truthA, (await colourUnderAlpha(g, target, truthA, 'clear')) as Uint8Array, truth, fg);
         const deconT = cutoutError(truthA, (await estimateForeground(g, target, truthA)) as Uint8Array, truth, fg);
-        const row: CutoutRow = { group: group.id, target: t.image, band: plain.band, plain: plain.error, decontaminated: decon.error, plainTruthAlpha: plainT.error, decontaminatedTruthAlpha: deconT.error, ms: performance.now() - t0 };
+        const row: CutoutRow = {
+          group: group.id,
+          target: t.image,
+          band: plain.band,
+          plain: plain.error,
+          decontaminated: decon.error,
+          plainTruthAlpha: plainT.error,
+          decontaminatedTruthAlpha: deconT.error,
+          ms: performance.now() - t0,
+        };
         rows.push(row);
         opts.onRow?.(row, rows.length, total);
       }
@@ -95,5 +127,12 @@ export async function runCutoutBenchmark(dir: string, opts: MatterOptions & { li
     await matter.dispose();
   }
   const mean = (f: (r: CutoutRow) => number) => rows.reduce((s, r) => s + f(r), 0) / Math.max(1, rows.length);
-  return { name: manifest.name, rows, plain: mean((r) => r.plain), decontaminated: mean((r) => r.decontaminated), plainTruthAlpha: mean((r) => r.plainTruthAlpha), decontaminatedTruthAlpha: mean((r) => r.decontaminatedTruthAlpha) };
+  return {
+    name: manifest.name,
+    rows,
+    plain: mean((r) => r.plain),
+    decontaminated: mean((r) => r.decontaminated),
+    plainTruthAlpha: mean((r) => r.plainTruthAlpha),
+    decontaminatedTruthAlpha: mean((r) => r.decontaminatedTruthAlpha),
+  };
 }

@@ -35,18 +35,33 @@ export interface EvidenceDump {
 const f32 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const fromF32 = (s: string) => new Float32Array(new Uint8Array(Buffer.from(s, 'base64')).buffer);
 
-export async function writeEvidenceDump(file: string, meta: DumpMeta, ev: { maps: EvidenceMaps; reference: ReferenceStats; prior: { data: Float32Array; height: number; width: number } }): Promise<void> {
+export async function writeEvidenceDump(
+  file: string,
+  meta: DumpMeta,
+  ev: { maps: EvidenceMaps; reference: ReferenceStats; prior: { data: Float32Array; height: number; width: number } },
+): Promise<void> {
   const { side } = ev.maps;
   await fsp.mkdir(dirname(file), { recursive: true });
   const header = Buffer.from(Uint32Array.of(ev.prior.width, ev.prior.height).buffer);
-  await writeFileAtomic(meta.priorPath, gzipSync(Buffer.concat([header, Buffer.from(ev.prior.data.buffer, ev.prior.data.byteOffset, ev.prior.data.byteLength)])));
+  await writeFileAtomic(
+    meta.priorPath,
+    gzipSync(Buffer.concat([header, Buffer.from(ev.prior.data.buffer, ev.prior.data.byteOffset, ev.prior.data.byteLength)])),
+  );
   const bytes = await sharp(meta.truthPath).extractChannel(0).resize(side, side, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   const truth = Float32Array.from(bytes, (v) => v / 255);
   const m = ev.maps;
   const json = {
     meta,
     side,
-    maps: { saliency: f32(m.saliency), S: f32(m.S), nearest: f32(m.nearest), prototype: f32(m.prototype), evidence: f32(m.evidence), other: m.other ? f32(m.other) : null, lab: f32(m.lab) },
+    maps: {
+      saliency: f32(m.saliency),
+      S: f32(m.S),
+      nearest: f32(m.nearest),
+      prototype: f32(m.prototype),
+      evidence: f32(m.evidence),
+      other: m.other ? f32(m.other) : null,
+      lab: f32(m.lab),
+    },
     reference: { area: ev.reference.area, histogram: Array.from(ev.reference.histogram) },
     truth: f32(truth),
   };
@@ -65,7 +80,16 @@ export async function readEvidenceDump(file: string): Promise<EvidenceDump> {
   const mp = j.maps;
   return {
     meta: j.meta,
-    maps: { side: j.side, saliency: fromF32(mp.saliency), S: fromF32(mp.S), nearest: fromF32(mp.nearest), prototype: fromF32(mp.prototype), evidence: fromF32(mp.evidence), other: mp.other ? fromF32(mp.other) : null, lab: fromF32(mp.lab) },
+    maps: {
+      side: j.side,
+      saliency: fromF32(mp.saliency),
+      S: fromF32(mp.S),
+      nearest: fromF32(mp.nearest),
+      prototype: fromF32(mp.prototype),
+      evidence: fromF32(mp.evidence),
+      other: mp.other ? fromF32(mp.other) : null,
+      lab: fromF32(mp.lab),
+    },
     reference: { area: j.reference.area, histogram: Float64Array.from(j.reference.histogram) },
     truth: fromF32(j.truth),
   };

@@ -36,7 +36,10 @@ export interface CutoutOptions {
 /** Parses "margin=5%,aspect=1:1,size=2000" (any subset, any order; margin in % or px). */
 export function parseCropSpec(text: string): CropSpec {
   const spec: CropSpec = { margin: 0, marginUnit: 'percent', aspect: 'original' };
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, value, extra] = part.split('=');
     if (value === undefined || extra !== undefined) throw new Error(`crop: "${part}" is not key=value (margin=5%, aspect=1:1, size=2000)`);
     switch (key.trim()) {
@@ -49,12 +52,14 @@ export function parseCropSpec(text: string): CropSpec {
         break;
       }
       case 'aspect':
-        if (!CROP_ASPECTS.includes(value.trim() as CropAspect)) throw new Error(`crop: aspect must be ${CROP_ASPECTS.join(', ')}, not "${value}"`);
+        if (!CROP_ASPECTS.includes(value.trim() as CropAspect))
+          throw new Error(`crop: aspect must be ${CROP_ASPECTS.join(', ')}, not "${value}"`);
         spec.aspect = value.trim() as CropAspect;
         break;
       case 'size': {
         const n = Number(value);
-        if (!Number.isInteger(n) || n < 16 || n > 32768) throw new Error(`crop: size must be a whole number of pixels from 16 to 32768, not "${value}"`);
+        if (!Number.isInteger(n) || n < 16 || n > 32768)
+          throw new Error(`crop: size must be a whole number of pixels from 16 to 32768, not "${value}"`);
         spec.size = n;
         break;
       }
@@ -141,14 +146,21 @@ async function applyCrop(r: Raster, g: CropGeometry): Promise<Raster> {
   const sixteen = r.data instanceof Uint16Array;
   const finish = (s: Sharp) => (r.channels === 1 ? s.extractChannel(0) : s).raw({ depth: sixteen ? 'ushort' : 'uchar' });
   const toRaster = (buf: Buffer, width: number, height: number): Raster => ({
-    data: sixteen ? new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)) : new Uint8Array(buf.buffer, buf.byteOffset, buf.length),
+    data: sixteen
+      ? new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
+      : new Uint8Array(buf.buffer, buf.byteOffset, buf.length),
     width,
     height,
     channels: r.channels,
   });
   let cropped: Raster;
   if (ix1 <= ix0 || iy1 <= iy0) {
-    cropped = { data: sixteen ? new Uint16Array(g.width * g.height * r.channels) : new Uint8Array(g.width * g.height * r.channels), width: g.width, height: g.height, channels: r.channels };
+    cropped = {
+      data: sixteen ? new Uint16Array(g.width * g.height * r.channels) : new Uint8Array(g.width * g.height * r.channels),
+      width: g.width,
+      height: g.height,
+      channels: r.channels,
+    };
   } else {
     const s = sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })
       .extract({ left: ix0, top: iy0, width: ix1 - ix0, height: iy1 - iy0 })
@@ -157,14 +169,21 @@ async function applyCrop(r: Raster, g: CropGeometry): Promise<Raster> {
   }
   if (g.outWidth === g.width && g.outHeight === g.height) return cropped;
   // libvips premultiplies RGBA itself for the resize, so straight colour resamples correctly.
-  const s = sharp(cropped.data, { raw: { width: cropped.width, height: cropped.height, channels: cropped.channels } }).resize(g.outWidth, g.outHeight, { fit: 'fill', kernel: 'lanczos3' });
+  const s = sharp(cropped.data, { raw: { width: cropped.width, height: cropped.height, channels: cropped.channels } }).resize(
+    g.outWidth,
+    g.outHeight,
+    { fit: 'fill', kernel: 'lanczos3' },
+  );
   return toRaster(await finish(s).toBuffer(), g.outWidth, g.outHeight);
 }
 
 /** 8-bit RGB + 8-bit alpha → RGBA (libvips joins the bands); 16-bit colour gets alpha × 257. */
 async function withAlpha(rgb: Uint8Array | Uint16Array, alpha: Uint8Array, width: number, height: number): Promise<Raster> {
   if (rgb instanceof Uint8Array) {
-    const buf = await sharp(rgb, { raw: { width, height, channels: 3 } }).joinChannel(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), { raw: { width, height, channels: 1 } }).raw().toBuffer();
+    const buf = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .joinChannel(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), { raw: { width, height, channels: 1 } })
+      .raw()
+      .toBuffer();
     return { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), width, height, channels: 4 };
   }
   const n = width * height;
@@ -187,7 +206,14 @@ export interface RenderedCutout extends Raster {
  * The export's pixels: the matte (grey) or the cutout (RGBA, or RGB on `background`), cropped
  * when asked. `photo` is the oriented photo at the alpha's size (8 or 16 bits).
  */
-export async function renderCutout(g: GraphRunner, photo: PhotoPixels | null, alpha: Uint8Array, width: number, height: number, opts: CutoutOptions): Promise<RenderedCutout> {
+export async function renderCutout(
+  g: GraphRunner,
+  photo: PhotoPixels | null,
+  alpha: Uint8Array,
+  width: number,
+  height: number,
+  opts: CutoutOptions,
+): Promise<RenderedCutout> {
   const box = opts.crop ? alphaBounds(alpha, width, height) : null;
   const geometry = opts.crop ? cropGeometry(box ?? [0, 0, width, height], width, height, opts.crop) : undefined;
   if (opts.kind === 'alpha') {
@@ -197,7 +223,8 @@ export async function renderCutout(g: GraphRunner, photo: PhotoPixels | null, al
     return { ...r, crop: geometry };
   }
   if (!photo) throw new Error('renderCutout: a cutout needs the photo');
-  if (photo.width !== width || photo.height !== height) throw new Error(`the photo (${photo.width}×${photo.height}) no longer matches its matte (${width}×${height}); run it again`);
+  if (photo.width !== width || photo.height !== height)
+    throw new Error(`the photo (${photo.width}×${photo.height}) no longer matches its matte (${width}×${height}); run it again`);
   let colour = opts.decontaminate === false ? await colourUnderAlpha(g, photo, alpha, 'clear') : await estimateForeground(g, photo, alpha);
   if (opts.sixteen && colour instanceof Uint8Array) colour = Uint16Array.from(colour, (v) => v * 257);
   let r = await withAlpha(colour, alpha, width, height);
@@ -210,7 +237,15 @@ export async function renderCutout(g: GraphRunner, photo: PhotoPixels | null, al
       .flatten({ background: opts.background })
       .raw({ depth: sixteen ? 'ushort' : 'uchar' })
       .toBuffer();
-    return { data: sixteen ? new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)) : new Uint8Array(buf.buffer, buf.byteOffset, buf.length), width: r.width, height: r.height, channels: 3, crop: geometry };
+    return {
+      data: sixteen
+        ? new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
+        : new Uint8Array(buf.buffer, buf.byteOffset, buf.length),
+      width: r.width,
+      height: r.height,
+      channels: 3,
+      crop: geometry,
+    };
   }
   if (opts.premultiplied) r = await premultiply(g, r);
   return { ...r, crop: geometry };
@@ -221,9 +256,19 @@ async function premultiply(g: GraphRunner, r: Raster): Promise<Raster> {
   const sixteen = r.data instanceof Uint16Array;
   // split with libvips: colour bands and the alpha band
   const src = sharp(r.data, { raw: { width: r.width, height: r.height, channels: 4 } });
-  const rgbBuf = await src.clone().removeAlpha().raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer();
-  const aBuf = await src.clone().extractChannel(3).raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer();
-  const rgb = sixteen ? new Uint16Array(rgbBuf.buffer.slice(rgbBuf.byteOffset, rgbBuf.byteOffset + rgbBuf.length)) : new Uint8Array(rgbBuf.buffer, rgbBuf.byteOffset, rgbBuf.length);
+  const rgbBuf = await src
+    .clone()
+    .removeAlpha()
+    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toBuffer();
+  const aBuf = await src
+    .clone()
+    .extractChannel(3)
+    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toBuffer();
+  const rgb = sixteen
+    ? new Uint16Array(rgbBuf.buffer.slice(rgbBuf.byteOffset, rgbBuf.byteOffset + rgbBuf.length))
+    : new Uint8Array(rgbBuf.buffer, rgbBuf.byteOffset, rgbBuf.length);
   let a8: Uint8Array;
   if (sixteen) {
     const a16 = new Uint16Array(aBuf.buffer.slice(aBuf.byteOffset, aBuf.byteOffset + aBuf.length));

@@ -5,5 +5,14 @@
 export { ImageInputError, ImageOutputError } from './errors';
 export { DEFAULT_MAX_PIXELS, pixelBudgetOf, pixelBudgetReason, readImage, readMask, type ReadOptions, type RgbImage } from './read';
 export { resizeGray, resizeRgb, type ResizeKernel } from './resample';
-export { encodePng, prepareFolder, sweepStaleTemps, TEMP_NAME, tempNameFor, writeFileAtomic, writePngAtomic, type WriteOptions } from './write';
+export {
+  encodePng,
+  prepareFolder,
+  sweepStaleTemps,
+  TEMP_NAME,
+  tempNameFor,
+  writeFileAtomic,
+  writePngAtomic,
+  type WriteOptions,
+} from './write';
 export { heatmapRgb, TURBO_LUT, writeHeatmapPng } from './heatmap';

@@ -88,11 +88,10 @@ async function probe(path: string, buf: Buffer, kind: 'image' | 'mask', maxPixel
   try {
     meta = await sharp(buf, DECODE_OPTIONS).metadata();
   } catch (err) {
-    throw new ImageInputError(
-      path,
-      `not a supported image (${SUPPORTED_TEXT}) or the file is corrupt (${sharpDetail(err)})`,
-      { kind, cause: err },
-    );
+    throw new ImageInputError(path, `not a supported image (${SUPPORTED_TEXT}) or the file is corrupt (${sharpDetail(err)})`, {
+      kind,
+      cause: err,
+    });
   }
   if (!SUPPORTED_FORMATS.has(meta.format)) {
     throw new ImageInputError(path, `unsupported image format "${meta.format}" (supported: ${SUPPORTED_TEXT})`, {
@@ -117,7 +116,12 @@ async function decode(
   build: (s: Sharp) => Sharp,
 ): Promise<{ data: Buffer; info: OutputInfo; damaged: boolean }> {
   try {
-    return { ...(await build(sharp(buf, decodeOptions({}))).raw().toBuffer({ resolveWithObject: true })), damaged: false };
+    return {
+      ...(await build(sharp(buf, decodeOptions({})))
+        .raw()
+        .toBuffer({ resolveWithObject: true })),
+      damaged: false,
+    };
   } catch (err) {
     // Only a warning? Then the file decodes, but parts of it are garbage: it is damaged.
     const tolerant = await build(sharp(buf, decodeOptions({ acceptDamaged: true })))

@@ -116,9 +116,7 @@ export async function resampleRaw<T extends Raw>(
     ),
   ).toBuffer({ resolveWithObject: true });
   if (info.channels !== channels || info.width < lx + newW || info.height < ly + newH) {
-    throw new Error(
-      `resample: affine output ${info.width}x${info.height}x${info.channels} too small for ${lx}+${newW}, ${ly}+${newH}`,
-    );
+    throw new Error(`resample: affine output ${info.width}x${info.height}x${info.channels} too small for ${lx}+${newW}, ${ly}+${newH}`);
   }
   const big = fromBuffer(data);
   const out = allocLike(src, newW * newH * channels);

@@ -50,10 +50,7 @@ async function assertNotProtected(path: string, protect: ReadonlySet<string> | u
       same = st !== null && st.dev === targetStat.dev && st.ino === targetStat.ino;
     }
     if (same) {
-      throw new ImageOutputError(
-        path,
-        `refusing to overwrite input file "${printable(input)}" (originals are never overwritten)`,
-      );
+      throw new ImageOutputError(path, `refusing to overwrite input file "${printable(input)}" (originals are never overwritten)`);
     }
   }
 }
@@ -78,9 +75,7 @@ export async function writePngAtomic(
     throw new RangeError(`writePngAtomic: channels must be 1, 3 or 4 (got ${String(channels)})`);
   }
   if (data.length !== width * height * channels) {
-    throw new RangeError(
-      `writePngAtomic: ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`,
-    );
+    throw new RangeError(`writePngAtomic: ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`);
   }
   await assertNotProtected(path, options.protect);
   await writeFileAtomic(path, await encodePng(path, data, width, height, channels), options);
@@ -189,8 +184,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, options: 
     if (fh) await fh.close().catch(() => undefined);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    const reason =
-      code === 'ENOENT' ? 'directory does not exist' : code === 'EISDIR' ? 'is a directory' : errnoReason(err, 'write failed');
+    const reason = code === 'ENOENT' ? 'directory does not exist' : code === 'EISDIR' ? 'is a directory' : errnoReason(err, 'write failed');
     throw new ImageOutputError(path, reason, { cause: err });
   }
 }

@@ -91,39 +91,24 @@ export const CONN_STEP = 0.1;
 /** φ threshold of the connectivity metric (reference value). */
 export const CONN_PHI_THRESHOLD = 0.15;
 
-function checkInputs(
-  pred: Float32Array,
-  gt: Float32Array,
-  width: number,
-  height: number,
-  region: Uint8Array | undefined,
-): number {
+function checkInputs(pred: Float32Array, gt: Float32Array, width: number, height: number, region: Uint8Array | undefined): number {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new RangeError(`matting metrics: invalid size ${width}x${height}`);
   }
   const n = width * height;
   if (pred.length !== n || gt.length !== n) {
     throw new RangeError(
-      `matting metrics: size mismatch: ${width}x${height} needs ${n} values, ` +
-        `got pred ${pred.length} and gt ${gt.length}`,
+      `matting metrics: size mismatch: ${width}x${height} needs ${n} values, ` + `got pred ${pred.length} and gt ${gt.length}`,
     );
   }
   if (region !== undefined && region.length !== n) {
-    throw new RangeError(
-      `matting metrics: size mismatch: region has ${region.length} values, expected ${n} (${width}x${height})`,
-    );
+    throw new RangeError(`matting metrics: size mismatch: region has ${region.length} values, expected ${n} (${width}x${height})`);
   }
   return n;
 }
 
 /** Sum of absolute differences / 1000 over the counted pixels. */
-export function computeSad(
-  pred: Float32Array,
-  gt: Float32Array,
-  width: number,
-  height: number,
-  region?: Uint8Array,
-): number {
+export function computeSad(pred: Float32Array, gt: Float32Array, width: number, height: number, region?: Uint8Array): number {
   const n = checkInputs(pred, gt, width, height, region);
   let s = 0;
   if (region === undefined) {
@@ -135,13 +120,7 @@ export function computeSad(
 }
 
 /** Mean squared error over the counted pixels (0 if none is counted). */
-export function computeMse(
-  pred: Float32Array,
-  gt: Float32Array,
-  width: number,
-  height: number,
-  region?: Uint8Array,
-): number {
+export function computeMse(pred: Float32Array, gt: Float32Array, width: number, height: number, region?: Uint8Array): number {
   const n = checkInputs(pred, gt, width, height, region);
   let s = 0;
   let count = 0;

@@ -226,7 +226,11 @@ async function assembleOnce(file: string, manifest: ModelPackManifest, opts: Ass
 
   const af = manifest.model.assembleFrom;
   if (!af) {
-    throw new ModelPackError('MODEL_INVALID', `model file ${shown} ${reason}, and the manifest of pack "${manifest.id}" has no model.assembleFrom to rebuild it from`, { file });
+    throw new ModelPackError(
+      'MODEL_INVALID',
+      `model file ${shown} ${reason}, and the manifest of pack "${manifest.id}" has no model.assembleFrom to rebuild it from`,
+      { file },
+    );
   }
 
   // --- locate the data package and the resource
@@ -271,13 +275,29 @@ async function assembleOnce(file: string, manifest: ModelPackManifest, opts: Ass
   let expectStart = 0;
   entry.chunks.forEach((c, i) => {
     const ok =
-      c && typeof c.hash === 'string' && HEX64.test(c.hash) && Array.isArray(c.offsets) && c.offsets.length === 2 &&
-      Number.isInteger(c.offsets[0]) && Number.isInteger(c.offsets[1]) && c.offsets[0] === expectStart && c.offsets[1] > c.offsets[0];
-    if (!ok) throw new ModelPackError('CHUNK_INVALID', `cannot assemble ${shown}: ${displayPath(resJson)} lists an invalid chunk ${i + 1}/${n} for ${af.resource}: ${JSON.stringify(c)}`, { file });
+      c &&
+      typeof c.hash === 'string' &&
+      HEX64.test(c.hash) &&
+      Array.isArray(c.offsets) &&
+      c.offsets.length === 2 &&
+      Number.isInteger(c.offsets[0]) &&
+      Number.isInteger(c.offsets[1]) &&
+      c.offsets[0] === expectStart &&
+      c.offsets[1] > c.offsets[0];
+    if (!ok)
+      throw new ModelPackError(
+        'CHUNK_INVALID',
+        `cannot assemble ${shown}: ${displayPath(resJson)} lists an invalid chunk ${i + 1}/${n} for ${af.resource}: ${JSON.stringify(c)}`,
+        { file },
+      );
     expectStart = c.offsets[1];
   });
   if (expectStart !== entry.size) {
-    throw new ModelPackError('CHUNK_INVALID', `cannot assemble ${shown}: chunks of ${af.resource} cover ${expectStart} bytes, resource size is ${entry.size}`, { file });
+    throw new ModelPackError(
+      'CHUNK_INVALID',
+      `cannot assemble ${shown}: chunks of ${af.resource} cover ${expectStart} bytes, resource size is ${entry.size}`,
+      { file },
+    );
   }
 
   // --- concatenate into a temp file next to the target, verify, rename
@@ -307,25 +327,44 @@ async function assembleOnce(file: string, manifest: ModelPackManifest, opts: Ass
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
-          throw new ModelPackError('CHUNK_INVALID', `cannot assemble ${shown}: ${label(i, hash)} is missing (${displayPath(chunkPath)}); reinstall ${af.package} with \`npm install\``, { file, cause: e });
+          throw new ModelPackError(
+            'CHUNK_INVALID',
+            `cannot assemble ${shown}: ${label(i, hash)} is missing (${displayPath(chunkPath)}); reinstall ${af.package} with \`npm install\``,
+            { file, cause: e },
+          );
         }
         throw e;
       }
       const want = offsets[1] - offsets[0];
       if (len !== want) {
-        throw new ModelPackError('CHUNK_INVALID', `cannot assemble ${shown}: ${label(i, hash)} has ${len} bytes, expected ${want}; reinstall ${af.package} with \`npm install\``, { file });
+        throw new ModelPackError(
+          'CHUNK_INVALID',
+          `cannot assemble ${shown}: ${label(i, hash)} has ${len} bytes, expected ${want}; reinstall ${af.package} with \`npm install\``,
+          { file },
+        );
       }
       const got = h.digest('hex');
       if (got !== hash) {
-        throw new ModelPackError('CHUNK_INVALID', `cannot assemble ${shown}: ${label(i, hash)} is corrupt (its sha256 is ${got}); reinstall ${af.package} with \`npm install\``, { file });
+        throw new ModelPackError(
+          'CHUNK_INVALID',
+          `cannot assemble ${shown}: ${label(i, hash)} is corrupt (its sha256 is ${got}); reinstall ${af.package} with \`npm install\``,
+          { file },
+        );
       }
     }
     if (written !== wantBytes) {
-      throw new ModelPackError('MODEL_INVALID', `assembled ${shown} has ${written} bytes, manifest model.bytes says ${wantBytes}`, { file, field: 'model.bytes' });
+      throw new ModelPackError('MODEL_INVALID', `assembled ${shown} has ${written} bytes, manifest model.bytes says ${wantBytes}`, {
+        file,
+        field: 'model.bytes',
+      });
     }
     const gotSha = total.digest('hex');
     if (gotSha !== wantSha) {
-      throw new ModelPackError('MODEL_INVALID', `assembled ${shown} has sha256 ${gotSha}, manifest model.sha256 says ${wantSha} (all chunks verified: the manifest or the data package version is wrong)`, { file, field: 'model.sha256' });
+      throw new ModelPackError(
+        'MODEL_INVALID',
+        `assembled ${shown} has sha256 ${gotSha}, manifest model.sha256 says ${wantSha} (all chunks verified: the manifest or the data package version is wrong)`,
+        { file, field: 'model.sha256' },
+      );
     }
     await fh.sync();
     await fh.close();

@@ -48,12 +48,20 @@ async function withInternalFeatures(modelPath: string, manifest: ModelPackManife
   if (internal.length === 0) return undefined;
   const bytes = await fs.readFile(modelPath);
   try {
-    return exposeInternalOutputs(bytes, internal.map((f) => f.name));
+    return exposeInternalOutputs(
+      bytes,
+      internal.map((f) => f.name),
+    );
   } catch (e) {
-    if (!(e instanceof MissingTensorsError)) throw new ModelPackError('MODEL_LOAD', `cannot load model ${displayPath(modelPath)}: ${firstLine(e)}`, { file: modelPath, cause: e });
+    if (!(e instanceof MissingTensorsError))
+      throw new ModelPackError('MODEL_LOAD', `cannot load model ${displayPath(modelPath)}: ${firstLine(e)}`, { file: modelPath, cause: e });
     const i = manifest.outputs.features.findIndex((f) => f.name === e.names[0]);
     const field = `outputs.features[${i}].name`;
-    throw new ModelPackError('GRAPH_MISMATCH', `${displayPath(manifestPath)}: ${field} cannot be exposed from ${path.basename(modelPath)}: ${e.message}`, { file: manifestPath, field, cause: e });
+    throw new ModelPackError(
+      'GRAPH_MISMATCH',
+      `${displayPath(manifestPath)}: ${field} cannot be exposed from ${path.basename(modelPath)}: ${e.message}`,
+      { file: manifestPath, field, cause: e },
+    );
   }
 }
 

@@ -35,7 +35,7 @@ export function modelsDir(): string {
   } catch {
     return path.resolve('resources', 'models');
   }
-  for (let dir = here; ; ) {
+  for (let dir = here; ;) {
     const cand = path.join(dir, 'resources', 'models');
     if (isDir(cand)) return cand;
     const up = path.dirname(dir);
@@ -67,9 +67,13 @@ export function resolvePackDir(idOrPath: string): string {
     let dir = path.resolve(s);
     if (path.basename(dir) === 'manifest.json' && existsSync(dir) && !isDir(dir)) dir = path.dirname(dir);
     if (!hasManifest(dir)) {
-      throw new ModelPackError('PACK_NOT_FOUND', `no model pack at ${displayPath(dir)}: ${isDir(dir) ? 'it has no manifest.json' : 'folder does not exist'}`, {
-        file: dir,
-      });
+      throw new ModelPackError(
+        'PACK_NOT_FOUND',
+        `no model pack at ${displayPath(dir)}: ${isDir(dir) ? 'it has no manifest.json' : 'folder does not exist'}`,
+        {
+          file: dir,
+        },
+      );
     }
     return dir;
   }
@@ -82,7 +86,13 @@ export function resolvePackDir(idOrPath: string): string {
   const known = packIds(root);
   throw new ModelPackError(
     'PACK_NOT_FOUND',
-    `unknown model pack "${s}" (${known.length ? `available: ${known.join(', ')}` : 'no packs found'} in ${displayPath(root)}${Object.keys(PACK_ALIASES).length ? `; aliases: ${Object.entries(PACK_ALIASES).map(([a, b]) => `${a}=${b}`).join(', ')}` : ''})`,
+    `unknown model pack "${s}" (${known.length ? `available: ${known.join(', ')}` : 'no packs found'} in ${displayPath(root)}${
+      Object.keys(PACK_ALIASES).length
+        ? `; aliases: ${Object.entries(PACK_ALIASES)
+            .map(([a, b]) => `${a}=${b}`)
+            .join(', ')}`
+        : ''
+    })`,
   );
 }
 
@@ -105,7 +115,11 @@ export async function readManifest(dir: string): Promise<{ manifest: ModelPackMa
   try {
     text = await fs.readFile(manifestPath, 'utf8');
   } catch (e) {
-    throw new ModelPackError('PACK_NOT_FOUND', `${shown}: cannot read manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: manifestPath, cause: e });
+    throw new ModelPackError(
+      'PACK_NOT_FOUND',
+      `${shown}: cannot read manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { file: manifestPath, cause: e },
+    );
   }
   return { manifest: parseManifest(text, shown), manifestPath };
 }

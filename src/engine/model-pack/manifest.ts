@@ -170,7 +170,13 @@ function obj(c: Ctx, parent: Record<string, Json>, key: string, path: string): R
   return v;
 }
 
-function str(c: Ctx, parent: Record<string, Json>, key: string, path: string, opts: { optional?: boolean; allowEmpty?: boolean } = {}): string | undefined {
+function str(
+  c: Ctx,
+  parent: Record<string, Json>,
+  key: string,
+  path: string,
+  opts: { optional?: boolean; allowEmpty?: boolean } = {},
+): string | undefined {
   const v = parent[key];
   if (v === undefined) {
     if (opts.optional) return undefined;
@@ -228,12 +234,17 @@ export function parseManifest(json: unknown, file: string): ModelPackManifest {
       throw new ModelPackError('MANIFEST_INVALID', `${file}: invalid JSON: ${(e as Error).message}`, { file });
     }
   }
-  if (!isObj(root)) throw new ModelPackError('MANIFEST_INVALID', `${file}: manifest must be a JSON object (got ${describe(root)})`, { file });
+  if (!isObj(root))
+    throw new ModelPackError('MANIFEST_INVALID', `${file}: manifest must be a JSON object (got ${describe(root)})`, { file });
 
   // schema
   const schema = root.schema;
   if (schema === undefined) c.fail('schema', `is missing (expected ${MANIFEST_SCHEMA_VERSION})`);
-  if (schema !== MANIFEST_SCHEMA_VERSION) c.fail('schema', `must be ${MANIFEST_SCHEMA_VERSION} (got ${describe(schema)}); this version of the app understands schema ${MANIFEST_SCHEMA_VERSION} only`);
+  if (schema !== MANIFEST_SCHEMA_VERSION)
+    c.fail(
+      'schema',
+      `must be ${MANIFEST_SCHEMA_VERSION} (got ${describe(schema)}); this version of the app understands schema ${MANIFEST_SCHEMA_VERSION} only`,
+    );
 
   const id = reqStr(c, root, 'id', 'id');
   if (!ID_RE.test(id)) c.fail('id', `must contain only letters, digits, ".", "_" or "-" (got ${describe(id)})`);
@@ -272,7 +283,8 @@ export function parseManifest(json: unknown, file: string): ModelPackManifest {
   if (sizeArr.length !== 2) c.fail('input.size', `must be [height, width] (got ${sizeArr.length} values)`);
   const size: [number, number] = [posInt(c, sizeArr[0], 'input.size[0]'), posInt(c, sizeArr[1], 'input.size[1]')];
   const resize = reqStr(c, inp, 'resize', 'input.resize');
-  if (!(RESIZE_MODES as readonly string[]).includes(resize)) c.fail('input.resize', `must be one of: ${RESIZE_MODES.join(', ')} (got ${describe(resize)})`);
+  if (!(RESIZE_MODES as readonly string[]).includes(resize))
+    c.fail('input.resize', `must be one of: ${RESIZE_MODES.join(', ')} (got ${describe(resize)})`);
   const input: InputSpec = {
     name: inputName,
     size,

@@ -52,7 +52,11 @@ function autoOrder(): Provider[] {
 
 export function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  const line = msg.split(/\r?\n/).map((l) => l.trim()).find((l) => l) ?? 'unknown error';
+  const line =
+    msg
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l) ?? 'unknown error';
   return line.length > 300 ? line.slice(0, 300) + '…' : line;
 }
 
@@ -74,7 +78,11 @@ function providerLibrary(ep: Provider): string | null {
   const bin = path.join(ortDir, 'bin', 'napi-v6', process.platform, process.arch);
   if (!isDir(bin)) return null;
   const file =
-    process.platform === 'win32' ? `onnxruntime_providers_${ep}.dll` : process.platform === 'darwin' ? `libonnxruntime_providers_${ep}.dylib` : `libonnxruntime_providers_${ep}.so`;
+    process.platform === 'win32'
+      ? `onnxruntime_providers_${ep}.dll`
+      : process.platform === 'darwin'
+        ? `libonnxruntime_providers_${ep}.dylib`
+        : `libonnxruntime_providers_${ep}.so`;
   return path.join(bin, file);
 }
 
@@ -114,9 +122,12 @@ export async function openSession(
     throw new ModelPackError('PROVIDER_UNAVAILABLE', `unknown execution provider "${requested}" (use auto, cpu, cuda or dml)`);
   }
   const shown = displayPath(modelPath);
-  const loadError = (e: unknown) => new ModelPackError('MODEL_LOAD', `cannot load model ${shown}: ${firstLine(e)}`, { file: modelPath, cause: e });
+  const loadError = (e: unknown) =>
+    new ModelPackError('MODEL_LOAD', `cannot load model ${shown}: ${firstLine(e)}`, { file: modelPath, cause: e });
   const create = (ep: Provider) =>
-    opts.model ? ort.InferenceSession.create(opts.model, sessionOptionsFor(ep, opts.threads)) : ort.InferenceSession.create(modelPath, sessionOptionsFor(ep, opts.threads));
+    opts.model
+      ? ort.InferenceSession.create(opts.model, sessionOptionsFor(ep, opts.threads))
+      : ort.InferenceSession.create(modelPath, sessionOptionsFor(ep, opts.threads));
   const candidates: Provider[] = requested === 'auto' ? autoOrder() : [requested];
   const notes: string[] = [];
 
@@ -130,13 +141,20 @@ export async function openSession(
       } catch (e) {
         if (isModelError(e)) throw loadError(e);
         if (requested !== 'auto') {
-          throw new ModelPackError('PROVIDER_UNAVAILABLE', `execution provider ${LABEL[ep]} was requested but cannot start: ${firstLine(e)} (use provider "auto" to fall back to CPU)`, { cause: e });
+          throw new ModelPackError(
+            'PROVIDER_UNAVAILABLE',
+            `execution provider ${LABEL[ep]} was requested but cannot start: ${firstLine(e)} (use provider "auto" to fall back to CPU)`,
+            { cause: e },
+          );
         }
         notes.push(`${LABEL[ep]} unavailable: ${firstLine(e)}`);
       }
     } else {
       if (requested !== 'auto') {
-        throw new ModelPackError('PROVIDER_UNAVAILABLE', `execution provider ${LABEL[ep]} was requested but is unavailable: ${why} (use provider "auto" to fall back to CPU)`);
+        throw new ModelPackError(
+          'PROVIDER_UNAVAILABLE',
+          `execution provider ${LABEL[ep]} was requested but is unavailable: ${why} (use provider "auto" to fall back to CPU)`,
+        );
       }
       notes.push(`${LABEL[ep]} unavailable: ${why}`);
     }
@@ -145,7 +163,11 @@ export async function openSession(
   try {
     const session = await create('cpu');
     const note =
-      requested === 'cpu' ? 'using CPU (requested)' : notes.length ? `${notes.join('; ')}; using CPU` : `using CPU (no GPU execution provider on ${process.platform})`;
+      requested === 'cpu'
+        ? 'using CPU (requested)'
+        : notes.length
+          ? `${notes.join('; ')}; using CPU`
+          : `using CPU (no GPU execution provider on ${process.platform})`;
     return { session, provider: 'cpu', providerNote: note };
   } catch (e) {
     throw loadError(e);

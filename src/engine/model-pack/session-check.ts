@@ -36,9 +36,11 @@ export function validateSession(session: ort.InferenceSession, manifest: ModelPa
   if (!inp) fail('input.name', `"${manifest.input.name}" is not an input of ${model} (inputs: ${list(inputs)})`);
   const ishape = shapeOf(inp!);
   if (!ishape) fail('input.name', `"${manifest.input.name}" is not a tensor input in ${model}`);
-  if (inp!.isTensor && inp!.type !== 'float32') fail('input.name', `"${manifest.input.name}" is ${inp!.type} in ${model}, expected float32`);
+  if (inp!.isTensor && inp!.type !== 'float32')
+    fail('input.name', `"${manifest.input.name}" is ${inp!.type} in ${model}, expected float32`);
   if (ishape!.length > 0) {
-    if (ishape!.length !== 4) fail('input.size', `does not fit ${model}: input "${inp!.name}" has shape ${fmtShape(ishape!)}, expected [1, 3, ${H}, ${W}]`);
+    if (ishape!.length !== 4)
+      fail('input.size', `does not fit ${model}: input "${inp!.name}" has shape ${fmtShape(ishape!)}, expected [1, 3, ${H}, ${W}]`);
     const want = [1, 3, H, W];
     ishape!.forEach((d, i) => {
       if (typeof d === 'number' && d !== want[i]) {
@@ -60,7 +62,8 @@ export function validateSession(session: ort.InferenceSession, manifest: ModelPa
   // saliency
   if (manifest.outputs.saliency) {
     const s = getOut('outputs.saliency.name', manifest.outputs.saliency.name);
-    if (s.length === 4 && typeof s[1] === 'number' && s[1] !== 1) fail('outputs.saliency.name', `"${manifest.outputs.saliency.name}" has ${s[1]} channels in ${model}, expected 1`);
+    if (s.length === 4 && typeof s[1] === 'number' && s[1] !== 1)
+      fail('outputs.saliency.name', `"${manifest.outputs.saliency.name}" has ${s[1]} channels in ${model}, expected 1`);
   }
 
   // features: [N, C, H/stride, W/stride]
@@ -69,10 +72,15 @@ export function validateSession(session: ort.InferenceSession, manifest: ModelPa
     const s = getOut(`${p}.name`, sessionOutputName(f));
     if (s.length === 0) return; // unknown rank: nothing to check
     if (s.length !== 4) fail(`${p}.name`, `"${f.name}" has shape ${fmtShape(s)} in ${model}, expected a 4-D [1, C, h, w] feature map`);
-    if (typeof s[1] === 'number' && s[1] !== f.channels) fail(`${p}.channels`, `is ${f.channels} but output "${f.name}" (${f.id}) has ${s[1]} channels in ${model} (shape ${fmtShape(s)})`);
-    const okDim = (d: number | string, full: number) => typeof d !== 'number' || d === Math.floor(full / f.stride) || d === Math.ceil(full / f.stride);
+    if (typeof s[1] === 'number' && s[1] !== f.channels)
+      fail(`${p}.channels`, `is ${f.channels} but output "${f.name}" (${f.id}) has ${s[1]} channels in ${model} (shape ${fmtShape(s)})`);
+    const okDim = (d: number | string, full: number) =>
+      typeof d !== 'number' || d === Math.floor(full / f.stride) || d === Math.ceil(full / f.stride);
     if (!okDim(s[2], H) || !okDim(s[3], W)) {
-      fail(`${p}.stride`, `is ${f.stride} but output "${f.name}" (${f.id}) is ${s[2]}x${s[3]} in ${model}, i.e. not input ${H}x${W} / ${f.stride}`);
+      fail(
+        `${p}.stride`,
+        `is ${f.stride} but output "${f.name}" (${f.id}) is ${s[2]}x${s[3]} in ${model}, i.e. not input ${H}x${W} / ${f.stride}`,
+      );
     }
   });
 
@@ -81,6 +89,7 @@ export function validateSession(session: ort.InferenceSession, manifest: ModelPa
     const p = `outputs.attention[${i}]`;
     const s = getOut(`${p}.name`, a.name);
     const last = s[s.length - 1];
-    if (s.length > 0 && typeof last === 'number' && last !== a.tokens) fail(`${p}.tokens`, `is ${a.tokens} but output "${a.name}" (${a.id}) has shape ${fmtShape(s)} in ${model}`);
+    if (s.length > 0 && typeof last === 'number' && last !== a.tokens)
+      fail(`${p}.tokens`, `is ${a.tokens} but output "${a.name}" (${a.id}) has shape ${fmtShape(s)} in ${model}`);
   });
 }

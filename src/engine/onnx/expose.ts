@@ -92,7 +92,16 @@ export function exposeInternalOutputs(model: Uint8Array, names: string[]): Uint8
   const extra = new ProtoWriter(1024);
   names.forEach((name, i) => {
     const out = exposedOutputName(name);
-    extra.messageField(GRAPH_NODE, encodeNode({ inputs: [name], outputs: [out], name: `icm_expose_${i}`, opType: 'Cast', attributes: [{ name: 'to', type: 'INT', i: TensorDataType.float32 }] }));
+    extra.messageField(
+      GRAPH_NODE,
+      encodeNode({
+        inputs: [name],
+        outputs: [out],
+        name: `icm_expose_${i}`,
+        opType: 'Cast',
+        attributes: [{ name: 'to', type: 'INT', i: TensorDataType.float32 }],
+      }),
+    );
     extra.messageField(GRAPH_OUTPUT, encodeValueInfo({ name: out, elemType: 'float32' }));
   });
   const added = extra.finish();

@@ -93,12 +93,18 @@ function isTypedAttr(v: unknown): v is TypedAttr {
 function toAttribute(name: string, v: AttrValue): AttributeProtoData {
   if (isTypedAttr(v)) {
     switch (v.kind) {
-      case 'FLOAT': return { name, type: 'FLOAT', f: v.value };
-      case 'INT': return { name, type: 'INT', i: v.value };
-      case 'STRING': return { name, type: 'STRING', s: v.value };
-      case 'TENSOR': return { name, type: 'TENSOR', t: v.value };
-      case 'FLOATS': return { name, type: 'FLOATS', floats: v.value };
-      case 'INTS': return { name, type: 'INTS', ints: v.value };
+      case 'FLOAT':
+        return { name, type: 'FLOAT', f: v.value };
+      case 'INT':
+        return { name, type: 'INT', i: v.value };
+      case 'STRING':
+        return { name, type: 'STRING', s: v.value };
+      case 'TENSOR':
+        return { name, type: 'TENSOR', t: v.value };
+      case 'FLOATS':
+        return { name, type: 'FLOATS', floats: v.value };
+      case 'INTS':
+        return { name, type: 'INTS', ints: v.value };
     }
   }
   if (isTensorProto(v)) return { name, type: 'TENSOR', t: v };
@@ -147,7 +153,8 @@ export class GraphBuilder {
   /** A fresh value name, unique within this graph. */
   fresh(prefix = 'v'): string {
     let n: string;
-    do n = `${prefix}_${this.counter++}`; while (this.names.has(n));
+    do n = `${prefix}_${this.counter++}`;
+    while (this.names.has(n));
     this.names.add(n);
     return n;
   }

@@ -45,16 +45,24 @@ export interface Candidate {
 
 /** The selection model's inputs: the first columns of describeCandidates' vectors, in this order. */
 export const SELECTION_FEATURES = [
-  'nearest', 'nearestToBest',
-  'prototype', 'prototypeToBest',
-  'logSDensity', 'logSDensityToBest',
-  'evidence', 'evidenceToBest',
+  'nearest',
+  'nearestToBest',
+  'prototype',
+  'prototypeToBest',
+  'logSDensity',
+  'logSDensityToBest',
+  'evidence',
+  'evidenceToBest',
   'labelShare',
-  'colour', 'colourToBest',
-  'logAreaToReference', 'areaShare',
-  'touchingShare', 'regionShare',
+  'colour',
+  'colourToBest',
+  'logAreaToReference',
+  'areaShare',
+  'touchingShare',
+  'regionShare',
   'saliency',
-  'nearestToMax', 'prototypeToMax',
+  'nearestToMax',
+  'prototypeToMax',
 ] as const;
 
 /**
@@ -88,7 +96,12 @@ export function findCandidates(maps: EvidenceMaps): Candidate[] {
   let regions = 0;
   for (let s = 0; s < n; s++) {
     if (label[s] < 0 || region[s] >= 0) continue;
-    floodFill(s, side, (j) => label[j] >= 0 && region[j] < 0, (j) => (region[j] = regions));
+    floodFill(
+      s,
+      side,
+      (j) => label[j] >= 0 && region[j] < 0,
+      (j) => (region[j] = regions),
+    );
     regions++;
   }
   const seen = new Uint8Array(n);
@@ -96,7 +109,15 @@ export function findCandidates(maps: EvidenceMaps): Candidate[] {
   for (let s = 0; s < n; s++) {
     if (label[s] < 0 || seen[s]) continue;
     const cells: number[] = [];
-    floodFill(s, side, (j) => !seen[j] && label[j] === label[s], (j) => { seen[j] = 1; cells.push(j); });
+    floodFill(
+      s,
+      side,
+      (j) => !seen[j] && label[j] === label[s],
+      (j) => {
+        seen[j] = 1;
+        cells.push(j);
+      },
+    );
     out.push({ cells, region: region[s], sMass: cells.reduce((m, i) => m + maps.S[i], 0) });
   }
   return out;
@@ -104,7 +125,8 @@ export function findCandidates(maps: EvidenceMaps): Candidate[] {
 
 /** How many values of an ascending array are below v (binary search). */
 function below(sorted: Float32Array, v: number): number {
-  let lo = 0, hi = sorted.length;
+  let lo = 0,
+    hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (sorted[mid] < v) lo = mid + 1;
@@ -136,26 +158,32 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
   const { side, S, nearest, prototype, evidence, other, saliency, lab } = maps;
   const n = side * side;
   const owner = new Int32Array(n).fill(-1);
-  candidates.forEach((c, k) => { for (const i of c.cells) owner[i] = k; });
+  candidates.forEach((c, k) => {
+    for (const i of c.cells) owner[i] = k;
+  });
   const salientArea = candidates.reduce((s, c) => s + c.cells.length, 0) || 1;
   const regionArea = new Map<number, number>();
   for (const c of candidates) regionArea.set(c.region, (regionArea.get(c.region) ?? 0) + c.cells.length);
   const mean = (c: Candidate, m: Float32Array) => c.cells.reduce((s, i) => s + m[i], 0) / c.cells.length;
   const sortedNearest = Float32Array.from(nearest).sort();
-  let backgroundPrototype = 0, backgroundCells = 0;
-  for (let i = 0; i < n; i++) if (owner[i] < 0) {
-    backgroundPrototype += prototype[i];
-    backgroundCells++;
-  }
+  let backgroundPrototype = 0,
+    backgroundCells = 0;
+  for (let i = 0; i < n; i++)
+    if (owner[i] < 0) {
+      backgroundPrototype += prototype[i];
+      backgroundCells++;
+    }
   backgroundPrototype = backgroundCells ? backgroundPrototype / backgroundCells : 0;
   const base = candidates.map((c) => {
     const sMass = c.cells.reduce((s, i) => s + S[i], 0);
-    let touching = 0, border = 0;
-    for (const i of c.cells) for (const j of neighbours4(i, side)) {
-      if (j >= 0 && owner[j] === owner[i]) continue;
-      border++;
-      if (j >= 0 && owner[j] >= 0) touching++;
-    }
+    let touching = 0,
+      border = 0;
+    for (const i of c.cells)
+      for (const j of neighbours4(i, side)) {
+        if (j >= 0 && owner[j] === owner[i]) continue;
+        border++;
+        if (j >= 0 && owner[j] >= 0) touching++;
+      }
     const inside = new Set(c.cells);
     const histogram = labHistogram(lab, n, (i) => inside.has(i));
     return {
@@ -176,7 +204,9 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
   // concentrates, which a speck cannot be by chance (S mass grows with area)
   const mass = candidates.map((c) => c.sMass);
   const top = base[mass.indexOf(Math.max(...mass))] ?? base[0];
-  const bests = top ? { nearest: top.nearest, prototype: top.prototype, logSDensity: top.logSDensity, evidence: top.evidence, colour: top.colour } : { nearest: 0, prototype: 0, logSDensity: 0, evidence: 0, colour: 0 };
+  const bests = top
+    ? { nearest: top.nearest, prototype: top.prototype, logSDensity: top.logSDensity, evidence: top.evidence, colour: top.colour }
+    : { nearest: 0, prototype: 0, logSDensity: 0, evidence: 0, colour: 0 };
   // …and how it compares with the most reference-like candidate of a real size: when S
   // concentrates on a few specks of the object, the rest of it holds little evidence but looks
   // as much like the reference as the specks do, while another object looks less like it
@@ -184,16 +214,25 @@ export function describeCandidates(candidates: Candidate[], maps: EvidenceMaps, 
   const maxNearest = Math.max(...pool.map((b) => b.nearest));
   const maxPrototype = Math.max(...pool.map((b) => b.prototype));
   return base.map((b) => [
-    b.nearest, b.nearest - bests.nearest,
-    b.prototype, b.prototype - bests.prototype,
-    b.logSDensity, b.logSDensity - bests.logSDensity,
-    b.evidence, b.evidence - bests.evidence,
+    b.nearest,
+    b.nearest - bests.nearest,
+    b.prototype,
+    b.prototype - bests.prototype,
+    b.logSDensity,
+    b.logSDensity - bests.logSDensity,
+    b.evidence,
+    b.evidence - bests.evidence,
     b.labelShare,
-    b.colour, b.colour - bests.colour,
-    b.logAreaToReference, b.areaShare,
-    b.touchingShare, b.regionShare,
+    b.colour,
+    b.colour - bests.colour,
+    b.logAreaToReference,
+    b.areaShare,
+    b.touchingShare,
+    b.regionShare,
     b.saliency,
-    b.nearest - maxNearest, b.prototype - maxPrototype,
-    below(sortedNearest, b.nearest) / n, b.prototype - (backgroundCells ? backgroundPrototype : b.prototype),
+    b.nearest - maxNearest,
+    b.prototype - maxPrototype,
+    below(sortedNearest, b.nearest) / n,
+    b.prototype - (backgroundCells ? backgroundPrototype : b.prototype),
   ]);
 }

@@ -8,7 +8,9 @@ export function srgbToLabPlanes(rgb: Uint8Array, n: number): Float32Array {
   const out = new Float32Array(3 * n);
   const lin = LINEAR_LUT;
   for (let i = 0; i < n; i++) {
-    const r = lin[rgb[i * 3]], g = lin[rgb[i * 3 + 1]], b = lin[rgb[i * 3 + 2]];
+    const r = lin[rgb[i * 3]],
+      g = lin[rgb[i * 3 + 1]],
+      b = lin[rgb[i * 3 + 2]];
     const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
     const fy = labF(0.2126 * r + 0.7152 * g + 0.0722 * b);
     const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);

@@ -16,7 +16,10 @@ export interface EngineCorrectionMasks {
 export function applyCorrection(alpha: Uint8Array, width: number, height: number, c: EngineCorrectionMasks): Uint8Array {
   const n = width * height;
   if (alpha.length !== n) throw new RangeError(`applyCorrection: alpha has ${alpha.length} values, expected ${n}`);
-  for (const [name, m] of [['add', c.add], ['remove', c.remove]] as const)
+  for (const [name, m] of [
+    ['add', c.add],
+    ['remove', c.remove],
+  ] as const)
     if (m && m.length !== n) throw new RangeError(`applyCorrection: ${name} mask has ${m.length} values, expected ${n}`);
   const out = new Uint8Array(alpha);
   if (c.add) for (let i = 0; i < n; i++) if (c.add[i] > out[i]) out[i] = c.add[i];

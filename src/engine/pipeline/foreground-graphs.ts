@@ -33,7 +33,10 @@ export function buildForegroundMeansGraph(r1: number, r2: number): Uint8Array {
   const sub = (a: string, b: string) => g.op('Sub', [a, b]);
   const add = (a: string, b: string) => g.op('Add', [a, b]);
   const clip = (x: string) => g.op('Clip', [x, f(0), f(1)]);
-  const I = g.op('Unsqueeze', [g.op('Transpose', [mul(g.op('Cast', [image], { to: 1 }), f(1 / 255))], { perm: [2, 0, 1] }), g.constInt64([0])]); // [1, 3, h, w]
+  const I = g.op('Unsqueeze', [
+    g.op('Transpose', [mul(g.op('Cast', [image], { to: 1 }), f(1 / 255))], { perm: [2, 0, 1] }),
+    g.constInt64([0]),
+  ]); // [1, 3, h, w]
   const a = g.op('Unsqueeze', [mul(g.op('Cast', [alphaIn], { to: 1 }), f(1 / 255)), g.constInt64([0, 1])]); // [1, 1, h, w]
   const na = sub(f(1), a);
   const delta = f(1e-6);
@@ -73,14 +76,20 @@ export function buildForegroundApplyGraph(bits: 8 | 16): Uint8Array {
   const add = (a: string, b: string) => g.op('Add', [a, b]);
   const r0 = g.op('Gather', [means, rows0], { axis: 1 });
   const r1 = g.op('Gather', [means, rows1], { axis: 1 });
-  const up = g.op('Resize', [add(r0, mul(sub(r1, r0), wy)), '', '', size], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }); // [6, n, W]
+  const up = g.op('Resize', [add(r0, mul(sub(r1, r0), wy)), '', '', size], {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  }); // [6, n, W]
   const slice = (from: number, to: number) => g.op('Slice', [up, g.constInt64([from]), g.constInt64([to]), g.constInt64([0])]);
   const Fm = slice(0, 3);
   const Bm = slice(3, 6);
   const I = g.op('Transpose', [mul(g.op('Cast', [photo], { to: 1 }), f(1 / maxv))], { perm: [2, 0, 1] }); // [3, n, W]
   const a = g.op('Unsqueeze', [mul(g.op('Cast', [alphaIn], { to: 1 }), f(1 / 255)), g.constInt64([0])]); // [1, n, W]
   // black where alpha = 0: a transparent pixel keeps nothing, of the old photo or of the estimate
-  const estimate = mul(g.op('Clip', [add(Fm, mul(a, sub(sub(I, mul(a, Fm)), mul(sub(f(1), a), Bm)))), f(0), f(1)]), g.op('Cast', [g.op('Greater', [a, f(0)])], { to: 1 }));
+  const estimate = mul(
+    g.op('Clip', [add(Fm, mul(a, sub(sub(I, mul(a, Fm)), mul(sub(f(1), a), Bm)))), f(0), f(1)]),
+    g.op('Cast', [g.op('Greater', [a, f(0)])], { to: 1 }),
+  );
   // opaque pixels keep the photo bit for bit (the formula gives I there up to rounding)
   const F = g.op('Where', [g.op('GreaterOrEqual', [a, f(1)]), I, estimate]);
   const out = g.op('Cast', [add(mul(g.op('Transpose', [F], { perm: [1, 2, 0] }), f(maxv)), f(0.5))], { to: bits === 16 ? 4 : 2 });

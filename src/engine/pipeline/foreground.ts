@@ -16,7 +16,12 @@ import { buildColourUnderAlphaGraph, buildForegroundApplyGraph, buildForegroundM
 
 /** Runs a stage graph (GraphSessions.runGraph, or ForegroundEstimator's own sessions). */
 export interface GraphRunner {
-  runGraph(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>, opts?: { arena?: boolean }): Promise<Record<string, ort.Tensor>>;
+  runGraph(
+    key: string,
+    build: () => Uint8Array,
+    feeds: Record<string, ort.Tensor>,
+    opts?: { arena?: boolean },
+  ): Promise<Record<string, ort.Tensor>>;
 }
 
 export interface ForegroundOptions {
@@ -44,11 +49,17 @@ export interface PhotoPixels {
  * The decontaminated colour of a cutout: interleaved RGB (straight) at the photo's size and
  * depth. `alpha` is the 8-bit matte.
  */
-export async function estimateForeground(g: GraphRunner, photo: PhotoPixels, alpha: Uint8Array, opts: ForegroundOptions = {}): Promise<Uint8Array | Uint16Array> {
+export async function estimateForeground(
+  g: GraphRunner,
+  photo: PhotoPixels,
+  alpha: Uint8Array,
+  opts: ForegroundOptions = {},
+): Promise<Uint8Array | Uint16Array> {
   const { width: W, height: H } = photo;
   if (alpha.length !== W * H) throw new RangeError(`estimateForeground: alpha has ${alpha.length} values for ${W}x${H}`);
   const sixteen = photo.rgb instanceof Uint16Array;
-  if (!sixteen && photo.rgb.constructor !== Uint8Array) photo = { ...photo, rgb: new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length) }; // a Buffer: a plain view
+  if (!sixteen && photo.rgb.constructor !== Uint8Array)
+    photo = { ...photo, rgb: new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length) }; // a Buffer: a plain view
   const scale = Math.max(1, Math.max(W, H) / FOREGROUND_GRID);
   const gw = Math.max(1, Math.round(W / scale));
   const gh = Math.max(1, Math.round(H / scale));
@@ -56,7 +67,14 @@ export async function estimateForeground(g: GraphRunner, photo: PhotoPixels, alp
   let grid = sharp(photo.rgb, { raw: { width: W, height: H, channels: 3 } }).resize(gw, gh, { fit: 'fill', kernel: 'linear' });
   if (sixteen) grid = grid.toColourspace('srgb'); // 16 → 8 bits
   const gridRgb = gw === W && gh === H && !sixteen ? (photo.rgb as Uint8Array) : await grid.raw({ depth: 'uchar' }).toBuffer();
-  const gridAlpha = gw === W && gh === H ? alpha : await sharp(alpha, { raw: { width: W, height: H, channels: 1 } }).resize(gw, gh, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
+  const gridAlpha =
+    gw === W && gh === H
+      ? alpha
+      : await sharp(alpha, { raw: { width: W, height: H, channels: 1 } })
+          .resize(gw, gh, { fit: 'fill', kernel: 'linear' })
+          .extractChannel(0)
+          .raw()
+          .toBuffer();
   const [r1, r2] = FOREGROUND_RADII.map((r) => Math.max(1, Math.min(r, Math.max(gw, gh)))) as [number, number];
   const { means } = await g.runGraph(`fg_means_${r1}_${r2}`, () => buildForegroundMeansGraph(r1, r2), {
     image: new ort.Tensor('uint8', new Uint8Array(gridRgb.buffer, gridRgb.byteOffset, gridRgb.length), [gh, gw, 3]),
@@ -68,15 +86,20 @@ export async function estimateForeground(g: GraphRunner, photo: PhotoPixels, alp
   for (let y0 = 0; y0 < H; y0 += rowsPerStrip) {
     const n = Math.min(rowsPerStrip, H - y0);
     const rows = bilinearTaps(gh, H, y0, n);
-    const res = await g.runGraph(key, () => buildForegroundApplyGraph(sixteen ? 16 : 8), {
-      means,
-      rows0: new ort.Tensor('int64', rows.i0, [n]),
-      rows1: new ort.Tensor('int64', rows.i1, [n]),
-      wy: new ort.Tensor('float32', rows.w, [1, n, 1]),
-      size: new ort.Tensor('int64', BigInt64Array.from([6n, BigInt(n), BigInt(W)]), [3]),
-      photo: new ort.Tensor(sixteen ? 'uint16' : 'uint8', photo.rgb.subarray(y0 * W * 3, (y0 + n) * W * 3), [n, W, 3]),
-      alpha: new ort.Tensor('uint8', alpha.subarray(y0 * W, (y0 + n) * W), [n, W]),
-    }, { arena: true });
+    const res = await g.runGraph(
+      key,
+      () => buildForegroundApplyGraph(sixteen ? 16 : 8),
+      {
+        means,
+        rows0: new ort.Tensor('int64', rows.i0, [n]),
+        rows1: new ort.Tensor('int64', rows.i1, [n]),
+        wy: new ort.Tensor('float32', rows.w, [1, n, 1]),
+        size: new ort.Tensor('int64', BigInt64Array.from([6n, BigInt(n), BigInt(W)]), [3]),
+        photo: new ort.Tensor(sixteen ? 'uint16' : 'uint8', photo.rgb.subarray(y0 * W * 3, (y0 + n) * W * 3), [n, W, 3]),
+        alpha: new ort.Tensor('uint8', alpha.subarray(y0 * W, (y0 + n) * W), [n, W]),
+      },
+      { arena: true },
+    );
     out.set(res.rgb.data as Uint8Array | Uint16Array, y0 * W * 3);
   }
   return out;
@@ -86,18 +109,30 @@ export async function estimateForeground(g: GraphRunner, photo: PhotoPixels, alp
  * The colour under the alpha in strips: 'clear' keeps the colour where alpha > 0 and makes it
  * black where alpha = 0; 'premultiply' multiplies it by alpha. Interleaved RGB in and out.
  */
-export async function colourUnderAlpha(g: GraphRunner, photo: PhotoPixels, alpha: Uint8Array, mode: 'clear' | 'premultiply', stripPixels = 1 << 18): Promise<Uint8Array | Uint16Array> {
+export async function colourUnderAlpha(
+  g: GraphRunner,
+  photo: PhotoPixels,
+  alpha: Uint8Array,
+  mode: 'clear' | 'premultiply',
+  stripPixels = 1 << 18,
+): Promise<Uint8Array | Uint16Array> {
   const { width: W, height: H } = photo;
   const bits = photo.rgb instanceof Uint16Array ? 16 : 8;
-  if (bits === 8 && photo.rgb.constructor !== Uint8Array) photo = { ...photo, rgb: new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length) };
+  if (bits === 8 && photo.rgb.constructor !== Uint8Array)
+    photo = { ...photo, rgb: new Uint8Array(photo.rgb.buffer, photo.rgb.byteOffset, photo.rgb.length) };
   const out = bits === 16 ? new Uint16Array(W * H * 3) : new Uint8Array(W * H * 3);
   const rowsPerStrip = Math.max(1, Math.floor(stripPixels / W));
   for (let y0 = 0; y0 < H; y0 += rowsPerStrip) {
     const n = Math.min(rowsPerStrip, H - y0);
-    const res = await g.runGraph(`colour_${mode}_${bits}`, () => buildColourUnderAlphaGraph(bits, mode), {
-      rgb: new ort.Tensor(bits === 16 ? 'uint16' : 'uint8', photo.rgb.subarray(y0 * W * 3, (y0 + n) * W * 3), [n, W, 3]),
-      alpha: new ort.Tensor('uint8', alpha.subarray(y0 * W, (y0 + n) * W), [n, W]),
-    }, { arena: true });
+    const res = await g.runGraph(
+      `colour_${mode}_${bits}`,
+      () => buildColourUnderAlphaGraph(bits, mode),
+      {
+        rgb: new ort.Tensor(bits === 16 ? 'uint16' : 'uint8', photo.rgb.subarray(y0 * W * 3, (y0 + n) * W * 3), [n, W, 3]),
+        alpha: new ort.Tensor('uint8', alpha.subarray(y0 * W, (y0 + n) * W), [n, W]),
+      },
+      { arena: true },
+    );
     out.set(res.out.data as Uint8Array | Uint16Array, y0 * W * 3);
   }
   return out;

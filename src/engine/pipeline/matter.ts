@@ -89,7 +89,14 @@ export interface MatteResult {
   /** What the refinement stage read (null when nothing was kept), to refine again another way (refineAgain). */
   coarse: CoarseMatte | null;
   /** With MatterOptions.keepEvidence: what the decision read. */
-  evidence?: { maps: EvidenceMaps; reference: ReferenceStats; candidates: Candidate[]; features: number[][]; decision: Decision; prior: { data: Float32Array; height: number; width: number } };
+  evidence?: {
+    maps: EvidenceMaps;
+    reference: ReferenceStats;
+    candidates: Candidate[];
+    features: number[][];
+    decision: Decision;
+    prior: { data: Float32Array; height: number; width: number };
+  };
   /** S′ per scale (eq. 5, one step) when MatterOptions.heatmapScales asks for it. */
   intraScales?: ScaleMap[];
 }
@@ -140,7 +147,10 @@ export class InContextMatter {
   private readonly keepEvidence: boolean;
   readonly refiner: AlphaRefiner;
 
-  private constructor(readonly backbone: Backbone, opts: MatterOptions) {
+  private constructor(
+    readonly backbone: Backbone,
+    opts: MatterOptions,
+  ) {
     this.interTemperature = opts.interTemperature ?? 0.02;
     this.intraTemperature = opts.intraTemperature ?? 0.05;
     this.extensionTopM = opts.extensionTopM ?? 48;
@@ -206,7 +216,14 @@ export class InContextMatter {
     const [h, w] = [first.height, first.width];
     const n = h * w;
     const onGrid = async (f: FeatureMap): Promise<FeatureMap> =>
-      f.height === h && f.width === w ? f : { ...f, height: h, width: w, data: await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, h, w) };
+      f.height === h && f.width === w
+        ? f
+        : {
+            ...f,
+            height: h,
+            width: w,
+            data: await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, h, w),
+          };
     const maps = (ids: string[]) => ids.map((id) => enc.features.get(id)!);
     const intraBase = await onGrid(enc.features.get(this.intraIds[0])!);
     const lab = await labGrid(image, w);
@@ -224,7 +241,10 @@ export class InContextMatter {
     const [H, W] = context.grid;
     const out: Float32Array[] = [];
     for (const f of context.maps) {
-      const onGrid = f.height === H && f.width === W ? f.data : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, H, W);
+      const onGrid =
+        f.height === H && f.width === W
+          ? f.data
+          : await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, H, W);
       out.push(unitColumns(onGrid, f.channels, H * W));
     }
     return out;
@@ -283,7 +303,14 @@ export class InContextMatter {
       const seeds = promptSeedCells(prompt, image.width, image.height, side);
       if (seeds.length === 0) throw new Error('the prompt has no point inside the reference image');
       const affinity = appendBlocks(n, [tokens.intra.tokens, ...(await this.contextBlocks(tokens.intra.context))]); // whole intra tokens
-      const ext = await this.backbone.graphSessions.extendPrompt(affinity, affinity.length / n, n, seeds, Math.min(this.extensionTopM, n), this.intraTemperature);
+      const ext = await this.backbone.graphSessions.extendPrompt(
+        affinity,
+        affinity.length / n,
+        n,
+        seeds,
+        Math.min(this.extensionTopM, n),
+        this.intraTemperature,
+      );
       const grown = new Uint8Array(n);
       for (const s of seeds) grown[s] = 1;
       for (const i of ext.topIndex) grown[i] = 1;
@@ -295,7 +322,11 @@ export class InContextMatter {
       const clicked = salientRegionsAt(saliencyOnGrid, side, this.head.salientThreshold, seeds);
       const clickedR = upsampleRoi(clicked, side, R);
       const stats: ReferenceStats = {
-        area: Math.max(1, clicked.reduce((s, v) => s + v, 0)) / n,
+        area:
+          Math.max(
+            1,
+            clicked.reduce((s, v) => s + v, 0),
+          ) / n,
         histogram: labHistogram(await labGrid(image, R), R * R, (i) => clickedR[i] > 0),
       };
       const q = queryAt(tokens.inter.tokens, blocks, n, grown);
@@ -323,9 +354,19 @@ export class InContextMatter {
     t: ImageTokens,
     saliencyOnGrid: Float32Array,
     model: HeadModel & { reviewBelow: number },
-  ): Promise<{ maps: EvidenceMaps; candidates: Candidate[]; features: number[][]; decision: Decision; gate: Float32Array; S: Float32Array }> {
+  ): Promise<{
+    maps: EvidenceMaps;
+    candidates: Candidate[];
+    features: number[][];
+    decision: Decision;
+    gate: Float32Array;
+    S: Float32Array;
+  }> {
     const g = this.backbone.graphSessions;
-    const { S, bestCosine } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, { query: q.queryContext, target: t.inter.context });
+    const { S, bestCosine } = await g.inter(q.query, q.K, t.inter.tokens, t.inter.tokens.length / t.n, t.n, this.interTemperature, {
+      query: q.queryContext,
+      target: t.inter.context,
+    });
     // Intra-similarity (eq. 5): the self-affinity (appearance + position tokens) spreads the
     // sparse matches S over the object. Reduced as in the authors' code (A·S: every location
     // averages S over what it attends to) and repeated (diffusion) so it reaches the whole object.
@@ -336,7 +377,12 @@ export class InContextMatter {
       t.n,
       S,
       saliencyOnGrid,
-      { temperature: this.intraTemperature, steps: this.head.diffusionSteps, salientThreshold: this.head.salientThreshold, otherLevel: this.head.otherSeedLevel },
+      {
+        temperature: this.intraTemperature,
+        steps: this.head.diffusionSteps,
+        salientThreshold: this.head.salientThreshold,
+        otherLevel: this.head.otherSeedLevel,
+      },
       t.intra.context,
     );
     const maps: EvidenceMaps = {
@@ -388,14 +434,17 @@ export class InContextMatter {
     const t = await this.tokensOf(enc, target);
     const { side } = t;
     const sel = await this.select(ref, this.prototype, ref, t, await this.poolSaliency(enc, side), model);
-    const intraScales = this.heatmapScales.length ? await intraPerScale(g, enc, target, sel.S, side, this.heatmapScales, this.intraTemperature) : undefined;
+    const intraScales = this.heatmapScales.length
+      ? await intraPerScale(g, enc, target, sel.S, side, this.heatmapScales, this.intraTemperature)
+      : undefined;
     const t2 = performance.now();
 
     // Head: keep or drop each candidate object whole (done in select), then the full-resolution alpha.
     const { decision } = sel;
     const t3 = performance.now();
     const [H, W] = enc.modelSize;
-    const coarse: CoarseMatte | null = decision.kept === 0 ? null : { saliency: enc.saliency, modelSize: [H, W], gate: sel.gate, gateSize: [side, side], input: enc.input };
+    const coarse: CoarseMatte | null =
+      decision.kept === 0 ? null : { saliency: enc.saliency, modelSize: [H, W], gate: sel.gate, gateSize: [side, side], input: enc.input };
     const refiner = opts.refine !== undefined ? refinerFor(opts.refine) : this.refiner;
     const alpha = coarse ? await refiner.refine(target, coarse, g) : new Uint8Array(target.width * target.height);
     const t4 = performance.now();
@@ -415,7 +464,18 @@ export class InContextMatter {
       intraScales,
       coarse,
       timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
-      ...(this.keepEvidence ? { evidence: { maps: sel.maps, reference: { area: ref.area, histogram: ref.histogram }, candidates: sel.candidates, features: sel.features, decision, prior: { data: enc.saliency, height: H, width: W } } } : {}),
+      ...(this.keepEvidence
+        ? {
+            evidence: {
+              maps: sel.maps,
+              reference: { area: ref.area, histogram: ref.histogram },
+              candidates: sel.candidates,
+              features: sel.features,
+              decision,
+              prior: { data: enc.saliency, height: H, width: W },
+            },
+          }
+        : {}),
     };
   }
 
@@ -425,14 +485,22 @@ export class InContextMatter {
   }
 
   /** The automatic baseline: the backbone's saliency alone, no reference (for `icm bench --method isnet-alone`). */
-  async saliencyOnly(target: RgbImage, encoded?: MatteOptions['encoded']): Promise<Pick<MatteResult, 'width' | 'height' | 'alpha' | 'timings'>> {
+  async saliencyOnly(
+    target: RgbImage,
+    encoded?: MatteOptions['encoded'],
+  ): Promise<Pick<MatteResult, 'width' | 'height' | 'alpha' | 'timings'>> {
     const t0 = performance.now() - (encoded?.ms ?? 0);
     const enc = encoded?.enc ?? (await this.backbone.encode(target, []));
     const t1 = performance.now();
     const [H, W] = enc.modelSize;
     const alpha = await this.backbone.graphSessions.compose(enc.saliency, H, W, new Float32Array([1]), 1, 1, target.height, target.width);
     const t2 = performance.now();
-    return { width: target.width, height: target.height, alpha, timings: { backboneMs: t1 - t0, similarityMs: 0, headMs: 0, composeMs: t2 - t1, totalMs: t2 - t0 } };
+    return {
+      width: target.width,
+      height: target.height,
+      alpha,
+      timings: { backboneMs: t1 - t0, similarityMs: 0, headMs: 0, composeMs: t2 - t1, totalMs: t2 - t0 },
+    };
   }
 
   async dispose(): Promise<void> {
@@ -441,7 +509,12 @@ export class InContextMatter {
 }
 
 /** The query (eqs. 2–3) of the tokens at the marked locations: base rows and context-block rows. */
-function queryAt(base: Float32Array, blocks: Float32Array[], n: number, marked: Uint8Array): Pick<PreparedReference, 'query' | 'queryContext' | 'K'> {
+function queryAt(
+  base: Float32Array,
+  blocks: Float32Array[],
+  n: number,
+  marked: Uint8Array,
+): Pick<PreparedReference, 'query' | 'queryContext' | 'K'> {
   const locations: number[] = [];
   for (let i = 0; i < n; i++) if (marked[i]) locations.push(i);
   return {
@@ -488,7 +561,6 @@ function threshold(map: Float32Array, t: number): Uint8Array {
   return out;
 }
 
-
 /** a ∧ b, or a alone when the intersection is empty (the prompt wins over the saliency prior). */
 function andOr(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -507,7 +579,8 @@ function rasterBox(box: [number, number, number, number], width: number, height:
 
 function upsampleRoi(roi: Uint8Array, side: number, R: number): Uint8Array {
   const out = new Uint8Array(R * R);
-  for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) out[y * R + x] = roi[Math.floor((y * side) / R) * side + Math.floor((x * side) / R)];
+  for (let y = 0; y < R; y++)
+    for (let x = 0; x < R; x++) out[y * R + x] = roi[Math.floor((y * side) / R) * side + Math.floor((x * side) / R)];
   return out;
 }
 

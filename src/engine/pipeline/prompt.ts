@@ -45,7 +45,8 @@ export function maskCoverage(mask: Uint8Array, width: number, height: number, si
 /** Grid cells holding the prompt's pixels: points, or sampled stroke pixels of a scribble. */
 export function promptSeedCells(p: Prompt, width: number, height: number, side: number, maxSeeds = 24): number[] {
   const cellOf = (x: number, y: number) =>
-    Math.min(side - 1, Math.max(0, Math.floor((y * side) / height))) * side + Math.min(side - 1, Math.max(0, Math.floor((x * side) / width)));
+    Math.min(side - 1, Math.max(0, Math.floor((y * side) / height))) * side +
+    Math.min(side - 1, Math.max(0, Math.floor((x * side) / width)));
   const cells = new Set<number>();
   if (p.kind === 'points') for (const [x, y] of p.points) cells.add(cellOf(x, y));
   if (p.kind === 'scribble') {

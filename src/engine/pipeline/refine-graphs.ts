@@ -54,13 +54,21 @@ export function buildGuidedCoefficientsGraph(r: number, rb: number, input: 'soft
   const sub = (a: string, b: string) => g.op('Sub', [a, b]);
   const add = (a: string, b: string) => g.op('Add', [a, b]);
 
-  const gateUp = g.op('Resize', [gate, '', '', g.op('Shape', [saliency])], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  const gateUp = g.op('Resize', [gate, '', '', g.op('Shape', [saliency])], {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  });
   const coarse = g.op('Clip', [mul(saliency, gateUp), f(0), f(1)]);
   const fg = g.op('Cast', [g.op('GreaterOrEqual', [coarse, f(0.5)])], { to: 1 });
   const p = input === 'binary' ? fg : coarse;
-  const I = g.op('Unsqueeze', [g.op('Transpose', [mul(g.op('Cast', [img], { to: 1 }), f(1 / 255))], { perm: [2, 0, 1] }), g.constInt64([0])]);
+  const I = g.op('Unsqueeze', [
+    g.op('Transpose', [mul(g.op('Cast', [img], { to: 1 }), f(1 / 255))], { perm: [2, 0, 1] }),
+    g.constInt64([0]),
+  ]);
   const [Ir, Ig, Ib] = [0, 1, 2].map((c) => channel(g, I, c));
-  const stack = g.op('Concat', [I, p, mul(I, p), mul(Ir, Ir), mul(Ir, Ig), mul(Ir, Ib), mul(Ig, Ig), mul(Ig, Ib), mul(Ib, Ib)], { axis: 1 });
+  const stack = g.op('Concat', [I, p, mul(I, p), mul(Ir, Ir), mul(Ir, Ig), mul(Ir, Ib), mul(Ig, Ig), mul(Ig, Ib), mul(Ib, Ib)], {
+    axis: 1,
+  });
   const m = boxMean(g, stack, r);
   const at = (c: number) => channel(g, m, c);
   const [mr, mg, mb, mp] = [0, 1, 2, 3].map(at);
@@ -91,7 +99,10 @@ export function buildGuidedCoefficientsGraph(r: number, rb: number, input: 'soft
   const ab = mul(dot3(c02, c12, c22), inv);
   const b = sub(mp, add(add(mul(ar, mr), mul(ag, mg)), mul(ab, mb)));
   // 'keep': no filter, the coarse alpha itself inside the band (a = 0, b = p)
-  const coeffs = input === 'keep' ? g.op('Concat', [mul(ar, f(0)), mul(ag, f(0)), mul(ab, f(0)), coarse], { axis: 1 }) : boxMean(g, g.op('Concat', [ar, ag, ab, b], { axis: 1 }), r);
+  const coeffs =
+    input === 'keep'
+      ? g.op('Concat', [mul(ar, f(0)), mul(ag, f(0)), mul(ab, f(0)), coarse], { axis: 1 })
+      : boxMean(g, g.op('Concat', [ar, ag, ab, b], { axis: 1 }), r);
 
   const dilated = boxMax(g, fg, rb);
   const eroded = sub(f(1), boxMax(g, sub(f(1), fg), rb));

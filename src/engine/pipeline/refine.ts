@@ -93,12 +93,16 @@ export class GuidedRefiner implements AlphaRefiner {
     // matte (on the 1024-px composites, the filter and the hard cut at this scale raised MSE and
     // Grad; README, Full-resolution alpha).
     if (photo.width <= w && photo.height <= h) return composeRefiner.refine(photo, c, g);
-    const { coeffs } = await g.runGraph(`guided_coeffs_r${radius}_b${band}_${input}`, () => buildGuidedCoefficientsGraph(radius, band, input), {
-      image: new ort.Tensor('uint8', c.input, [h, w, 3]),
-      saliency: new ort.Tensor('float32', c.saliency, [1, 1, h, w]),
-      gate: new ort.Tensor('float32', c.gate, [1, 1, c.gateSize[0], c.gateSize[1]]),
-      eps: new ort.Tensor('float32', new Float32Array([eps]), []),
-    });
+    const { coeffs } = await g.runGraph(
+      `guided_coeffs_r${radius}_b${band}_${input}`,
+      () => buildGuidedCoefficientsGraph(radius, band, input),
+      {
+        image: new ort.Tensor('uint8', c.input, [h, w, 3]),
+        saliency: new ort.Tensor('float32', c.saliency, [1, 1, h, w]),
+        gate: new ort.Tensor('float32', c.gate, [1, 1, c.gateSize[0], c.gateSize[1]]),
+        eps: new ort.Tensor('float32', new Float32Array([eps]), []),
+      },
+    );
     const W = photo.width;
     const H = photo.height;
     const alpha = new Uint8Array(W * H);
@@ -132,16 +136,21 @@ export class GuidedRefiner implements AlphaRefiner {
         for (let r = 0; r < n; r++) block.set(rgb.subarray(((y0 + r) * W + X0) * 3, ((y0 + r) * W + X1) * 3), r * m * 3);
         pixels = block.subarray(0, n * m * 3);
       } else pixels = rgb.subarray(y0 * W * 3, (y0 + n) * W * 3);
-      const out = await g.runGraph('guided_apply', buildGuidedApplyGraph, {
-        coeffs,
-        rows0: new ort.Tensor('int64', allRows.i0.slice(y0, y0 + n), [n]),
-        rows1: new ort.Tensor('int64', allRows.i1.slice(y0, y0 + n), [n]),
-        wy: new ort.Tensor('float32', allRows.w.slice(y0, y0 + n), [1, n, 1]),
-        cols0,
-        cols1,
-        wx,
-        photo: new ort.Tensor('uint8', pixels, [n, m, 3]),
-      }, { arena: true });
+      const out = await g.runGraph(
+        'guided_apply',
+        buildGuidedApplyGraph,
+        {
+          coeffs,
+          rows0: new ort.Tensor('int64', allRows.i0.slice(y0, y0 + n), [n]),
+          rows1: new ort.Tensor('int64', allRows.i1.slice(y0, y0 + n), [n]),
+          wy: new ort.Tensor('float32', allRows.w.slice(y0, y0 + n), [1, n, 1]),
+          cols0,
+          cols1,
+          wx,
+          photo: new ort.Tensor('uint8', pixels, [n, m, 3]),
+        },
+        { arena: true },
+      );
       const a = out.alpha.data as Uint8Array;
       if (m === W) alpha.set(a, y0 * W);
       else for (let r = 0; r < n; r++) alpha.set(a.subarray(r * m, (r + 1) * m), (y0 + r) * W + X0);
@@ -152,7 +161,10 @@ export class GuidedRefiner implements AlphaRefiner {
 
 /** The bounding box (inclusive, in cells) of the cells where any coefficient is non-zero, or null. */
 function nonZeroCells(coeffs: Float32Array, h: number, w: number): { x0: number; x1: number; y0: number; y1: number } | null {
-  let x0 = w, x1 = -1, y0 = h, y1 = -1;
+  let x0 = w,
+    x1 = -1,
+    y0 = h,
+    y1 = -1;
   const plane = h * w;
   for (let i = 0; i < plane; i++) {
     if (coeffs[i] === 0 && coeffs[plane + i] === 0 && coeffs[2 * plane + i] === 0 && coeffs[3 * plane + i] === 0) continue;

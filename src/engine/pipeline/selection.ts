@@ -84,7 +84,14 @@ export function loadSelectionModel(path = defaultSelectionModelPath()): Selectio
     throw new Error(`cannot read the selection model "${path}": ${(e as Error).message}`);
   }
   const d = SELECTION_FEATURES.length;
-  if (m.schema !== 2 || !m.presence || m.features?.join() !== SELECTION_FEATURES.join() || m.weights?.length !== d || m.mean?.length !== d || m.std?.length !== d)
+  if (
+    m.schema !== 2 ||
+    !m.presence ||
+    m.features?.join() !== SELECTION_FEATURES.join() ||
+    m.weights?.length !== d ||
+    m.mean?.length !== d ||
+    m.std?.length !== d
+  )
     throw new Error(`"${path}": the selection model does not match this engine's candidate features (retrain: npm run train-head)`);
   return m;
 }

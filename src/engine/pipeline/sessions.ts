@@ -21,7 +21,12 @@ export class GraphSessions extends SimilarityModule {
   }
 
   /** Runs graph `key` (built by `build` on first use) on `feeds`: for stages that bring their own graphs (refine.ts). */
-  async runGraph(key: string, build: () => Uint8Array, feeds: Record<string, ort.Tensor>, opts: { arena?: boolean } = {}): Promise<Record<string, ort.Tensor>> {
+  async runGraph(
+    key: string,
+    build: () => Uint8Array,
+    feeds: Record<string, ort.Tensor>,
+    opts: { arena?: boolean } = {},
+  ): Promise<Record<string, ort.Tensor>> {
     let s: Promise<ort.InferenceSession>;
     if (opts.arena) {
       let cached = this.stageSessions.get(key);
@@ -64,7 +69,16 @@ export class GraphSessions extends SimilarityModule {
   }
 
   /** alpha (uint8, H×W) = resize(saliency) · resize(gate). */
-  async compose(saliency: Float32Array, sh: number, sw: number, gate: Float32Array, gh: number, gw: number, H: number, W: number): Promise<Uint8Array> {
+  async compose(
+    saliency: Float32Array,
+    sh: number,
+    sw: number,
+    gate: Float32Array,
+    gh: number,
+    gw: number,
+    H: number,
+    W: number,
+  ): Promise<Uint8Array> {
     const s = await this.session('compose', buildComposeGraph);
     const out = await s.run({
       saliency: new ort.Tensor('float32', saliency, [1, 1, sh, sw]),

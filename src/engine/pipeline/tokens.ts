@@ -46,13 +46,18 @@ export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Arra
   const code = new Float32Array(A);
   const inv2s2 = 1 / (2 * ANCHOR_SIGMA * ANCHOR_SIGMA);
   for (let i = 0; i < n; i++) {
-    const L = lab[i], a = lab[n + i], b = lab[2 * n + i];
-    let k = 0, sq = 0;
-    for (const al of ANCHOR_L) for (const aa of ANCHOR_AB) for (const ab of ANCHOR_AB) {
-      const v = Math.exp(-((L - al) ** 2 + (a - aa) ** 2 + (b - ab) ** 2) * inv2s2);
-      code[k++] = v;
-      sq += v * v;
-    }
+    const L = lab[i],
+      a = lab[n + i],
+      b = lab[2 * n + i];
+    let k = 0,
+      sq = 0;
+    for (const al of ANCHOR_L)
+      for (const aa of ANCHOR_AB)
+        for (const ab of ANCHOR_AB) {
+          const v = Math.exp(-((L - al) ** 2 + (a - aa) ** 2 + (b - ab) ** 2) * inv2s2);
+          code[k++] = v;
+          sq += v * v;
+        }
     const s = 1 / Math.sqrt(sq + 1e-12);
     for (let j = 0; j < A; j++) out[(C + j) * n + i] = code[j] * s;
   }

@@ -71,7 +71,11 @@ export class SimilarityModule {
    * The session of graph `key`, built by `build` on first use (subclasses add their own graphs);
    * `overrides` change the module's session options for this graph only.
    */
-  protected session(key: string, build: () => Uint8Array, overrides: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+  protected session(
+    key: string,
+    build: () => Uint8Array,
+    overrides: ort.InferenceSession.SessionOptions = {},
+  ): Promise<ort.InferenceSession> {
     if (this.disposed) throw new Error('SimilarityModule: already disposed');
     let s = this.sessions.get(key);
     if (!s) {
@@ -102,7 +106,8 @@ export class SimilarityModule {
     checkLength('query', query, K * C);
     checkLength('target', target, C * N);
     const maps = context?.target.maps ?? [];
-    if ((context?.query.length ?? 0) !== maps.length) throw new RangeError(`inter: ${context?.query.length} query context blocks for ${maps.length} target context maps`);
+    if ((context?.query.length ?? 0) !== maps.length)
+      throw new RangeError(`inter: ${context?.query.length} query context blocks for ${maps.length} target context maps`);
     context?.query.forEach((q, i) => checkLength(`query_context_${i}`, q, K * maps[i].channels));
     const s = await this.session(`inter_ctx${maps.length}`, () => buildInterSimilarityGraph(maps.length), KEEP_ARENA);
     const shared: Record<string, ort.Tensor> = {
@@ -117,7 +122,10 @@ export class SimilarityModule {
     const bestCosine = new Float32Array(N).fill(-Infinity);
     for (let k0 = 0; k0 < K; k0 += INTER_QUERY_ROWS) {
       const rows = Math.min(INTER_QUERY_ROWS, K - k0);
-      const feeds: Record<string, ort.Tensor> = { ...shared, query: new ort.Tensor('float32', query.subarray(k0 * C, (k0 + rows) * C), [rows, C]) };
+      const feeds: Record<string, ort.Tensor> = {
+        ...shared,
+        query: new ort.Tensor('float32', query.subarray(k0 * C, (k0 + rows) * C), [rows, C]),
+      };
       context?.query.forEach((q, i) => {
         const Cc = maps[i].channels;
         feeds[`query_context_${i}`] = new ort.Tensor('float32', q.subarray(k0 * Cc, (k0 + rows) * Cc), [rows, Cc]);
@@ -189,7 +197,11 @@ export class SimilarityModule {
       other_level: new ort.Tensor('float32', Float32Array.of(opts.otherLevel), [1]),
       ...contextFeeds(context, N),
     });
-    return { evidence: out.evidence.data as Float32Array, other: out.other.data as Float32Array, seedCount: Number((out.seed_count.data as Float32Array)[0]) };
+    return {
+      evidence: out.evidence.data as Float32Array,
+      other: out.other.data as Float32Array,
+      seedCount: Number((out.seed_count.data as Float32Array)[0]),
+    };
   }
 
   /**
@@ -215,7 +227,11 @@ export class SimilarityModule {
     const s = await this.session('prompt', buildPromptExtensionGraph);
     const out = await s.run({
       features: new ort.Tensor('float32', features, [C, N]),
-      point_index: new ort.Tensor('int64', BigInt64Array.from(pointIndex, (v) => BigInt(v)), [P]),
+      point_index: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(pointIndex, (v) => BigInt(v)),
+        [P],
+      ),
       inv_temperature: invTemperature(temperature),
       m: new ort.Tensor('int64', BigInt64Array.of(BigInt(m)), [1]),
     });
@@ -234,7 +250,8 @@ export class SimilarityModule {
     checkLength('rgb', rgb, h * w * 3);
     if (mean.length !== 3 || std.length !== 3) throw new RangeError('preprocess: mean and std must have 3 entries');
     // Buffers from sharp may be views into a shared pool; hand onnxruntime a plain, exact array.
-    const data = rgb.byteOffset === 0 && rgb.buffer.byteLength === rgb.byteLength && rgb.constructor === Uint8Array ? rgb : new Uint8Array(rgb);
+    const data =
+      rgb.byteOffset === 0 && rgb.buffer.byteLength === rgb.byteLength && rgb.constructor === Uint8Array ? rgb : new Uint8Array(rgb);
     const s = await this.session(`pre_${h}x${w}`, () => buildPreprocessGraph(h, w));
     const out = await s.run({
       rgb: new ort.Tensor('uint8', data, [h, w, 3]),
@@ -273,7 +290,8 @@ const KEEP_ARENA: ort.InferenceSession.SessionOptions = { enableCpuMemArena: tru
 const INTER_QUERY_ROWS = 512;
 
 function invTemperature(temperature: number): ort.Tensor {
-  if (!Number.isFinite(temperature) || temperature <= 0) throw new RangeError(`temperature must be a positive finite number, got ${temperature}`);
+  if (!Number.isFinite(temperature) || temperature <= 0)
+    throw new RangeError(`temperature must be a positive finite number, got ${temperature}`);
   return new ort.Tensor('float32', Float32Array.of(1 / temperature), [1]);
 }
 
