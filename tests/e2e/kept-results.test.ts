@@ -15,29 +15,11 @@ import type { JobProgress, PhotoInfo, ReferencePrompt, ServiceEvent } from '../.
 import { sha256OfFile } from '../../src/service/content-hash';
 import { keptFolderOf } from '../../src/service/kept-results';
 import { ShootService } from '../../src/service/shoot-service';
+import { REF_LASSO as LASSO } from '../helpers/prompts';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const STEP = { timeout: 240_000 };
 
-const LASSO: ReferencePrompt = {
-  brushMeans: 'mask',
-  shapes: [
-    {
-      kind: 'lasso',
-      mode: 'add',
-      points: [
-        [100, 78],
-        [216, 78],
-        [226, 88],
-        [226, 155],
-        [216, 165],
-        [100, 165],
-        [90, 155],
-        [90, 88],
-      ],
-    },
-  ],
-};
 const BRUSH: ReferencePrompt = {
   brushMeans: 'mask',
   shapes: [

@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import type { JobProgress, PhotoInfo, ReferencePrompt, ServiceEvent } from '../../src/shared/contract';
 import { ShootService } from '../../src/service/shoot-service';
 import { toEnginePrompt } from '../../src/service/prompt-raster';
+import { REF_LASSO as LASSO } from '../helpers/prompts';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const STEP = { timeout: 180_000 };
@@ -107,28 +108,6 @@ const alphaOf = async (name: string) => grey((await service.getAsset('alpha', (a
 async function listDir(dir: string): Promise<string[]> {
   return (await fsp.readdir(dir)).sort();
 }
-
-// The product on ref.jpg is a rounded bar, bounding box x 88..227, y 77..166 (ref-mask.png): a
-// lasso along its outline with the corners cut.
-const LASSO: ReferencePrompt = {
-  brushMeans: 'mask',
-  shapes: [
-    {
-      kind: 'lasso',
-      mode: 'add',
-      points: [
-        [100, 78],
-        [216, 78],
-        [226, 88],
-        [226, 155],
-        [216, 165],
-        [100, 165],
-        [90, 155],
-        [90, 88],
-      ],
-    },
-  ],
-};
 
 before(async () => {
   tmp = await fsp.realpath(await fsp.mkdtemp(join(os.tmpdir(), 'icm-service-e2e-')));

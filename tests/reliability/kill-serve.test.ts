@@ -11,32 +11,12 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { ReferencePrompt } from '../../src/shared/contract';
 import { mulberry32 } from '../helpers/rng';
 import { FIXTURES, hashTree, leftovers, REPO, sha256File, sleep } from './helpers';
+import { REF_LASSO as LASSO } from '../helpers/prompts';
 
 const ROUNDS = Math.max(1, Number(process.env.ICM_KILL_ROUNDS ?? 10));
 const TARGETS = 12;
-// ref.jpg's product (as in tests/e2e/service.test.ts): a lasso along its outline.
-const LASSO: ReferencePrompt = {
-  brushMeans: 'mask',
-  shapes: [
-    {
-      kind: 'lasso',
-      mode: 'add',
-      points: [
-        [100, 78],
-        [216, 78],
-        [226, 88],
-        [226, 155],
-        [216, 165],
-        [100, 165],
-        [90, 155],
-        [90, 88],
-      ],
-    },
-  ],
-};
 
 let tmp: string;
 before(async () => {
