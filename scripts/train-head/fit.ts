@@ -2,6 +2,7 @@
 // (lab/lab-collect.ts) share: reading the evidence dumps, a photo's candidates labelled by the truth,
 // and the deterministic weighted logistic regression (L2, standardised features, gradient descent).
 import { promises as fsp } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import type { EvidenceDump } from '../../src/engine/bench/dump';
 import { describeCandidates, findCandidates } from '../../src/engine/pipeline/candidates';
@@ -90,4 +91,20 @@ export function fitSelection(photos: Photo[], isAbsent: (p: Photo) => boolean): 
   });
   const anchor = pairs.length >= 10 && pairs.some((q) => q.y) && pairs.some((q) => !q.y) ? fit(pairs) : undefined;
   return { ...select, ...(anchor ? { anchor } : {}) };
+}
+
+/** An 8-bit alpha resized (bilinear, libvips) to the truth's size, as `icm bench` scores it; as it is when the sizes agree. */
+export async function alphaAtSize(
+  alpha: Uint8Array,
+  width: number,
+  height: number,
+  toWidth: number,
+  toHeight: number,
+): Promise<Uint8Array> {
+  if (toWidth === width && toHeight === height) return alpha;
+  return sharp(Buffer.from(alpha), { raw: { width, height, channels: 1 } })
+    .resize(toWidth, toHeight, { fit: 'fill', kernel: 'linear' })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
 }

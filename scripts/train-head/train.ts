@@ -39,7 +39,7 @@ import {
   type SelectionModel,
 } from '../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../src/engine/pipeline/sessions';
-import { allDumps, fit, fitSelection, L2, photoOf, STEPS, type Photo } from './fit';
+import { allDumps, alphaAtSize, fit, fitSelection, L2, photoOf, STEPS, type Photo } from './fit';
 import { absentShowsReference, generateAbsent, generateAlone, generateComposites, type SourceSet } from './generate';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -137,14 +137,7 @@ async function score(g: GraphSessions, p: Photo, model: HeadModel, reviewBelow: 
       : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
   const truth = await sharp(meta.truthPath).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const { width: TW, height: TH } = truth.info;
-  const pb =
-    TW === meta.width && TH === meta.height
-      ? alpha
-      : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } })
-          .resize(TW, TH, { fit: 'fill', kernel: 'linear' })
-          .extractChannel(0)
-          .raw()
-          .toBuffer();
+  const pb = await alphaAtSize(alpha, meta.width, meta.height, TW, TH);
   // SAD and MSE as `icm bench` computes them (Grad and Conn are left to the benchmark: they are slow and no decision here reads them)
   const pred = Float32Array.from(pb, (v) => v / 255),
     gt = Float32Array.from(truth.data, (v) => v / 255);

@@ -22,7 +22,7 @@ import {
   type LogisticModel,
 } from '../../../src/engine/pipeline/selection';
 import { GraphSessions } from '../../../src/engine/pipeline/sessions';
-import { allDumps, fitSelection, photoOf, type Photo } from '../fit';
+import { alphaAtSize, allDumps, fitSelection, photoOf, type Photo } from '../fit';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cache = resolve(repo, '.cache/train-head');
@@ -196,14 +196,7 @@ async function main() {
       const alpha = zero
         ? new Uint8Array(meta.width * meta.height)
         : await g.compose(prior.data, prior.height, prior.width, gate, gs, gs, meta.height, meta.width);
-      const pb =
-        TW === meta.width && TH === meta.height
-          ? alpha
-          : await sharp(Buffer.from(alpha), { raw: { width: meta.width, height: meta.height, channels: 1 } })
-              .resize(TW, TH, { fit: 'fill', kernel: 'linear' })
-              .extractChannel(0)
-              .raw()
-              .toBuffer();
+      const pb = await alphaAtSize(alpha, meta.width, meta.height, TW, TH);
       return computeSad(
         Float32Array.from(pb, (v) => v / 255),
         gt,
