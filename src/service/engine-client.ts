@@ -78,8 +78,14 @@ export class EngineClient {
     return this.request({ type: 'setReferences', refs });
   }
 
-  matte(path: string, outStem: string, correction: EngineCorrection | null, protect: string[]): Promise<EngineMatteReply> {
-    return this.request({ type: 'matte', path, outStem, correction, protect });
+  matte(
+    path: string,
+    cacheKey: string,
+    outStem: string,
+    correction: EngineCorrection | null,
+    protect: string[],
+  ): Promise<EngineMatteReply> {
+    return this.request({ type: 'matte', path, cacheKey, outStem, correction, protect });
   }
 
   async close(): Promise<void> {

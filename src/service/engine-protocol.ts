@@ -18,7 +18,7 @@ export interface EngineInit {
 
 export interface EngineReference {
   path: string;
-  /** Identity for the reference-feature cache: path + size + mtime + prompt. */
+  /** Identity of the photo (path + size + mtime) for the kept pixels and features; the engine adds the prompt for its prepared query. */
   cacheKey: string;
   prompt: Prompt;
 }
@@ -33,6 +33,8 @@ export type EngineRequest =
       id: number;
       type: 'matte';
       path: string;
+      /** Identity of the photo (path + size + mtime): the host keeps its decoded pixels and backbone pass for the next request. */
+      cacheKey: string;
       /** Where to write <stem>.alpha.png, .inter.png, .intra.png (the service's result cache). */
       outStem: string;
       correction: EngineCorrection | null;

@@ -5,6 +5,8 @@ import { parentPort } from 'node:worker_threads';
 import { DEFAULT_MAX_PIXELS, ImageInputError, readImage, writeHeatmapPng, writePngAtomic } from '../engine/io/images';
 import { InContextMatter } from '../engine/pipeline/matter';
 import { applyCorrection } from '../engine/pipeline/corrections';
+import { BoundedCache } from '../engine/pipeline/bounded-cache';
+import type { RgbImage } from '../engine/pipeline/backbone';
 import type { EngineMatteReply, EngineReadyInfo, EngineReply, EngineRequest } from './engine-protocol';
 
 if (!parentPort) throw new Error('engine-worker must run in a worker thread');
@@ -21,11 +23,19 @@ const HEATMAP_SIDE = 256;
 const HEATMAP_SCALES = ['d16', 'd32'];
 /** The pixel budget of the service that started this host (EngineInit). */
 let maxPixels = DEFAULT_MAX_PIXELS;
+/**
+ * Decoded photos by identity (path + size + mtime): the reference and the open photo are read again
+ * on every prompt edit and correction, and decoding a 24 MP JPEG costs about as much as the head.
+ * Two 24 MP photos fit; the engine keeps their backbone passes itself (MatterOptions.featureCacheBytes).
+ */
+const decoded = new BoundedCache<RgbImage>(160e6, (im) => im.rgb.byteLength);
+const readKept = (path: string, key: string) => decoded.getOrMake(key, () => readImage(path, { maxPixels }));
 
 async function handle(req: EngineRequest): Promise<unknown> {
   switch (req.type) {
     case 'init': {
       if (matter) await matter.dispose();
+      decoded.clear();
       maxPixels = req.init.maxPixels ?? DEFAULT_MAX_PIXELS;
       matter = await InContextMatter.create({
         pack: req.init.pack,
@@ -45,14 +55,14 @@ async function handle(req: EngineRequest): Promise<unknown> {
     case 'setReferences': {
       if (!matter) throw new Error('engine not initialised');
       const refs = [];
-      for (const r of req.refs) refs.push({ image: await readImage(r.path, { maxPixels }), prompt: r.prompt, cacheKey: r.cacheKey });
+      for (const r of req.refs) refs.push({ image: await readKept(r.path, r.cacheKey), prompt: r.prompt, cacheKey: r.cacheKey });
       await matter.setReferences(refs);
       return null;
     }
     case 'matte': {
       if (!matter) throw new Error('engine not initialised');
-      const target = await readImage(req.path, { maxPixels });
-      const r = await matter.matte(target);
+      const target = await readKept(req.path, req.cacheKey);
+      const r = await matter.matte(target, { cacheKey: req.cacheKey });
       const alpha = req.correction ? applyCorrection(r.alpha, r.width, r.height, req.correction) : r.alpha;
       const protect = new Set(req.protect);
       await writePngAtomic(`${req.outStem}.alpha.png`, alpha, r.width, r.height, 1, { protect });

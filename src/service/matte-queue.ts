@@ -410,7 +410,7 @@ export class MatteQueue {
           if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${ref.name}: ${e.message}`);
           throw e;
         }
-        refs.push({ path: ref.path, cacheKey: `${ref.path}|${ref.size}|${ref.mtimeMs}`, prompt });
+        refs.push({ path: ref.path, cacheKey: imageKeyOf(ref), prompt });
       }
       await this.engine.setReferences(refs);
       this.engineReferencesKey = state.referencesKey;
@@ -419,9 +419,15 @@ export class MatteQueue {
     this.opts.onEngineMatte?.(r.path);
     return this.engine.matte(
       r.path,
+      imageKeyOf(r),
       stem,
       correction,
       state.order.map((id) => state.photos.get(id)!.path),
     );
   }
+}
+
+/** A photo's identity for the engine host's kept pixels and features: a changed file gets a new key. */
+function imageKeyOf(r: PhotoRecord): string {
+  return `${r.path}|${r.size}|${r.mtimeMs}`;
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
+import { BoundedCache } from './bounded-cache';
 import { describeCandidates, findCandidates, type Candidate, type EvidenceMaps, type ReferenceStats } from './candidates';
 import { labHistogram } from './colour';
 import { DEFAULT_HEAD_PARAMS, normaliseByMax, type HeadParams } from './head';
@@ -38,7 +39,16 @@ export interface MatterOptions {
   keepEvidence?: boolean;
   /** The full-resolution refinement stage after the coarse matte (refine.ts): 'guided' (default) or 'none' (the coarse matte resized). */
   refine?: RefinerId | AlphaRefiner;
+  /**
+   * Bytes of backbone passes kept for images given a cache key (the reference, recently viewed
+   * targets), so a prompt edit or a correction re-runs only the similarity and the head. Default
+   * 256 MB (one pass of the default pack is about 25 MB); 0 keeps none.
+   */
+  featureCacheBytes?: number;
 }
+
+/** Default of MatterOptions.featureCacheBytes: the reference and about nine recent targets. */
+export const DEFAULT_FEATURE_CACHE_BYTES = 256e6;
 
 export interface MatteOptions {
   /** Decide with the leave-group-out model trained without this group (cross-validation, `icm bench --cross-validate`). */
@@ -47,12 +57,14 @@ export interface MatteOptions {
   encoded?: { enc: EncodedImage; ms: number };
   /** This call's refinement instead of the matter's (e.g. the bench scoring before and after from one pass). */
   refine?: RefinerId | AlphaRefiner;
+  /** Identity of the target image (e.g. path + size + mtime): its backbone pass is kept for the next call with the same key. */
+  cacheKey?: string;
 }
 
 export interface ReferenceInput {
   image: RgbImage;
   prompt: Prompt;
-  /** Identity of the image for the cache (e.g. path + mtime); defaults to no caching across calls. */
+  /** Identity of the image (e.g. path + size + mtime): its backbone pass and its prepared query are kept; default no caching across calls. */
   cacheKey?: string;
 }
 
@@ -139,7 +151,10 @@ export class InContextMatter {
   private readonly interIds: string[];
   /** Features of the self-affinity tokens (eq. 5), on the same grid: the first with the colour code, the rest as context blocks. */
   private readonly intraIds: string[];
-  private readonly referenceCache = new Map<string, PreparedReference>();
+  /** Prepared queries by image + prompt, bounded: an editing session tries many prompts. */
+  private readonly referenceCache = new BoundedCache<PreparedReference>(64e6, preparedBytes);
+  /** Backbone passes by image key (reference and targets alike: the same image gives the same pass). */
+  private readonly encodings: BoundedCache<EncodedImage>;
   private reference: PreparedReference | null = null;
   /** Mean query token (unit blocks joined), for the candidates' prototype cosine. */
   private prototype: Float32Array[] = [];
@@ -160,6 +175,7 @@ export class InContextMatter {
     this.selection = typeof opts.selectionModel === 'object' ? opts.selectionModel : loadSelectionModel(opts.selectionModel);
     this.keepEvidence = opts.keepEvidence ?? false;
     this.refiner = refinerFor(opts.refine);
+    this.encodings = new BoundedCache(opts.featureCacheBytes ?? DEFAULT_FEATURE_CACHE_BYTES, encodedBytes);
     const d = backbone.pack.manifest.defaults;
     this.interIds = d.inter;
     this.intraIds = d.intra;
@@ -258,7 +274,7 @@ export class InContextMatter {
       const key = r.cacheKey ? `${r.cacheKey}|${describePrompt(r.prompt)}` : undefined;
       let p = key ? this.referenceCache.get(key) : undefined;
       if (!p) {
-        p = await this.prepareReference(r.image, r.prompt);
+        p = await this.prepareReference(r.image, r.prompt, r.cacheKey);
         if (key) this.referenceCache.set(key, p);
       }
       prepared.push(p);
@@ -276,8 +292,8 @@ export class InContextMatter {
     this.prototype = meanRows(this.reference);
   }
 
-  private async prepareReference(image: RgbImage, prompt: Prompt): Promise<PreparedReference> {
-    const enc = await this.backbone.encode(image, this.featureIds);
+  private async prepareReference(image: RgbImage, prompt: Prompt, imageKey?: string): Promise<PreparedReference> {
+    const { enc } = await this.encodeKept(image, imageKey);
     const tokens = await this.tokensOf(enc, image);
     const { side, n } = tokens;
     const blocks = await this.contextBlocks(tokens.inter.context);
@@ -415,6 +431,15 @@ export class InContextMatter {
     return { enc, ms: performance.now() - t0 };
   }
 
+  /** encode(), through the kept passes when the image has a key (a kept pass costs no backbone time). */
+  private async encodeKept(image: RgbImage, key: string | undefined): Promise<{ enc: EncodedImage; ms: number }> {
+    const kept = key === undefined ? undefined : this.encodings.get(key);
+    if (kept) return { enc: kept, ms: 0 };
+    const fresh = await this.encode(image);
+    if (key !== undefined) this.encodings.set(key, fresh.enc);
+    return fresh;
+  }
+
   /** In-context matting of one target (reference set must be set). */
   async matte(target: RgbImage, opts: MatteOptions = {}): Promise<MatteResult> {
     const ref = this.reference;
@@ -426,8 +451,9 @@ export class InContextMatter {
       if (!fold) throw new Error(`the selection model has no leave-group-out model for group "${opts.heldOutGroup}"`);
       model = { ...fold, reviewBelow: this.selection.reviewBelow };
     }
-    const t0 = performance.now() - (opts.encoded?.ms ?? 0);
-    const enc = opts.encoded?.enc ?? (await this.backbone.encode(target, this.featureIds));
+    const encoded = opts.encoded ?? (await this.encodeKept(target, opts.cacheKey));
+    const enc = encoded.enc;
+    const backboneMs = encoded.ms; // 0 for a kept pass
     const t1 = performance.now();
 
     // Inter- (eqs. 2–4) and intra-similarity (eq. 5) on the inter grid.
@@ -463,7 +489,7 @@ export class InContextMatter {
       ...(decision.reason ? { reason: decision.reason } : {}),
       intraScales,
       coarse,
-      timings: { backboneMs: t1 - t0, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: t4 - t0 },
+      timings: { backboneMs, similarityMs: t2 - t1, headMs: t3 - t2, composeMs: t4 - t3, totalMs: backboneMs + (t4 - t1) },
       ...(this.keepEvidence
         ? {
             evidence: {
@@ -590,4 +616,16 @@ function downsampleRoi(roi: Uint8Array, R: number, side: number): Uint8Array {
   for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) cover[Math.floor(y / f) * side + Math.floor(x / f)] += roi[y * R + x] / (f * f);
   const out = threshold(cover, 0.5);
   return out.some((v) => v) ? out : threshold(cover, 0);
+}
+
+/** Bytes held by one backbone pass (BoundedCache of InContextMatter). */
+function encodedBytes(enc: EncodedImage): number {
+  let bytes = enc.saliency.byteLength + enc.input.byteLength;
+  for (const f of enc.features.values()) bytes += f.data.byteLength;
+  return bytes;
+}
+
+/** Bytes held by one prepared reference. */
+function preparedBytes(p: PreparedReference): number {
+  return p.query.byteLength + p.queryContext.reduce((s, c) => s + c.byteLength, 0) + p.histogram.byteLength;
 }
