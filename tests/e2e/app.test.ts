@@ -95,6 +95,18 @@ async function heatInsideOutside(heatPng: Buffer, alphaPath: string): Promise<{ 
   return { inside: si / ni, outside: so / no };
 }
 
+/** The heatmap on screen, as the page decoded it (drawn at its own size), as PNG bytes. */
+async function shownHeatmapPng(): Promise<Buffer> {
+  const dataUrl = await page.evaluate(() => {
+    const el = document.querySelector('[data-testid="heatmap-image"]') as HTMLImageElement;
+    const c = document.createElement('canvas');
+    [c.width, c.height] = [el.naturalWidth, el.naturalHeight];
+    c.getContext('2d')!.drawImage(el, 0, 0);
+    return c.toDataURL('image/png');
+  });
+  return Buffer.from(dataUrl.split(',')[1], 'base64');
+}
+
 describe('desktop UI in Chromium against the real service', { skip, concurrency: false }, () => {
   before(async () => {
     tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-app-e2e-'));
@@ -224,15 +236,13 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
       await page.waitForFunction(
         (w) => {
           const el = document.querySelector('[data-testid="heatmap-image"]') as HTMLImageElement | null;
-          return !!el && el.complete && el.naturalWidth > 0 && el.src.includes(`/asset/${w}/`);
+          return !!el && el.complete && el.naturalWidth > 0 && el.dataset.asset === w && el.dataset.stale === 'false';
         },
         which,
         { timeout: 180_000 },
       );
-      const src = await img.getAttribute('src');
-      assert.ok(src);
-      const body = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u)).arrayBuffer())), src);
-      const { inside, outside } = await heatInsideOutside(Buffer.from(body), join(FIXTURES, 'target-1-alpha.png'));
+      const body = await shownHeatmapPng();
+      const { inside, outside } = await heatInsideOutside(body, join(FIXTURES, 'target-1-alpha.png'));
       assert.ok(
         inside > 2 * outside + 10,
         `${which}: heat inside the product (${inside.toFixed(0)}/255) clearly above outside (${outside.toFixed(0)}/255)`,
@@ -251,14 +261,13 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
       await page.waitForFunction(
         (k) => {
           const el = document.querySelector('[data-testid="heatmap-image"]') as HTMLImageElement | null;
-          return !!el && el.complete && el.naturalWidth > 0 && decodeURIComponent(el.src).includes(`/asset/intra@${k}/`);
+          return !!el && el.complete && el.naturalWidth > 0 && el.dataset.asset === `intra@${k}` && el.dataset.stale === 'false';
         },
         id,
         { timeout: 30_000 },
       );
-      const src = await page.getByTestId('heatmap-image').getAttribute('src');
-      const body = await page.evaluate(async (u) => Array.from(new Uint8Array(await (await fetch(u!)).arrayBuffer())), src);
-      const { inside, outside } = await heatInsideOutside(Buffer.from(body), join(FIXTURES, 'target-1-alpha.png'));
+      const body = await shownHeatmapPng();
+      const { inside, outside } = await heatInsideOutside(body, join(FIXTURES, 'target-1-alpha.png'));
       assert.ok(inside > outside, `S′ at ${id}: inside ${inside.toFixed(0)} > outside ${outside.toFixed(0)}`);
     }
     await shot('03-heatmap-scale');

@@ -242,14 +242,15 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
       );
     }
     if (!ready) return <Busy text={engineError ? `The engine failed: ${engineError}` : 'Waiting for the engine to load…'} />;
-    return <Busy text={`Matting ${photo.name}…`} testId="preview-spinner" />;
+    // After a prompt edit the previous map stays on screen, dimmed, while the new one is made.
+    if (!(mode === 'heatmaps' && actions.keptMaps.has(photo.id))) return <Busy text={`Matting ${photo.name}…`} testId="preview-spinner" />;
   }
 
   return (
     <div className="target-mode">
       <div className="view-host">
         {mode === 'heatmaps' ? (
-          <HeatmapView bridge={actions.bridge} photo={photo} />
+          <HeatmapView bridge={actions.bridge} photo={photo} keptMaps={actions.keptMaps} />
         ) : (
           <MatteReview
             bridge={actions.bridge}
@@ -259,7 +260,7 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
           />
         )}
       </div>
-      <ResultInfo photo={photo} running={preview?.state === 'running'} />
+      {hasResult && <ResultInfo photo={photo} running={preview?.state === 'running'} />}
     </div>
   );
 }

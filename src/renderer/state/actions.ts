@@ -18,6 +18,7 @@ import type {
 } from '../../shared/contract';
 import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
 import type { Bridge } from '../bridge';
+import { KeptMaps } from './kept-maps';
 import { EditorModel } from './editor';
 import { EMPTY_PROMPT, Store, type MainMode } from './store';
 
@@ -41,6 +42,8 @@ export class Actions {
   readonly editor = new EditorModel((photoId, prompt) => this.setPrompt(photoId, prompt));
   /** The photo ids the grid shows, in its order (filter and sort applied); the same array while they do not change. */
   readonly shown = shownOrderSelector();
+  /** The heatmaps last shown per photo: a stale photo shows its previous map, dimmed, until the new one arrives. */
+  readonly keptMaps = new KeptMaps();
 
   constructor(
     readonly bridge: Bridge,

@@ -11,10 +11,11 @@ import { useZoomPan } from './canvas/useZoomPan';
 import './views.css';
 import { ZoomControls } from './canvas/ZoomControls';
 import { RadioButton } from './canvas/RadioButton';
+import { useKeptMap } from './canvas/useKeptMap';
 
 type Which = 'inter' | 'intra';
 
-export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
+export function HeatmapView({ bridge, photo, keptMaps }: HeatmapViewProps) {
   const [which, setWhich] = useState<Which>('inter');
   /** '' = the fused S′ (diffused on the inter grid); else a decoder scale id (S′_l at that scale). */
   const [scale, setScale] = useState('');
@@ -29,7 +30,11 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
   const done = photo.state === 'done' || (!!photo.result && (photo.state === 'running' || photo.state === 'queued'));
   const updating = done && photo.state !== 'done';
   const photoUrl = bridge.assetUrl('preview', photo.id, photo.version);
-  const heatUrl = bridge.assetUrl(shownScale ? `intra@${shownScale}` : which, photo.id, photo.version);
+  const asset = shownScale ? (`intra@${shownScale}` as const) : which;
+  const heatUrl = bridge.assetUrl(asset, photo.id, photo.version);
+  // The map on screen: this result's, or the previous one (dimmed) while a new result is made.
+  const shown = useKeptMap(keptMaps, photo, asset, done ? heatUrl : null);
+  const stale = !done && !!shown && photo.state !== 'failed' && photo.state !== 'missing';
   const failureKey = `${photoUrl} ${heatUrl}`;
   const failed = failure?.key === failureKey ? failure.message : null;
   const setFailed = (message: string): void => setFailure({ key: failureKey, message });
@@ -80,27 +85,32 @@ export function HeatmapView({ bridge, photo }: HeatmapViewProps) {
       </div>
 
       <div className="icm-stage" ref={stageRef}>
-        {done && (
-          <div className="icm-frame" style={frameStyle}>
+        {(done || stale) && (
+          <div className={`icm-frame${shown?.stale ? ' icm-stale' : ''}`} style={frameStyle}>
             <img src={photoUrl} alt={photo.name} draggable={false} onError={() => setFailed(`Could not load ${photo.name}.`)} />
-            <img
-              key={heatUrl}
-              data-testid="heatmap-image"
-              src={heatUrl}
-              alt={`${MAP_WORDS[which].text}: heatmap over ${photo.name}`}
-              draggable={false}
-              style={{ opacity }}
-              onError={() => setFailed(`Could not load the map "${MAP_WORDS[which].text.toLowerCase()}" of ${photo.name}.`)}
-            />
+            {shown && (
+              <img
+                key={shown.url}
+                data-testid="heatmap-image"
+                data-stale={shown.stale}
+                data-version={shown.version}
+                data-asset={asset}
+                src={shown.url}
+                alt={`${MAP_WORDS[which].text}: heatmap over ${photo.name}`}
+                draggable={false}
+                style={{ opacity }}
+                onError={() => setFailed(`Could not load the map "${MAP_WORDS[which].text.toLowerCase()}" of ${photo.name}.`)}
+              />
+            )}
           </div>
         )}
-        {!done && (
+        {!done && !stale && (
           <div className={`icm-overlay-msg${photo.state === 'failed' || photo.state === 'missing' ? ' icm-error' : ''}`}>
             {stateMessage(photo)}
           </div>
         )}
         {done && failed && <div className="icm-overlay-msg icm-error">{failed}</div>}
-        {updating && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
+        {(updating || stale) && <span className="icm-chip icm-updating">{photo.state === 'queued' ? 'Queued…' : 'Updating…'}</span>}
       </div>
 
       <div className="icm-legend" data-testid="heatmap-legend">

@@ -4,6 +4,7 @@
 import type { Correction, PhotoInfo, ReferencePrompt } from '../../shared/contract';
 import type { Bridge } from '../bridge';
 import type { EditorModel } from '../state/editor';
+import type { KeptMaps } from '../state/kept-maps';
 
 export interface ReferenceEditorProps {
   bridge: Bridge;
@@ -18,6 +19,8 @@ export interface HeatmapViewProps {
   bridge: Bridge;
   /** A target photo; the view shows its result's S / S′ over the photo (asset kinds 'inter', 'intra'). */
   photo: PhotoInfo;
+  /** The maps last shown: a stale photo shows its previous map, dimmed, until the new one arrives. */
+  keptMaps: KeptMaps;
 }
 
 export interface MatteReviewProps {
