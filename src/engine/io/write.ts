@@ -38,7 +38,8 @@ async function statOrNull(p: string): Promise<Stats | null> {
   }
 }
 
-async function assertNotProtected(path: string, protect: ReadonlySet<string> | undefined): Promise<void> {
+/** Throws ImageOutputError when `path` is one of the protected inputs (the clip writers check their outputs with it too). */
+export async function assertNotProtected(path: string, protect: ReadonlySet<string> | undefined): Promise<void> {
   if (!protect || protect.size === 0) return;
   const target = await realpathLoose(path);
   const targetStat = await statOrNull(target);

@@ -33,3 +33,28 @@ export interface FrameSequence {
   frames(opts?: { signal?: AbortSignal; from?: number; to?: number }): AsyncIterable<Frame>;
   close(): Promise<void>;
 }
+
+/**
+ * One matted frame on its way to a writer: the frame's colour and its alpha (the matte), at the
+ * frame's size. The writers combine them (a cutout: colour where alpha > 0) or write the alpha alone.
+ */
+export interface CutoutFrame {
+  /** 0-based position in the clip (Frame.index). */
+  index: number;
+  /** Frame.name: the output file's stem in a PNG sequence. */
+  name: string;
+  width: number;
+  height: number;
+  /** Interleaved 8-bit sRGB, width·height·3 bytes. */
+  rgb: Uint8Array;
+  /** 8-bit alpha, width·height bytes (0 = background, 255 = the object). */
+  alpha: Uint8Array;
+}
+
+/** What a writer reports after each frame. */
+export interface WriteProgress {
+  /** Frames written so far. */
+  done: number;
+  /** Frames expected, when the caller said (WriterOptions.total). */
+  total?: number;
+}
