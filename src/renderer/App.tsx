@@ -5,6 +5,7 @@ import { AboutDialog } from './components/AboutDialog';
 import { ExportDialog } from './components/ExportDialog';
 import { ImportPathForm, ImportSummaryPanel, MissingBanner } from './components/ImportPanel';
 import { MainPane } from './components/MainPane';
+import { ReferenceList } from './components/ReferenceList';
 import { ConfirmDialog, PathPrompt } from './components/Modal';
 import { StatusBar } from './components/StatusBar';
 import { GridViewBar, ReviewBar, ThumbGrid } from './components/ThumbGrid';
@@ -174,6 +175,7 @@ export function App() {
         <aside className="shoot" aria-label="Shoot">
           {web && <ImportPathForm />}
           <ImportSummaryPanel />
+          <ReferenceList />
           <GridViewBar />
           <ReviewBar />
           <ThumbGrid onRemove={onRemove} />

@@ -90,7 +90,11 @@ export class MatteQueue {
 
   async setReferences(refsArg: unknown): Promise<void> {
     const refs = v.referenceSpecs(refsArg);
-    for (const r of refs) this.state.photo(r.photoId);
+    for (const r of refs) {
+      const photo = this.state.photo(r.photoId);
+      if (r.prompt.matte) this.state.mattes.check(r.prompt.matte, photo.width, photo.height);
+    }
+    // The user's own edit of the references: every photo is matted again with them (no pins).
     this.state.setReferences(refs);
     this.state.markDirty();
     void this.restoreKept(); // back to inputs seen before (an undone edit): their results show at once
@@ -123,7 +127,14 @@ export class MatteQueue {
   async setCorrection(id: unknown, correctionArg: unknown): Promise<PhotoInfo> {
     const r = this.state.photo(id);
     const c = v.correction(correctionArg);
+    if (this.state.references.some((x) => x.photoId === r.id && x.prompt.matte))
+      throw new ServiceError(
+        'invalid-argument',
+        `${r.name} is a reference made from its matte: stop using it as a reference to correct it, then use it again`,
+      );
     r.correction = c && c.strokes.length ? c : null;
+    // A new correction is matted with the references as they are now.
+    r.pinnedRefs = undefined;
     this.state.markDirty();
     if (!this.state.references.length) {
       this.state.touch(r.id);
@@ -233,14 +244,23 @@ export class MatteQueue {
     this.running = r.id;
     try {
       await this.refreshHashes(r);
-      const key = state.keyFor(r);
+      let key = state.keyFor(r);
       if (r.state === 'done' && r.resultKey === key) {
         this.resolveWaiters(r);
         state.jobs.settleRun(r.id);
         return;
       }
-      const stem = this.kept.stemFor(r.contentHash!, key);
-      const kept = await this.kept.read(stem, key);
+      let stem = this.kept.stemFor(r.contentHash!, key);
+      let kept = await this.kept.read(stem, key);
+      if (!kept && r.pinnedRefs !== undefined) {
+        // The result it kept from earlier references is gone (a deleted cache): the engine has
+        // only the references of now, so it is matted with those.
+        r.pinnedRefs = undefined;
+        state.markDirty();
+        key = state.keyFor(r);
+        stem = this.kept.stemFor(r.contentHash!, key);
+        kept = await this.kept.read(stem, key);
+      }
       if (kept && state.keyFor(r) === key && state.photos.has(r.id)) {
         this.settle(r, key, stem, kept.result);
         return;
@@ -393,6 +413,7 @@ export class MatteQueue {
         r,
         stem,
         state.order.map((id) => state.photos.get(id)!.path),
+        state.mattes,
       ).catch((e) => {
         if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${r.name}: ${e.message}`);
         throw e;
@@ -405,7 +426,9 @@ export class MatteQueue {
         const ref = state.photo(spec.photoId);
         let prompt;
         try {
-          prompt = await toEnginePrompt(spec.prompt, ref.width, ref.height);
+          prompt = spec.prompt.matte
+            ? await state.mattes.enginePrompt(spec.prompt.matte, ref.width, ref.height)
+            : await toEnginePrompt(spec.prompt, ref.width, ref.height);
         } catch (e) {
           if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${ref.name}: ${e.message}`);
           throw e;

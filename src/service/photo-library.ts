@@ -134,7 +134,11 @@ export class PhotoLibrary {
     state.order = state.order.filter((id) => !gone.has(id));
     this.queue.drop(gone, new ServiceError('not-found', 'the photo was removed from the shoot'));
     for (const id of gone) state.jobs.settleRun(id);
-    if (state.references.some((r) => gone.has(r.photoId))) state.setReferences(state.references.filter((r) => !gone.has(r.photoId)));
+    if (state.references.some((r) => gone.has(r.photoId)))
+      state.setReferences(
+        state.references.filter((r) => !gone.has(r.photoId)),
+        state.pinnedIds(),
+      );
     state.emit({ type: 'photos-removed', ids: [...gone] });
     state.markDirty();
   }
@@ -176,7 +180,7 @@ export class PhotoLibrary {
       }
     }
     if (relinked) {
-      state.setReferences(state.references);
+      state.setReferences(state.references, state.pinnedIds());
       state.markDirty();
     }
     return { relinked, stillMissing };

@@ -1,16 +1,18 @@
 // The project file (.icmproj, JSON): the shoot's photos by path relative to the project file (so a
 // shoot folder can move with its project), the reference prompts as vectors, per-target
-// corrections and settings. Results are not in it: they are kept in the `.icm-cache` folder beside
+// corrections and settings, and the mattes of photos promoted to references (format 2: base64
+// PNG, reference-mattes.ts; a reference may not vanish with a cache). Results are not in it: they are kept in the `.icm-cache` folder beside
 // it (kept-results.ts), found by the photos' content and the inputs, and recomputed when missing.
 import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
 import type { Approval, Correction, ReferencePrompt, ShootSettings } from '../shared/contract';
 import { isOneOf, PACKS } from '../shared/vocabulary';
-import { approval as checkApproval, correction as checkCorrection, referencePrompt, InvalidArgument } from './validate';
+import { approval as checkApproval, correction as checkCorrection, MATTE_ID, referencePrompt, InvalidArgument } from './validate';
 
 export const PROJECT_FORMAT = 'in-context-matting-project';
-export const PROJECT_VERSION = 1;
+/** 2: references made from a photo's matte (prompt.matte, the file's mattes). Version 1 files open as before. */
+export const PROJECT_VERSION = 2;
 
 export interface ProjectPhoto {
   /** Absolute path (in memory); stored relative to the project file when below its folder. */
@@ -18,11 +20,15 @@ export interface ProjectPhoto {
   correction: Correction | null;
   /** The user's call on the photo; absent = undecided (files before approvals had none). */
   approval?: Approval;
+  /** Its result is kept from earlier references (PhotoRecord.pinnedRefs); absent = matted with the current ones. */
+  pinnedRefs?: string;
 }
 
 export interface ProjectData {
   photos: ProjectPhoto[];
   references: Array<{ photo: number; prompt: ReferencePrompt }>;
+  /** The mattes the references' prompts name (id → base64 PNG); absent in files without any. */
+  mattes?: Record<string, string>;
   settings: ShootSettings;
 }
 
@@ -45,8 +51,10 @@ export async function writeProjectFile(projectPath: string, data: ProjectData): 
       path: toStored(projectPath, p.path),
       correction: p.correction,
       ...(p.approval ? { approval: p.approval } : {}),
+      ...(p.pinnedRefs ? { pinnedRefs: p.pinnedRefs } : {}),
     })),
     references: data.references,
+    ...(data.mattes && Object.keys(data.mattes).length ? { mattes: data.mattes } : {}),
     settings: data.settings,
   };
   await writeFileAtomic(projectPath, Buffer.from(JSON.stringify(doc, null, 1) + '\n'));
@@ -79,25 +87,39 @@ export async function readProjectFile(projectPath: string, defaults: ShootSettin
       const po = p as Record<string, unknown>;
       if (!po || typeof po.path !== 'string') throw new InvalidArgument(`photos[${i}].path: must be a string`);
       const approval = checkApproval(po.approval, `photos[${i}].approval`);
+      if (po.pinnedRefs !== undefined && (typeof po.pinnedRefs !== 'string' || po.pinnedRefs.length > 4096))
+        throw new InvalidArgument(`photos[${i}].pinnedRefs: must be a string`);
       return {
         path: resolve(base, po.path),
         correction: po.correction == null ? null : checkCorrection(po.correction, `photos[${i}].correction`),
         ...(approval ? { approval } : {}),
+        ...(po.pinnedRefs ? { pinnedRefs: po.pinnedRefs } : {}),
       };
     });
+    const mattes: Record<string, string> = {};
+    if (o.mattes !== undefined) {
+      if (!o.mattes || typeof o.mattes !== 'object' || Array.isArray(o.mattes)) throw new InvalidArgument('mattes: must be an object');
+      for (const [id, b64] of Object.entries(o.mattes as Record<string, unknown>)) {
+        if (!MATTE_ID.test(id) || typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64))
+          throw new InvalidArgument(`mattes.${id.slice(0, 40)}: must be a matte id and its PNG in base64`);
+        mattes[id] = b64;
+      }
+    }
     const refs = Array.isArray(o.references) ? o.references : [];
     const references = refs.map((r: unknown, i: number) => {
       const ro = r as Record<string, unknown>;
       if (!ro || typeof ro.photo !== 'number' || !Number.isInteger(ro.photo) || ro.photo < 0 || ro.photo >= photos.length)
         throw new InvalidArgument(`references[${i}].photo: must be a photo index`);
-      return { photo: ro.photo, prompt: referencePrompt(ro.prompt, `references[${i}].prompt`) };
+      const prompt = referencePrompt(ro.prompt, `references[${i}].prompt`);
+      if (prompt.matte && !mattes[prompt.matte]) throw new InvalidArgument(`references[${i}].prompt.matte: not among the file's mattes`);
+      return { photo: ro.photo, prompt };
     });
     const s = (o.settings ?? {}) as Partial<ShootSettings>;
     const settings: ShootSettings = {
       pack: isOneOf(PACKS, s.pack) ? s.pack : defaults.pack,
       exportDefaults: { ...defaults.exportDefaults, ...(s.exportDefaults ?? {}) },
     };
-    return { photos, references, settings };
+    return { photos, references, ...(Object.keys(mattes).length ? { mattes } : {}), settings };
   } catch (e) {
     throw new ProjectFileError(`cannot open project "${projectPath}": ${(e as Error).message}`);
   }

@@ -12,6 +12,7 @@ import { keptFolderOf, type KeptResults } from './kept-results';
 import type { MatteQueue } from './matte-queue';
 import { isImagePath, type PathPolicy } from './paths';
 import { probePhoto } from './photo-library';
+import { ReferenceMattes } from './reference-mattes';
 import { ProjectFileError, readProjectFile, writeProjectFile, type ProjectData } from './project-file';
 import { DEFAULT_SETTINGS, photoIdOf, realPathOf, type PhotoRecord, type ShootState } from './shoot-state';
 import * as v from './validate';
@@ -68,9 +69,15 @@ export class Projects {
     return {
       photos: state.order.map((id) => {
         const r = state.photos.get(id)!;
-        return { path: r.path, correction: r.correction, ...(r.approval ? { approval: r.approval } : {}) };
+        return {
+          path: r.path,
+          correction: r.correction,
+          ...(r.approval ? { approval: r.approval } : {}),
+          ...(r.pinnedRefs ? { pinnedRefs: r.pinnedRefs } : {}),
+        };
       }),
       references: state.references.filter((r) => index.has(r.photoId)).map((r) => ({ photo: index.get(r.photoId)!, prompt: r.prompt })),
+      mattes: state.mattes.toProject(state.references.flatMap((r) => (r.prompt.matte ? [r.prompt.matte] : []))),
       settings: state.settings,
     };
   }
@@ -142,11 +149,18 @@ export class Projects {
       }
     }
     data.settings.exportDefaults = await this.checkedExportDefaults(data.settings.exportDefaults);
+    let mattes: ReferenceMattes;
+    try {
+      mattes = await ReferenceMattes.fromProject(data.mattes ?? {});
+    } catch (e) {
+      throw new ServiceError('invalid-argument', `cannot open project "${path}": ${(e as Error).message}`);
+    }
     if (state.jobs.exportRunning())
       throw new ServiceError('busy', 'an export is running; cancel it (or wait for it) before opening another project');
     this.clearShoot();
     await this.kept.useFolder(keptFolderOf(path));
     state.settings = data.settings;
+    state.mattes.replaceWith(mattes);
     for (const p of data.photos) {
       const id = photoIdOf(p.path);
       if (state.photos.has(id)) continue;
@@ -183,6 +197,7 @@ export class Projects {
         };
       }
       if (p.approval) rec.approval = p.approval;
+      if (p.pinnedRefs) rec.pinnedRefs = p.pinnedRefs;
       state.add(rec);
     }
     state.references = [];
@@ -190,6 +205,7 @@ export class Projects {
       data.references
         .map((r) => ({ photoId: state.order[r.photo], prompt: r.prompt }))
         .filter((r) => state.photos.get(r.photoId)?.state !== 'missing'),
+      state.pinnedIds(),
     );
     state.project = { path, name: basename(path, '.icmproj'), dirty: false };
     await this.rememberRecent(path);

@@ -11,6 +11,7 @@
 //   folder-browser.ts serve mode's folder browser (inside the allowed roots)
 //   kept-results.ts   results kept on disk by content and inputs (content-hash.ts: photo identity)
 //   review.ts         the user's approvals and exclusions
+//   promote.ts        a matted photo promoted to a reference, the flagged photos matted again
 import { packIdOf, type PackName, type ProviderChoice } from '../shared/vocabulary';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
@@ -23,11 +24,13 @@ import type {
   ImportSummary,
   PhotoInfo,
   ProjectInfo,
+  PromoteSummary,
   RelinkSummary,
   ServiceEvent,
   ServiceStatus,
 } from '../shared/contract';
 import { readAbout } from './about';
+import { promoteToReference } from './promote';
 import { AssetCache, type Asset } from './assets';
 import type { EngineWorkerEntry } from './engine-client';
 import { Exporter } from './export';
@@ -149,6 +152,10 @@ export class ShootService implements ServiceApi {
 
   setReferences(refs: unknown): Promise<void> {
     return this.queue.setReferences(refs);
+  }
+
+  promoteToReference(id: unknown): Promise<PromoteSummary> {
+    return promoteToReference(this.state, this.queue, id);
   }
 
   runTargets(ids?: unknown): Promise<string> {

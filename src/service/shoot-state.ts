@@ -11,6 +11,7 @@ import { CONTRACT_VERSION } from '../shared/contract';
 import type { EngineReadyInfo } from './engine-protocol';
 import { ServiceError } from './errors';
 import { JobTable } from './jobs';
+import { ReferenceMattes } from './reference-mattes';
 
 export interface PhotoRecord {
   id: string;
@@ -27,6 +28,12 @@ export interface PhotoRecord {
   result?: PhotoInfo['result'];
   /** Key of the inputs the current result was made from (references + correction + pack). */
   resultKey?: string;
+  /**
+   * The references part of the key (ShootState.referencesPart) its result is kept under when the
+   * references grew by a promoted photo and this photo keeps its matte (promote.ts): approved,
+   * excluded, corrected or not flagged. Cleared by an edit of the references or of its correction.
+   */
+  pinnedRefs?: string;
   /** Where the current result's files are (a kept-results entry: kept-results.ts). */
   resultStem?: string;
   /** sha256 of the file's bytes when last checked (content-hash.ts): kept results are found by it. */
@@ -73,6 +80,8 @@ export class ShootState {
   referencesKey = '';
   /** The references' prompts alone (results are keyed by them and the photos' content). */
   promptsKey = '';
+  /** The mattes that promoted photos are marked with (their prompts name them by id). */
+  readonly mattes = new ReferenceMattes();
   settings: ShootSettings = structuredClone(DEFAULT_SETTINGS);
   project: ProjectInfo = { ...UNTITLED };
   engine: { state: ServiceStatus['engine']; error?: string; info?: EngineReadyInfo } = {
@@ -194,6 +203,11 @@ export class ShootState {
     return !this.references.some((x) => x.photoId === r.id);
   }
 
+  /** The photos whose results are pinned to earlier references (kept when the references change without an edit). */
+  pinnedIds(): Set<string> {
+    return new Set([...this.photos.values()].filter((r) => r.pinnedRefs !== undefined).map((r) => r.id));
+  }
+
   requireReferences(): void {
     if (!this.references.length) throw new ServiceError('invalid-argument', 'choose a reference photo and mark the product on it first');
   }
@@ -205,10 +219,19 @@ export class ShootState {
    * not computed, the engine not loaded); such a key matches no result.
    */
   keyFor(r: PhotoRecord): string {
-    const refs = this.references.map((x) => this.photos.get(x.photoId)?.contentHash ?? '?').join(',');
     const correction = r.correction ? createHash('sha1').update(JSON.stringify(r.correction)).digest('hex').slice(0, 16) : '-';
     const engine = this.engine.info?.revision ?? '?';
-    return `${this.opts.appVersion}|${engine}|${this.settings.pack}|${this.promptsKey}|${refs}|${r.contentHash ?? '?'}|${correction}`;
+    const refs = r.pinnedRefs ?? this.referencesPart();
+    return `${this.opts.appVersion}|${engine}|${this.settings.pack}|${refs}|${r.contentHash ?? '?'}|${correction}`;
+  }
+
+  /**
+   * The part of every key that names the whole reference set: all prompts (a promoted photo's
+   * names its matte by the hash of its pixels) and every reference photo's content.
+   */
+  referencesPart(): string {
+    const refs = this.references.map((x) => this.photos.get(x.photoId)?.contentHash ?? '?').join(',');
+    return `${this.promptsKey}|${refs}`;
   }
 
   /** The file itself cannot be used: failed with the reason (naming the file) until it is relinked. */
@@ -222,9 +245,18 @@ export class ShootState {
     this.touch(r.id);
   }
 
-  /** New references: every result was made from the old ones, so those photos go back to 'new'. */
-  setReferences(refs: ReferenceSpec[]): void {
+  /**
+   * New references: every result was made from the old ones, so those photos go back to 'new' —
+   * except the targets in `keep` (a promotion, promote.ts): their results stay, pinned to the
+   * references they were made with. Every other photo's pin goes.
+   */
+  setReferences(refs: ReferenceSpec[], keep: ReadonlySet<string> = new Set()): void {
     const before = new Set(this.references.map((r) => r.photoId));
+    const oldPart = this.referencesPart();
+    for (const r of this.photos.values()) {
+      if (!keep.has(r.id)) r.pinnedRefs = undefined;
+      else if (r.state === 'done') r.pinnedRefs ??= oldPart;
+    }
     this.references = refs;
     this.referencesKey = refs.length ? createHash('sha1').update(JSON.stringify(refs)).digest('hex').slice(0, 16) : '';
     this.promptsKey = refs.length
@@ -237,6 +269,7 @@ export class ShootState {
     for (const r of this.photos.values()) {
       const wasRef = before.has(r.id);
       const isRef = refs.some((x) => x.photoId === r.id);
+      if (keep.has(r.id) && wasRef === isRef) continue; // pinned: its result stays
       if (r.state === 'done' || r.state === 'failed' || wasRef !== isRef) {
         if (r.broken) continue; // an unreadable file stays failed with its reason
         r.state = r.state === 'queued' || r.state === 'running' ? r.state : 'new';
@@ -258,6 +291,7 @@ export class ShootState {
     this.references = [];
     this.referencesKey = '';
     this.promptsKey = '';
+    this.mattes.clear();
     this.settings = structuredClone(DEFAULT_SETTINGS);
     this.project = { ...UNTITLED };
     if (ids.length) this.emit({ type: 'photos-removed', ids });

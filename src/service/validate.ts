@@ -101,11 +101,19 @@ export function referencePrompt(v: unknown, field: string): ReferencePrompt {
   const o = obj(v, field);
   if (!Array.isArray(o.shapes)) fail(`${field}.shapes`, 'must be a list');
   if (o.shapes.length > MAX_SHAPES) fail(`${field}.shapes`, `more than ${MAX_SHAPES} shapes`);
-  return {
+  const prompt: ReferencePrompt = {
     shapes: o.shapes.map((s, i) => shape(s, `${field}.shapes[${i}]`)),
     brushMeans: o.brushMeans === undefined ? 'mask' : oneOf(o.brushMeans, `${field}.brushMeans`, ['mask', 'scribble'] as const),
   };
+  if (o.matte !== undefined) {
+    if (typeof o.matte !== 'string' || !MATTE_ID.test(o.matte)) fail(`${field}.matte`, 'must be the id of a matte (hex)');
+    prompt.matte = o.matte;
+  }
+  return prompt;
 }
+
+/** Ids of mattes kept as reference prompts (reference-mattes.ts): hex of their content hash. */
+export const MATTE_ID = /^[0-9a-f]{20,64}$/;
 
 export function referenceSpecs(v: unknown, field = 'references'): ReferenceSpec[] {
   if (!Array.isArray(v)) fail(field, 'must be a list');

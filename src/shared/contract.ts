@@ -42,6 +42,7 @@ export const API_METHODS = [
   'removePhotos',
   'listPhotos',
   'setReferences',
+  'promoteToReference',
   'runTargets',
   'previewTarget',
   'setCorrection',
@@ -122,11 +123,27 @@ export interface ReferencePrompt {
    * box / points prompts.
    */
   brushMeans: 'mask' | 'scribble';
+  /**
+   * Set on a photo promoted to a reference from its matte (promoteToReference): the id of that
+   * matte, kept by the service and saved in the project. The product is where the matte is at
+   * least half opaque, and the shapes are not used.
+   */
+  matte?: string;
 }
 
 export interface ReferenceSpec {
   photoId: string;
   prompt: ReferencePrompt;
+}
+
+/** What promoting a photo to a reference did (promoteToReference). */
+export interface PromoteSummary {
+  /** The run that mattes the flagged photos again with the enlarged references (and the new reference itself). */
+  jobId: string;
+  /** Photos matted again: done, flagged for review, with no decision and no correction of the user's. */
+  rematting: string[];
+  /** Photos that keep their current matte and flag: approved, excluded, corrected, or not flagged. */
+  kept: string[];
 }
 
 /** A per-target fix: strokes that add to or remove from that target's matte (target pixels). */
@@ -273,6 +290,13 @@ export interface IcmApi {
   listPhotos(): Promise<PhotoInfo[]>;
   /** Sets the reference photo(s) and prompts; invalidates every target's result. */
   setReferences(refs: ReferenceSpec[]): Promise<void>;
+  /**
+   * "Fix one, fix the rest": a matted photo (usually one the user corrected) becomes one more
+   * reference, its final matte (the engine's plus the corrections) its marking; the flagged photos
+   * are matted again with the enlarged references, every other result stays as it is. An extra
+   * reference is taken out again with setReferences.
+   */
+  promoteToReference(id: string): Promise<PromoteSummary>;
   /** Queues the given targets (default: all not done) for matting; returns the job id. */
   runTargets(ids?: string[]): Promise<string>;
   /** Runs one target ahead of the queue (for the heatmap/matte view); resolves when it is done. */

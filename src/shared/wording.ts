@@ -129,3 +129,30 @@ export const APPROVAL_WORDS: Record<Approval, { text: string; mark: string }> = 
   approved: { text: 'approved', mark: '✓' },
   excluded: { text: 'excluded', mark: '⊘' },
 };
+
+// ---------------------------------------------------------------------------------------------
+// References: the one marked by hand and the photos promoted from their matte ("fix one, fix the rest")
+
+/** The action on a matted photo that makes its matte one more reference. */
+export const PROMOTE_WORDS = {
+  button: 'Use this matte as a reference',
+  title:
+    'Add this photo to the references, marked by its matte as you see it (your corrections included); the photos that need review are matted again with it. Approved, excluded, corrected and sure photos keep their matte.',
+  notYet: 'Matte this photo first (open it, or Run all); then its matte can be used as a reference.',
+  paper: 'IconMatting Table 6: several references, their in-context queries joined',
+} as const;
+
+/** What a reference is marked with, in the references list. */
+export function referenceKindWords(fromMatte: boolean, first: boolean): string {
+  if (fromMatte) return 'marked by its matte';
+  return first ? 'marked by you (main)' : 'marked by you';
+}
+
+/** The toast after a promotion: "target-1.jpg is now a reference: 2 photos that need review are matted again; 3 keep their matte." */
+export function promotedWords(name: string, rematting: number, kept: number): string {
+  const again =
+    rematting === 0
+      ? 'no photo needs review, so none is matted again'
+      : `${rematting} photo${rematting === 1 ? ' that needs' : 's that need'} review ${rematting === 1 ? 'is' : 'are'} matted again`;
+  return `${name} is now a reference: ${again}; ${kept} keep${kept === 1 ? 's' : ''} ${kept === 1 ? 'its' : 'their'} matte.`;
+}

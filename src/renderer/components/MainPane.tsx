@@ -3,7 +3,7 @@
 // large) and each sits behind an error boundary so a failing view never blanks the app.
 import { Component, lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { PhotoInfo } from '../../shared/contract';
-import { APPROVAL_WORDS, confidenceWords, decisionWords } from '../../shared/wording';
+import { APPROVAL_WORDS, confidenceWords, decisionWords, PROMOTE_WORDS } from '../../shared/wording';
 import { ErrorText } from './ErrorText';
 import { useActions, useAppState } from '../state/context';
 import type { MainMode } from '../state/store';
@@ -24,6 +24,7 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
   const photo = useAppState((s) => (s.selection.focus ? s.photos.get(s.selection.focus) : undefined));
   const mode = useAppState((s) => s.mode);
   const selectedCount = useAppState((s) => s.selection.ids.size);
+  const hasReferences = useAppState((s) => s.references.length > 0);
 
   if (!photo) {
     return (
@@ -96,6 +97,17 @@ export function MainPane(props: { onRemove(ids: string[]): void }) {
           >
             Use as reference
           </button>
+          {hasReferences && !photo.isReference && (
+            <button
+              type="button"
+              data-testid="promote-reference"
+              disabled={photo.state !== 'done' || !photo.result}
+              onClick={() => void actions.promoteToReference(photo.id)}
+              title={photo.state === 'done' && photo.result ? PROMOTE_WORDS.title : PROMOTE_WORDS.notYet}
+            >
+              {PROMOTE_WORDS.button}
+            </button>
+          )}
           <button
             type="button"
             data-testid="add-as-reference"
@@ -152,6 +164,19 @@ function ReferenceMode({ photo }: { photo: PhotoInfo }) {
   // The selected photo if it is a reference, else the one last chosen, else the first.
   const ref = references.find((r) => r.photoId === photo.id) ?? references.find((r) => r.photoId === activeId) ?? references[0];
   const refPhoto = photos.get(ref.photoId);
+  if (ref.photoId === photo.id && ref.prompt.matte) {
+    return (
+      <div className="placeholder" data-testid="matte-reference-note">
+        <p>
+          {photo.name} is a reference marked by its matte (as it was when you used it as a reference): the product is where its matte is. To
+          change it, remove it from the references, correct its matte and use it again.
+        </p>
+        <button type="button" onClick={() => actions.setMode('matte')}>
+          Show its matte
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="reference-mode">
       {(references.length > 1 || ref.photoId !== photo.id) && (

@@ -17,6 +17,7 @@ import type {
   ReferenceSpec,
 } from '../../shared/contract';
 import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
+import { promotedWords } from '../../shared/wording';
 import type { Bridge } from '../bridge';
 import { KeptMaps } from './kept-maps';
 import { EditorModel } from './editor';
@@ -151,8 +152,10 @@ export class Actions {
     const focusChanged = selection.focus !== s.selection.focus;
     const photo = selection.focus ? s.photos.get(selection.focus) : undefined;
     const patch: Partial<ReturnType<Store['getState']>> = { selection };
-    // A reference opens in its editor; a target in the view last used for targets.
-    if (focusChanged && photo?.isReference) patch.mode = 'reference';
+    // A reference opens in its editor (one marked by its matte, on that matte); a target in the view last used for targets.
+    const fromMatte = !!photo && s.references.some((r) => r.photoId === photo.id && r.prompt.matte);
+    if (focusChanged && fromMatte) patch.mode = 'matte';
+    else if (focusChanged && photo?.isReference) patch.mode = 'reference';
     else if (focusChanged && photo && s.mode === 'reference' && s.references.length > 0) patch.mode = 'heatmaps';
     this.store.update(patch);
   }
@@ -268,6 +271,18 @@ export class Actions {
     const refs = this.store.getState().references;
     if (!refs.some((r) => r.photoId === id)) await this.pushReferences([...refs, { photoId: id, prompt: EMPTY_PROMPT }]);
     this.store.update({ mode: 'reference', activeReferenceId: id });
+  }
+
+  /**
+   * "Fix one, fix the rest": the photo's matte becomes one more reference, and the service mattes
+   * the flagged photos again with it (the others keep their matte). The references come back in
+   * the status event; the toast says what happened.
+   */
+  async promoteToReference(id: string): Promise<void> {
+    const summary = await this.call(() => this.bridge.api.promoteToReference(id));
+    if (!summary) return;
+    const name = this.store.getState().photos.get(id)?.name ?? 'The photo';
+    this.store.toast('info', promotedWords(name, summary.rematting.length, summary.kept.length));
   }
 
   async removeReference(id: string): Promise<void> {
