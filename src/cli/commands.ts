@@ -25,7 +25,7 @@ export const MATTE: CommandSpec = {
     '          [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]',
     '          [--provider auto|cpu|cuda|dml] [--threads N] [--overwrite] [--no-resume] [--accept-damaged] [--quiet]',
     "          [--format alpha|cutout] [--crop margin=5%,aspect=1:1,size=2000] [--background '#ffffff']",
-    '          [--no-decontaminate] [--premultiplied] [--refine guided|none] TARGET...',
+    '          [--no-decontaminate] [--premultiplied] [--refine guided|none] [--temporal on|off] TARGET...|FOLDER',
   ],
   flags: [
     {
@@ -70,6 +70,11 @@ export const MATTE: CommandSpec = {
     },
     { name: 'premultiplied', help: 'Transparent cutouts store colour × alpha (associated alpha) instead of straight alpha.' },
     REFINE,
+    {
+      name: 'temporal',
+      value: 'on|off',
+      help: 'A FOLDER of frames is one sequence: on (default) lets each frame use what the sure frames before it decided; off mattes every frame alone.',
+    },
   ],
   notes: ['Exit codes: 0 every target matted, 1 a target failed or a fatal error, 2 a usage error. ICM_DEBUG=1 prints stack traces.'],
 };
@@ -80,6 +85,7 @@ export const BENCH: CommandSpec = {
   usage: [
     'icm bench DIR [--prompt mask|points] [--method icm|isnet-alone[,…]] [--out DIR] [--pack medium|small]',
     '          [--provider auto|cpu|cuda|dml] [--threads N] [--limit N] [--cross-validate] [--dump DIR] [--refine R[,R]] [--cutout] [--quiet]',
+    '          [--temporal on|off|on,off]',
   ],
   flags: [
     {
@@ -99,6 +105,11 @@ export const BENCH: CommandSpec = {
     {
       name: 'cutout',
       help: "Score cutouts on new backgrounds in the edge band, with and without decontamination (sets that ship the subject's colours).",
+    },
+    {
+      name: 'temporal',
+      value: 'on|off[,…]',
+      help: 'Sequence groups ("sequence": true): temporal coherence on (default) or off, or both from one backbone pass per frame; adds dtSSD.',
     },
     QUIET,
   ],

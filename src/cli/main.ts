@@ -5,7 +5,7 @@
 //   icm serve [--port N] [--root DIR]...       (every command: --help; icm --version)
 import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { runBenchmarks, type BenchMethod, type BenchPrompt } from '../engine/bench/benchmark';
+import { runBenchmarks, type BenchMethod, type BenchPrompt, type BenchResult } from '../engine/bench/benchmark';
 import { runCutoutBenchmark } from '../engine/bench/cutout-bench';
 import {
   encodePng,
@@ -31,6 +31,8 @@ import { has, helpText, last, parseBox, parseCommand, parsePoints, UsageError, t
 import { BENCH, COMMANDS, MATTE, PREPARE, SERVE } from './commands';
 import { ENGINE_REVISION } from '../engine/revision';
 import { Progress } from './progress';
+import { resultLabel, sequenceLines, temporalModeArg, temporalModesArg } from './sequence-bench';
+import { isFolder, matteFolder } from './matte-sequence';
 import { decisionLabel } from '../shared/wording';
 import { isOneOf, PACKS, PROVIDERS, resolvePackArg, wordList, type ProviderChoice } from '../shared/vocabulary';
 import {
@@ -208,6 +210,28 @@ async function matteCommand(argv: string[]): Promise<number> {
     const st = await fsp.stat(s.image);
     references.push({ image, prompt, cacheKey: `${resolve(s.image)}:${st.mtimeMs}` });
     settingsParts.push({ image: sha256(image.rgb), w: image.width, h: image.height, kind: s.prompt.kind, prompt: promptId });
+  }
+  // A folder target is one sequence of frames (matte-sequence.ts).
+  const folder = p.positional.length === 1 && (await isFolder(p.positional[0]));
+  if (folder || has(p, 'temporal')) {
+    if (!folder) throw new UsageError('--temporal applies to a folder of frames (give the folder as the only TARGET)');
+    if (heatmaps) throw new UsageError('--heatmaps is for photos, not a folder of frames');
+    return matteFolder({
+      folder: p.positional[0],
+      references,
+      inputs: [...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value)],
+      outDir,
+      temporal: temporalModeArg(last(p, 'temporal')),
+      output,
+      overwrite,
+      quiet: has(p, 'quiet'),
+      read: readOpts,
+      pack,
+      provider,
+      threads,
+      refine,
+      head: headOverrides(),
+    });
   }
   // What a result depends on besides its own input: a rerun with the same hash may keep a result.
   const settings = sha256(
@@ -457,7 +481,9 @@ async function benchCommand(argv: string[]): Promise<number> {
   for (const m of methods)
     if (!['icm', 'isnet-alone'].includes(m)) throw new UsageError('--method must be icm, isnet-alone or both comma-separated');
   const refine = (last(p, 'refine') ?? DEFAULT_REFINER).split(',').map((r) => refineArg(r));
-  const label = (method: string, r?: RefinerId) => (r && refine.length > 1 ? `${method}+${r}` : method);
+  const temporal = temporalModesArg(last(p, 'temporal'));
+  const label = (method: string, r?: RefinerId, t?: string) =>
+    resultLabel({ method, refine: r, temporal: t } as BenchResult, refine.length > 1);
   if (has(p, 'cutout')) return cutoutBenchCommand(p, methods, refine);
   const fmt = (x: number, d: number) => x.toFixed(d);
   const summaries: string[] = [];
@@ -472,16 +498,17 @@ async function benchCommand(argv: string[]): Promise<number> {
     head: headOverrides(),
     dumpDir: last(p, 'dump'),
     refine,
+    temporal,
     onRow: (r, _i, _n, method) =>
       process.stdout.write(
-        `${label(method, r.refine)} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)} ms ${fmt(r.ms, 0)}${r.confidence !== undefined ? ` ${decisionLabel({ kept: r.kept!, dropped: r.dropped!, confidence: r.confidence, review: r.review! })}` : ''}\n`,
+        `${label(method, r.refine, r.temporal)} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)}${r.dtssd !== undefined ? ` dtSSD ${fmt(r.dtssd, 2)}` : ''} ms ${fmt(r.ms, 0)}${r.confidence !== undefined ? ` ${decisionLabel({ kept: r.kept!, dropped: r.dropped!, confidence: r.confidence, review: r.review! })}` : ''}\n`,
       ),
   });
   for (const result of results) {
     const m = result.mean;
     const method = result.method;
     process.stdout.write(
-      `# method ${label(result.method, result.refine)} prompt ${result.prompt} provider ${result.provider}: reference encoding ${fmt(result.referenceMs, 0)} ms in all; ${fmt(result.msPerTargetSteady, 0)} ms/target with the reference cached\n`,
+      `# method ${label(result.method, result.refine, result.temporal)} prompt ${result.prompt} provider ${result.provider}: reference encoding ${fmt(result.referenceMs, 0)} ms in all; ${fmt(result.msPerTargetSteady, 0)} ms/target with the reference cached\n`,
     );
     // The review flag against the targets that went badly (SAD > 50): how many were caught.
     const flagged = result.rows.filter((r) => r.review).length;
@@ -489,9 +516,10 @@ async function benchCommand(argv: string[]): Promise<number> {
     const review =
       method === 'icm' ? ` flagged ${flagged}/${result.rows.length} badCaught ${bad.filter((r) => r.review).length}/${bad.length}` : '';
     summaries.push(
-      `${result.name}${refine.length > 1 && result.refine ? ` (${label(result.method, result.refine)})` : ''}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB${review}`,
+      `${result.name}${(refine.length > 1 && result.refine) || result.temporal ? ` (${label(result.method, result.refine, result.temporal)})` : ''}: ${result.rows.length} targets SAD ${fmt(m.sad, 2)} MSE ${fmt(m.mse, 4)} Grad ${fmt(m.grad, 2)} Conn ${fmt(m.conn, 2)}${result.dtssd ? ` dtSSD ${fmt(result.dtssd.dtssd, 2)}` : ''} ms/target ${fmt(result.msPerTarget, 0)} peakRSS ${fmt(result.peakRssMB, 0)}MB${review}`,
     );
   }
+  for (const line of sequenceLines(results, refine.length > 1)) process.stdout.write(`${line}\n`);
   const icm = results.find((r) => r.method === 'icm');
   const baseline = results.find((r) => r.method === 'isnet-alone');
   if (icm && baseline) {

@@ -10,12 +10,16 @@ import { writeEvidenceDump } from './dump';
 import { groupKey } from './groups';
 import type { Prompt } from '../pipeline/prompt';
 import { DEFAULT_REFINER, type RefinerId } from '../pipeline/refine';
+import { SequenceChain, type TemporalMode } from '../pipeline/sequence';
+import { dtSsd, summarizeDtSsd, type DtSsdSummary } from '../metrics/temporal';
 
 export interface BenchManifest {
   name: string;
   description?: string;
   groups: Array<{
     id: string;
+    /** The targets are the frames of one clip, in order (video, paper §4.5): matted as a sequence and scored for temporal coherence too. */
+    sequence?: boolean;
     reference: { image: string; mask: string; points?: Array<[number, number]> };
     targets: Array<{ image: string; alpha: string; distractor?: string }>;
   }>;
@@ -35,6 +39,8 @@ export interface BenchOptions extends Omit<MatterOptions, 'refine'> {
   crossValidate?: boolean;
   /** Write what the head read for every target (evidence maps, candidates, truth on the grid) under this folder, for scripts/train-head.ts. */
   dumpDir?: string;
+  /** Sequence groups: temporal coherence on and/or off (several: each from the same backbone pass per frame). Default ['on']. */
+  temporal?: TemporalMode[];
   onRow?: (row: BenchRow, index: number, total: number, method: BenchMethod) => void;
 }
 
@@ -49,14 +55,23 @@ export interface BenchRow extends MattingMetrics {
   dropped?: number;
   confidence?: number;
   review?: boolean;
+  /** A frame of a sequence group: icm's temporal mode, and the dtSSD of this frame against the previous one (none on the first). */
+  temporal?: TemporalMode;
+  dtssd?: number;
 }
 
 export interface BenchResult {
   name: string;
   method: BenchMethod;
   refine?: RefinerId;
+  /** icm on a set with sequence groups: the temporal mode of its sequence groups. */
+  temporal?: TemporalMode;
   prompt: BenchPrompt;
   rows: BenchRow[];
+  /** Sets with sequence groups: dtSSD (metrics/temporal.ts) over all consecutive pairs, and per group. */
+  dtssd?: DtSsdSummary & { groups: Array<DtSsdSummary & { group: string }> };
+  /** Targets (frames) per second: 1000 / msPerTargetSteady, the backbone pass included. */
+  fps: number;
   mean: MattingMetrics;
   /** Time of the whole run (the method's target times plus its reference encodings) divided by the number of targets. */
   msPerTarget: number;
@@ -119,13 +134,20 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
   const promptKind = opts.prompt ?? 'mask';
   const refiners = opts.refine?.length ? opts.refine : [DEFAULT_REFINER];
   const matter = await InContextMatter.create({ ...opts, refine: refiners[0], keepEvidence: opts.keepEvidence || !!opts.dumpDir });
-  // one result per (method, refinement): ISNet alone has no refinement, icm one per refiner
-  const variants: Array<{ method: BenchMethod; refine?: RefinerId }> = methods.flatMap(
-    (m): Array<{ method: BenchMethod; refine?: RefinerId }> =>
-      m === 'icm' ? refiners.map((r) => ({ method: m, refine: r })) : [{ method: m }],
+  // Temporal modes only mean something on sequence groups: a set without any scores as before.
+  const hasSequences = manifest.groups.some((g) => g.sequence);
+  const temporalModes: Array<TemporalMode | undefined> = hasSequences ? (opts.temporal?.length ? opts.temporal : ['on']) : [undefined];
+  // one result per (method, refinement, temporal mode): ISNet alone has neither, icm one per refiner and mode
+  type Variant = { method: BenchMethod; refine?: RefinerId; temporal?: TemporalMode };
+  const variants: Variant[] = methods.flatMap((m): Variant[] =>
+    m === 'icm'
+      ? temporalModes.flatMap((t) => refiners.map((r) => ({ method: m, refine: r, ...(t ? { temporal: t } : {}) })))
+      : [{ method: m }],
   );
-  const variantKey = (v: { method: BenchMethod; refine?: RefinerId }) =>
-    v.refine && refiners.length > 1 ? `${v.method}+${v.refine}` : v.method;
+  const variantKey = (v: Variant) =>
+    [v.method, v.refine && refiners.length > 1 ? v.refine : '', v.temporal && temporalModes.length > 1 ? `temporal-${v.temporal}` : '']
+      .filter(Boolean)
+      .join('+');
   const setName = basename(root);
   const withIcm = methods.includes('icm');
   const rows = new Map<string, BenchRow[]>(variants.map((v) => [variantKey(v), []]));
@@ -135,9 +157,15 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
   );
   let done = 0;
   let referenceMs = 0;
+  // dtSSD: per variant, the previous frame's prediction at the truth's size, and the previous truth (one frame each)
+  const previousPrediction = new Map<string, Float32Array>();
+  const pairs = new Map<string, Map<string, number[]>>(variants.map((v) => [variantKey(v), new Map()]));
   try {
     for (const group of manifest.groups) {
       if (done >= total) break;
+      let previousTruth: Float32Array | null = null;
+      previousPrediction.clear();
+      const chains = new Map<TemporalMode, SequenceChain>();
       if (withIcm) {
         const tr = performance.now();
         const refImage = await readImage(join(root, group.reference.image));
@@ -148,7 +176,9 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
         } else {
           prompt = { kind: 'mask', mask: await readMask(join(root, group.reference.mask), refImage.width, refImage.height) };
         }
-        await matter.setReferences([{ image: refImage, prompt, cacheKey: refImage.path }]);
+        const reference = { image: refImage, prompt, cacheKey: refImage.path };
+        if (group.sequence) for (const t of temporalModes) chains.set(t!, await SequenceChain.start(matter, [reference], t!));
+        else await matter.setReferences([reference]);
         referenceMs += performance.now() - tr;
       }
       for (const t of group.targets) {
@@ -157,18 +187,21 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
         const target = await readImage(join(root, t.image));
         const gt = await readAlpha(join(root, t.alpha));
         const encoded = await matter.encode(target);
-        let coarse: { result: Awaited<ReturnType<InContextMatter['matte']>>; ms: number } | null = null;
+        // one decision per temporal mode (outside sequence groups every mode decides alike: once)
+        const coarseBy = new Map<string, { result: Awaited<ReturnType<InContextMatter['matte']>>; ms: number }>();
         for (const variant of variants) {
           const { method } = variant;
           let result: { width: number; height: number; alpha: Uint8Array; timings: { totalMs: number } };
           let matted: Awaited<ReturnType<InContextMatter['matte']>> | null = null;
+          const mode = group.sequence ? (variant.temporal ?? 'on') : 'independent';
+          const coarse = coarseBy.get(mode);
           if (method === 'icm') {
             if (!coarse) {
-              const r = await matter.matte(target, {
-                encoded,
-                ...(opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {}),
-              });
-              coarse = { result: r, ms: r.timings.totalMs - r.timings.composeMs };
+              const heldOut = opts.crossValidate ? { heldOutGroup: groupKey(setName, group.id) } : {};
+              const r = group.sequence
+                ? (await chains.get(mode as TemporalMode)!.next(target, encoded, heldOut)).result
+                : await matter.matte(target, { encoded, ...heldOut });
+              coarseBy.set(mode, { result: r, ms: r.timings.totalMs - r.timings.composeMs });
               matted = r;
             } else {
               // the same decision, refined another way: its time is the shared part plus its own refinement
@@ -184,10 +217,22 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
           } else result = await matter.saliencyOnly(target, encoded);
           const pred = await predictionAt(result.alpha, target.width, target.height, gt.width, gt.height);
           const metrics = computeMattingMetrics(pred, gt.alpha, gt.width, gt.height);
+          let dtssd: number | undefined;
+          if (group.sequence) {
+            const prev = previousPrediction.get(variantKey(variant));
+            if (prev && previousTruth && prev.length === pred.length && previousTruth.length === gt.alpha.length) {
+              dtssd = dtSsd(prev, pred, previousTruth, gt.alpha);
+              const perGroup = pairs.get(variantKey(variant))!;
+              perGroup.set(group.id, [...(perGroup.get(group.id) ?? []), dtssd]);
+            }
+            previousPrediction.set(variantKey(variant), pred);
+          }
           const row: BenchRow = {
             group: group.id,
             target: t.image,
             ...(variant.refine ? { refine: variant.refine } : {}),
+            ...(group.sequence && variant.temporal ? { temporal: variant.temporal } : {}),
+            ...(dtssd !== undefined ? { dtssd } : {}),
             ms: result.timings.totalMs,
             ...metrics,
             ...(matted ? { kept: matted.kept, dropped: matted.dropped, confidence: matted.confidence, review: matted.review } : {}),
@@ -222,25 +267,33 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
           }
           opts.onRow?.(row, done, total, method);
         }
+        if (group.sequence) previousTruth = gt.alpha;
       }
     }
   } finally {
     await matter.dispose();
   }
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  return variants.map(({ method, refine }) => {
-    const r = rows.get(variantKey({ method, refine }))!;
+  return variants.map((variant) => {
+    const { method, refine, temporal } = variant;
+    const r = rows.get(variantKey(variant))!;
     const targetMs = r.reduce((s, x) => s + x.ms, 0);
     const refMs = method === 'icm' ? referenceMs : 0;
+    const perGroup = pairs.get(variantKey(variant))!;
+    const groupsDt = [...perGroup].map(([group, values]) => ({ group, ...summarizeDtSsd(values) }));
+    const steady = targetMs / Math.max(1, r.length);
     return {
       name: manifest.name,
       method,
       ...(refine ? { refine } : {}),
+      ...(temporal ? { temporal } : {}),
+      ...(hasSequences ? { dtssd: { ...summarizeDtSsd([...perGroup.values()].flat()), groups: groupsDt } } : {}),
+      fps: steady > 0 ? 1000 / steady : NaN,
       prompt: promptKind,
       rows: r,
       mean: summarize(r),
       msPerTarget: (targetMs + refMs) / Math.max(1, r.length),
-      msPerTargetSteady: targetMs / Math.max(1, r.length),
+      msPerTargetSteady: steady,
       referenceMs: refMs,
       peakRssMB,
       provider: matter.provider,

@@ -129,6 +129,12 @@ interface ImageTokens {
   n: number;
 }
 
+/** A reference described once by InContextMatter.prepare (opaque outside the matter), for useReferences. */
+export interface PreparedReferenceHandle {
+  /** How many query tokens it adds to the union (its RoI on the token grid). */
+  readonly K: number;
+}
+
 interface PreparedReference {
   /** In-context query Q: [K, D] base tokens inside the RoI (eqs. 2–3)… */
   query: Float32Array;
@@ -269,16 +275,30 @@ export class InContextMatter {
   /** Sets the reference set for the following targets (several references: union of queries, Table 6). */
   async setReferences(refs: ReferenceInput[]): Promise<void> {
     if (refs.length === 0) throw new Error('at least one reference is needed');
-    const prepared: PreparedReference[] = [];
-    for (const r of refs) {
-      const key = r.cacheKey ? `${r.cacheKey}|${describePrompt(r.prompt)}` : undefined;
-      let p = key ? this.referenceCache.get(key) : undefined;
-      if (!p) {
-        p = await this.prepareReference(r.image, r.prompt, r.cacheKey);
-        if (key) this.referenceCache.set(key, p);
-      }
-      prepared.push(p);
+    const prepared: PreparedReferenceHandle[] = [];
+    for (const r of refs) prepared.push(await this.prepare(r));
+    this.useReferences(prepared);
+  }
+
+  /**
+   * One reference's description (its query tokens, RoI colour and area), for useReferences. With
+   * `encoded`, the image's existing backbone pass is read instead of a new one: a sequence turns
+   * the frame it has just matted into a reference without encoding it again (sequence.ts).
+   */
+  async prepare(r: ReferenceInput, encoded?: EncodedImage): Promise<PreparedReferenceHandle> {
+    const key = r.cacheKey ? `${r.cacheKey}|${describePrompt(r.prompt)}` : undefined;
+    let p = key ? this.referenceCache.get(key) : undefined;
+    if (!p) {
+      p = await this.prepareReference(r.image, r.prompt, encoded ?? (await this.encodeKept(r.image, r.cacheKey)).enc);
+      if (key) this.referenceCache.set(key, p);
     }
+    return p;
+  }
+
+  /** Sets prepared references (prepare) for the following targets: one, or the union of their queries (Table 6). */
+  useReferences(handles: PreparedReferenceHandle[]): void {
+    if (handles.length === 0) throw new Error('at least one reference is needed');
+    const prepared = handles as PreparedReference[];
     if (prepared.length === 1) this.reference = prepared[0];
     else {
       const K = prepared.reduce((s, p) => s + p.K, 0);
@@ -292,8 +312,7 @@ export class InContextMatter {
     this.prototype = meanRows(this.reference);
   }
 
-  private async prepareReference(image: RgbImage, prompt: Prompt, imageKey?: string): Promise<PreparedReference> {
-    const { enc } = await this.encodeKept(image, imageKey);
+  private async prepareReference(image: RgbImage, prompt: Prompt, enc: EncodedImage): Promise<PreparedReference> {
     const tokens = await this.tokensOf(enc, image);
     const { side, n } = tokens;
     const blocks = await this.contextBlocks(tokens.inter.context);

@@ -1,0 +1,184 @@
+// The sequence matter (pipeline/sequence.ts) and `icm matte … FOLDER` on a tiny real clip: four
+// frames cut from the fixture target-1.jpg, the window sliding 12 px right each frame (so the
+// product moves left), each with the truth alpha cut the same way; the first frame and its truth
+// are the reference. Real ISNet pack, real sharp, real files.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { readImage, readMask } from '../../src/engine/io/images';
+import { InContextMatter, type ReferenceInput } from '../../src/engine/pipeline/matter';
+import { matteSequence, SequenceChain, type SequenceFrameResult } from '../../src/engine/pipeline/sequence';
+import { openFrameFolder } from '../../src/engine/video/folder-frames';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(REPO, 'bin', 'icm.mjs');
+const FIXTURES = join(REPO, 'tests', 'fixtures');
+const [W, H, STEP, FRAMES] = [320, 240, 12, 4];
+const TIMEOUT = { timeout: 300_000 };
+
+/** Writes frame_1.png … (and the truths beside, in `truthDir`): the 1 … 10 naming checks the natural order. */
+async function makeClip(framesDir: string, truthDir: string): Promise<string[]> {
+  await fsp.mkdir(framesDir, { recursive: true });
+  await fsp.mkdir(truthDir, { recursive: true });
+  const names: string[] = [];
+  for (let k = 0; k < FRAMES; k++) {
+    const name = `frame_${[1, 2, 3, 10][k]}`;
+    const region = { left: k * STEP, top: 30, width: W, height: H };
+    await sharp(join(FIXTURES, 'target-1.jpg'))
+      .extract(region)
+      .png()
+      .toFile(join(framesDir, `${name}.png`));
+    await sharp(join(FIXTURES, 'target-1-alpha.png'))
+      .extract(region)
+      .png()
+      .toFile(join(truthDir, `${name}.png`));
+    names.push(name);
+  }
+  return names;
+}
+
+async function gray(path: string): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(path).extractChannel(0).raw().toBuffer());
+}
+
+/** Intersection over union of alpha ≥ 128. */
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] >= 128;
+    const y = b[i] >= 128;
+    if (x && y) inter++;
+    if (x || y) union++;
+  }
+  return union ? inter / union : 0;
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ICM_DEBUG: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('sequences: one marked frame mattes the clip (issue 16)', () => {
+  let tmp: string;
+  let framesDir: string;
+  let truthDir: string;
+  let names: string[];
+  let matter: InContextMatter;
+  let reference: ReferenceInput;
+  before(async () => {
+    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-sequence-'));
+    framesDir = join(tmp, 'clip');
+    truthDir = join(tmp, 'truth');
+    names = await makeClip(framesDir, truthDir);
+    matter = await InContextMatter.create({ provider: 'cpu' });
+    const image = await readImage(join(framesDir, `${names[0]}.png`));
+    reference = { image, prompt: { kind: 'mask', mask: await readMask(join(truthDir, `${names[0]}.png`), W, H) } };
+  });
+  after(async () => {
+    await matter?.dispose();
+    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  it(
+    'streams every frame in order with temporal coherence on: the product is found in each, the sure frames teach the next',
+    TIMEOUT,
+    async () => {
+      const seq = await openFrameFolder(framesDir);
+      const got: SequenceFrameResult[] = [];
+      const summary = await matteSequence(matter, reference, seq, { temporal: 'on', onFrame: (r) => void got.push(r) });
+      assert.equal(summary.frames, FRAMES);
+      assert.equal(summary.cancelled, false);
+      assert.deepEqual(
+        got.map((r) => r.frame.name),
+        names,
+      );
+      for (const r of got) {
+        assert.equal(r.result.alpha.length, W * H);
+        const truth = await gray(join(truthDir, `${r.frame.name}.png`));
+        assert.ok(iou(r.result.alpha, truth) > 0.7, `${r.frame.name}: IoU ${iou(r.result.alpha, truth).toFixed(2)} with the moved product`);
+      }
+      assert.equal(got[0].temporal.previousReference, null, 'the first frame has only the reference');
+      // every later frame reads the last frame the head was sure of
+      let lastSure: number | null = null;
+      got.forEach((r, k) => {
+        assert.equal(r.temporal.previousReference, lastSure, `frame ${k}`);
+        if (r.result.kept > 0 && !r.result.review) lastSure = k;
+      });
+      assert.ok(
+        got.some((r) => r.temporal.previousReference !== null),
+        'some frame used a previous one as its reference',
+      );
+    },
+  );
+
+  it('off mattes every frame alone: the same as a photo matted by itself', TIMEOUT, async () => {
+    const chain = await SequenceChain.start(matter, [reference], 'off');
+    await matter.setReferences([reference]);
+    for (const name of names.slice(0, 2)) {
+      const image = await readImage(join(framesDir, `${name}.png`));
+      const { result, temporal } = await chain.next(image);
+      assert.equal(temporal.previousReference, null);
+      await matter.setReferences([reference]);
+      const alone = await matter.matte(image);
+      assert.deepEqual(result.alpha, alone.alpha, `${name}: off = independent`);
+    }
+  });
+
+  it('a cancel stops after the current frame and hands over the finished ones', TIMEOUT, async () => {
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const summary = await matteSequence(matter, reference, await openFrameFolder(framesDir), {
+      signal: ac.signal,
+      onFrame: (r) => {
+        seen.push(r.frame.name);
+        if (seen.length === 2) ac.abort();
+      },
+    });
+    assert.equal(summary.cancelled, true);
+    assert.equal(summary.frames, 2);
+    assert.deepEqual(seen, names.slice(0, 2));
+  });
+
+  it(
+    'icm matte FOLDER writes one alpha per frame, refuses to replace them without --overwrite, and --temporal needs a folder',
+    TIMEOUT,
+    async () => {
+      const out = join(tmp, 'out');
+      const ref = join(framesDir, `${names[0]}.png`);
+      const mask = join(truthDir, `${names[0]}.png`);
+      const r = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, '--temporal', 'on', framesDir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /4 frames of 320x240 .* temporal coherence on/);
+      assert.match(r.stderr, /4\/4 .*frame_10\.png ok/);
+      assert.match(r.stderr, /frames\/s/);
+      assert.deepEqual((await fsp.readdir(out)).sort(), names.map((n) => `${n}.png`).sort());
+      for (const n of names) {
+        const meta = await sharp(join(out, `${n}.png`)).metadata();
+        assert.equal(meta.width, W);
+        assert.equal(meta.height, H);
+        assert.ok(iou(await gray(join(out, `${n}.png`)), await gray(join(truthDir, `${n}.png`))) > 0.7, n);
+      }
+      const again = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, framesDir]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /already exists; pass --overwrite/);
+      const photo = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, '--temporal', 'off', ref]);
+      assert.equal(photo.code, 2);
+      assert.match(photo.stderr, /--temporal applies to a folder of frames/);
+      const into = await run(['matte', '--reference', ref, '--mask', mask, '--out', framesDir, framesDir]);
+      assert.equal(into.code, 2);
+      assert.match(into.stderr, /is an input frame/);
+    },
+  );
+});
