@@ -181,7 +181,7 @@ function registerIpc(svc: ShootService): void {
     const [, , kind, rawId] = url.pathname.split('/');
     if (url.host !== 'app' || !kind || !isAssetKind(kind)) return new Response('not found', { status: 404 });
     try {
-      const asset = await svc.getAsset(kind, decodeURIComponent(rawId ?? ''));
+      const asset = await svc.getAsset(kind, decodeURIComponent(rawId ?? ''), url.searchParams);
       return new Response(new Uint8Array(asset.body), {
         headers: { 'content-type': asset.contentType, 'cache-control': 'private, max-age=31536000, immutable' },
       });

@@ -131,7 +131,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const [, , kind, rawId] = path.split('/');
       if (!kind || !isAssetKind(kind)) return send(res, 404, { error: { code: 'not-found', message: 'unknown asset' } });
       try {
-        const asset = await opts.service.getAsset(kind, decode(rawId ?? '') ?? '');
+        const asset = await opts.service.getAsset(kind, decode(rawId ?? '') ?? '', url.searchParams);
         // URLs carry the photo's version, so a given URL's bytes never change.
         res.writeHead(200, {
           'content-type': asset.contentType,

@@ -23,6 +23,7 @@ import type {
   IcmApi,
   ImportSummary,
   PhotoInfo,
+  Point,
   ProjectInfo,
   PromoteSummary,
   RelinkSummary,
@@ -43,6 +44,7 @@ import { Projects } from './projects';
 import { setApproval } from './review';
 import { ShootState } from './shoot-state';
 import * as v from './validate';
+import { ZoomViews, zoomViewOf } from './zoom-views';
 
 export { ServiceError, toApiError } from './errors';
 
@@ -76,6 +78,7 @@ export class ShootService implements ServiceApi {
   private readonly exporter: Exporter;
   private readonly projects: Projects;
   private readonly kept: KeptResults;
+  private readonly zoom: ZoomViews;
 
   private readonly paths: PathPolicy;
 
@@ -97,6 +100,7 @@ export class ShootService implements ServiceApi {
       onEngineMatte: opts.onEngineMatte,
     });
     this.library = new PhotoLibrary(this.state, this.queue, paths, new AssetCache(join(opts.stateDir, 'cache', 'images')));
+    this.zoom = new ZoomViews(join(opts.stateDir, 'cache', 'images'));
     this.exporter = new Exporter(this.state, this.queue, paths, opts.stateDir);
     this.projects = new Projects(this.state, this.queue, this.kept, paths, opts.stateDir, opts.autosaveMs ?? 2000);
   }
@@ -146,8 +150,14 @@ export class ShootService implements ServiceApi {
     return listFolder(this.paths, path);
   }
 
-  getAsset(kind: AssetKind, id: string): Promise<Asset> {
+  /** `query`: the URL's parameters (a 'zoom' view's region, see zoomAssetPath). */
+  async getAsset(kind: AssetKind, id: string, query?: URLSearchParams): Promise<Asset> {
+    if (kind === 'zoom') return this.zoom.view(this.state.photo(id), zoomViewOf(query));
     return this.library.getAsset(kind, id);
+  }
+
+  async edgePoints(id: unknown): Promise<Point[]> {
+    return this.zoom.edgePoints(this.state.photo(v.str(id, 'id')));
   }
 
   setReferences(refs: unknown): Promise<void> {

@@ -1,6 +1,14 @@
 // How the renderer reaches the service: through the Electron preload (window.icm) in the desktop
 // app, or through the token-protected HTTP bridge in serve mode. The UI only sees `Bridge`.
-import { assetPath, type ApiErrorShape, type AssetKind, type IcmApi, type ServiceEvent } from '../../shared/contract';
+import {
+  assetPath,
+  zoomAssetPath,
+  type ApiErrorShape,
+  type AssetKind,
+  type IcmApi,
+  type ServiceEvent,
+  type ZoomView,
+} from '../../shared/contract';
 import { ApiError, apiProxy, asErrorShape, type ApiResult } from '../../shared/rpc';
 import type { DesktopBridge } from '../../preload/api';
 
@@ -9,6 +17,8 @@ export interface Bridge {
   /** Service events (photo state, job progress, status); returns an unsubscribe function. */
   subscribe(listener: (e: ServiceEvent) => void): () => void;
   assetUrl(kind: AssetKind, photoId: string, version: number): string;
+  /** A full-resolution view of a target (Review at 100 %). */
+  zoomUrl(photoId: string, version: number, view: ZoomView): string;
   /** Serve mode: sends a browser File to the service, which stores it and returns its path. */
   upload?(file: File): Promise<string>;
   /** Desktop: the file-system path of a dropped File (Electron webUtils). */
@@ -37,6 +47,7 @@ function desktopBridge(d: DesktopBridge): Bridge {
     api: apiProxy((m, args) => (d.api[m] as (...a: unknown[]) => Promise<ApiResult>)(...args)),
     subscribe: (l) => d.onEvent(l),
     assetUrl: (kind, id, v) => `icm-asset://app${assetPath(kind, id, v)}`,
+    zoomUrl: (id, v, view) => `icm-asset://app${zoomAssetPath(id, v, view)}`,
     pathOfDroppedFile: (f) => d.pathForFile(f),
   };
 }
@@ -90,6 +101,7 @@ function webBridge(): Bridge {
     },
     // Images are fetched by <img>/fabric, which cannot send headers: the token rides in the URL.
     assetUrl: (kind, id, v) => `${assetPath(kind, id, v)}&token=${encodeURIComponent(token)}`,
+    zoomUrl: (id, v, view) => `${zoomAssetPath(id, v, view)}&token=${encodeURIComponent(token)}`,
     async upload(file) {
       const res = await fetch(`/api/upload?name=${encodeURIComponent(file.name)}`, {
         method: 'POST',
