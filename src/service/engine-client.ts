@@ -21,6 +21,9 @@ export class EngineError extends Error {
   }
 }
 
+/** How long close() waits for the request in flight (one matte of a large photo) before terminating. */
+const CLOSE_GRACE_MS = 20_000;
+
 type Pending = { resolve(v: unknown): void; reject(e: Error): void };
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -88,7 +91,18 @@ export class EngineClient {
     return this.request({ type: 'matte', path, cacheKey, outStem, correction, protect });
   }
 
+  /**
+   * Lets the request in flight finish and the model be released before the thread ends:
+   * terminating a worker while onnxruntime runs in it can abort the whole process (a native
+   * exception on a torn-down environment). Bounded: a stuck host is terminated anyway.
+   */
   async close(): Promise<void> {
+    if (!this.exitError) {
+      const disposed = this.request({ type: 'dispose' }).catch(() => undefined);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([disposed, new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
+    }
     this.exitError ??= new EngineError('engine host closed', 'exited');
     await this.worker.terminate();
   }

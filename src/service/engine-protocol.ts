@@ -29,6 +29,8 @@ export type EngineCorrection = EngineCorrectionMasks;
 export type EngineRequest =
   | { id: number; type: 'init'; init: EngineInit }
   | { id: number; type: 'setReferences'; refs: EngineReference[] }
+  /** Finish the request in flight, refuse the queued ones, release the model: then the host can be terminated safely. */
+  | { id: number; type: 'dispose' }
   | {
       id: number;
       type: 'matte';

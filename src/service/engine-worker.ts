@@ -52,6 +52,12 @@ async function handle(req: EngineRequest): Promise<unknown> {
       };
       return info;
     }
+    case 'dispose': {
+      await matter?.dispose();
+      matter = null;
+      decoded.clear();
+      return null;
+    }
     case 'setReferences': {
       if (!matter) throw new Error('engine not initialised');
       const refs = [];
@@ -90,10 +96,14 @@ async function handle(req: EngineRequest): Promise<unknown> {
 
 // One request at a time, in order: the engine is single-stream (onnxruntime uses the cores).
 let chain = Promise.resolve();
+/** Set when 'dispose' arrives (not when its turn comes): the queued requests are refused at once. */
+let closing = false;
 port.on('message', (req: EngineRequest) => {
+  if (req.type === 'dispose') closing = true;
   chain = chain.then(async () => {
     let reply: EngineReply;
     try {
+      if (closing && req.type !== 'dispose') throw new Error('the engine host is closing');
       reply = { id: req.id, ok: true, result: await handle(req) };
     } catch (e) {
       const msg = (e as Error)?.message ?? String(e);
