@@ -11,7 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PathPolicy } from '../../src/service/paths';
-import { PROJECT_FORMAT } from '../../src/service/project-file';
+import { PROJECT_FORMAT, PROJECT_VERSION } from '../../src/service/project-file';
 import { ShootService } from '../../src/service/shoot-service';
 import { startServer, type RunningServer } from '../../src/server/http-server';
 import { FIXTURES } from './helpers';
@@ -187,12 +187,12 @@ describe('serve mode: the smaller items of 8, and partial uploads', () => {
     assert.deepEqual(await fsp.readdir(uploadDir), []);
   });
 
-  it('project versions: "1", 0.5 and -1 are not valid (not "made by a newer version"); 2 is newer', async () => {
+  it('project versions: "1", 0.5 and -1 are not valid (not "made by a newer version"); the next version is newer', async () => {
     for (const [version, msg] of [
       ['"1"', /not a valid project file/],
       ['0.5', /not a valid project file/],
       ['-1', /not a valid project file/],
-      ['2', /newer version/],
+      [String(PROJECT_VERSION + 1), /newer version/],
     ] as const) {
       const f = join(root, `v${version.replace(/\W/g, '_')}.icmproj`);
       await fsp.writeFile(f, `{"format":"${PROJECT_FORMAT}","version":${version},"photos":[]}`);

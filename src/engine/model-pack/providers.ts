@@ -98,7 +98,7 @@ export function providerPrecheck(ep: Provider): string | null {
     const lib = providerLibrary(ep);
     if (lib && !existsSync(lib)) {
       return ep === 'cuda'
-        ? `CUDA execution-provider binaries are not installed (no ${path.basename(lib)}); install them with ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`
+        ? `CUDA execution-provider binaries are not installed (no ${path.basename(lib)}); install them with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install (README "Execution providers")`
         : `provider library ${path.basename(lib)} is not installed`;
     }
   }
