@@ -21,6 +21,7 @@ import { promotedWords } from '../../shared/wording';
 import type { Bridge } from '../bridge';
 import { KeptMaps } from './kept-maps';
 import { EditorModel } from './editor';
+import { MatteViewModel } from './matte-view';
 import { EMPTY_PROMPT, Store, type MainMode } from './store';
 
 /** Image types the service imports (one list, in src/shared). */
@@ -45,6 +46,8 @@ export class Actions {
   readonly shown = shownOrderSelector();
   /** The heatmaps last shown per photo: a stale photo shows its previous map, dimmed, until the new one arrives. */
   readonly keptMaps = new KeptMaps();
+  /** The matte view's loupe (Review at 100 %): zoom, background, place looked at and soft-edge points per photo. */
+  readonly matteView = new MatteViewModel((photoId) => this.call(() => this.bridge.api.edgePoints(photoId)));
 
   constructor(
     readonly bridge: Bridge,
@@ -384,6 +387,7 @@ export class Actions {
   /** After the service switched projects: photos, references, corrections all start over. */
   private async afterProjectChange(): Promise<void> {
     this.editor.reset();
+    this.matteView.reset();
     this.store.update({
       selection: EMPTY_SELECTION,
       corrections: new Map(),
