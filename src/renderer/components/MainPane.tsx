@@ -282,6 +282,7 @@ function TargetMode({ photo, mode }: { photo: PhotoInfo; mode: 'heatmaps' | 'mat
             photo={photo}
             correction={correction ?? null}
             onCorrection={(c) => void actions.setCorrection(photo.id, c)}
+            matteView={actions.matteView}
           />
         )}
       </div>

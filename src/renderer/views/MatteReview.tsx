@@ -7,6 +7,7 @@ import {
   useEffect,
   useRef,
   useState,
+  useSyncExternalStore,
   type KeyboardEvent as ReactKeyboardEvent,
   type PointerEvent as ReactPointerEvent,
 } from 'react';
@@ -18,6 +19,9 @@ import { useZoomPan } from './canvas/useZoomPan';
 import './views.css';
 import { ZoomControls } from './canvas/ZoomControls';
 import { RadioButton } from './canvas/RadioButton';
+import { ZoomLoupe } from './ZoomLoupe';
+import { ZoomToolbar } from './ZoomToolbar';
+import { matteKeyCommand } from '../state/matte-view';
 
 type Mode = 'alpha' | 'checker' | 'colour' | 'split';
 type Stroke = Correction['strokes'][number];
@@ -32,7 +36,7 @@ const MODES: Array<{ id: Mode; label: string }> = [
 /** The correction overlay's resolution: the photo, at most this many pixels on its long side. */
 const OVERLAY_MAX = 2048;
 
-export function MatteReview({ bridge, photo, correction, onCorrection }: MatteReviewProps) {
+export function MatteReview({ bridge, photo, correction, onCorrection, matteView }: MatteReviewProps) {
   const [mode, setMode] = useState<Mode>('checker');
   const [colour, setColour] = useState('#ffffff');
   const [split, setSplit] = useState(0.5);
@@ -58,6 +62,35 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const url = (kind: 'preview' | 'alpha' | 'cutout'): string => bridge.assetUrl(kind, photo.id, photo.version);
   const failureKey = `${photo.id} ${photo.version} ${mode}`;
   const failed = failure?.key === failureKey ? failure.message : null;
+
+  // ---- Review at 100 % (the loupe; its state is the app's MatteViewModel) ---------------------
+
+  const zoom = useSyncExternalStore(matteView.subscribe, () => matteView.getSnapshot(photo));
+  const zoomed = done && zoom.mode !== 'fit';
+  const rootRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (zoomed) void matteView.ensureEdges(photo.id, photo.version);
+  }, [zoomed, matteView, photo.id, photo.version]);
+  // F, 1 / 2 / 4 / 8, N / Shift+N: when the matte view (or nothing in particular) has the focus, not in a field.
+  const keyTarget = useRef({ photo, done });
+  useEffect(() => {
+    keyTarget.current = { photo, done };
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement;
+      if (t !== document.body && !rootRef.current?.contains(t)) return;
+      if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      const cmd = matteKeyCommand(e);
+      if (!cmd || !keyTarget.current.done) return;
+      e.preventDefault();
+      if (cmd.kind === 'mode') matteView.setMode(cmd.mode);
+      else void matteView.stepEdge(keyTarget.current.photo, cmd.dir);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [matteView]);
 
   // ---- correction overlay ------------------------------------------------------------------
 
@@ -165,63 +198,74 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
   const maxSize = Math.max(50, Math.round(Math.max(photo.width, photo.height) / 8));
 
   return (
-    <div className="icm-view icm-matte" data-testid="matte-view">
+    <div className="icm-view icm-matte" data-testid="matte-view" ref={rootRef}>
       <div className="icm-toolbar" role="toolbar" aria-label="Matte review">
-        <label className="icm-group">
-          Show
-          <select data-testid="matte-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
-            {MODES.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-          {mode === 'colour' && (
-            <input
-              type="color"
-              className="icm-swatch"
-              data-testid="matte-colour"
-              aria-label="Background colour"
-              value={colour}
-              onChange={(e) => setColour(e.target.value)}
-            />
-          )}
-        </label>
-        <div
-          className="icm-group"
-          role="radiogroup"
-          aria-label="Correction brush"
-          title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply"
-        >
-          Fix
-          <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>
-            Add
-          </RadioButton>
-          <RadioButton on={tool === 'remove'} testId="correction-remove" onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}>
-            Remove
-          </RadioButton>
-          <input
-            type="range"
-            data-testid="correction-size"
-            aria-label="Correction brush size (photo pixels)"
-            min={1}
-            max={maxSize}
-            value={Math.min(size, maxSize)}
-            onChange={(e) => setSize(Number(e.target.value))}
-          />
-          <span className="icm-num">{size}px</span>
-        </div>
-        <div className="icm-group">
-          <label title="Show the correction strokes over the result">
-            <input
-              type="checkbox"
-              data-testid="correction-show"
-              checked={showStrokes || tool !== null}
-              disabled={tool !== null}
-              onChange={(e) => setShowStrokes(e.target.checked)}
-            />{' '}
-            Strokes
+        {!zoomed && (
+          <label className="icm-group">
+            Show
+            <select data-testid="matte-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
+              {MODES.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
+            {mode === 'colour' && (
+              <input
+                type="color"
+                className="icm-swatch"
+                data-testid="matte-colour"
+                aria-label="Background colour"
+                value={colour}
+                onChange={(e) => setColour(e.target.value)}
+              />
+            )}
           </label>
+        )}
+        <ZoomToolbar snap={zoom} model={matteView} photo={photo} ready={done} />
+        {!zoomed && (
+          <div
+            className="icm-group"
+            role="radiogroup"
+            aria-label="Correction brush"
+            title="Paint on the photo where the matte should include (add) or exclude (remove) more; then Apply"
+          >
+            Fix
+            <RadioButton on={tool === 'add'} testId="correction-add" onClick={() => setTool((t) => (t === 'add' ? null : 'add'))}>
+              Add
+            </RadioButton>
+            <RadioButton
+              on={tool === 'remove'}
+              testId="correction-remove"
+              onClick={() => setTool((t) => (t === 'remove' ? null : 'remove'))}
+            >
+              Remove
+            </RadioButton>
+            <input
+              type="range"
+              data-testid="correction-size"
+              aria-label="Correction brush size (photo pixels)"
+              min={1}
+              max={maxSize}
+              value={Math.min(size, maxSize)}
+              onChange={(e) => setSize(Number(e.target.value))}
+            />
+            <span className="icm-num">{size}px</span>
+          </div>
+        )}
+        <div className="icm-group">
+          {!zoomed && (
+            <label title="Show the correction strokes over the result">
+              <input
+                type="checkbox"
+                data-testid="correction-show"
+                checked={showStrokes || tool !== null}
+                disabled={tool !== null}
+                onChange={(e) => setShowStrokes(e.target.checked)}
+              />{' '}
+              Strokes
+            </label>
+          )}
           <button
             type="button"
             data-testid="correction-undo"
@@ -237,12 +281,12 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             Clear correction
           </button>
         </div>
-        <ZoomControls zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />
+        {!zoomed && <ZoomControls zoomPct={zoomPct} zoomBy={zoomBy} fit={fit} />}
       </div>
 
       <div className="icm-stage" ref={stageRef}>
         {done && (
-          <div className="icm-frame" style={frameStyle} ref={frameRef}>
+          <div className="icm-frame" style={zoomed ? { ...frameStyle, visibility: 'hidden' } : frameStyle} ref={frameRef}>
             {mode === 'alpha' && (
               <img src={url('alpha')} alt={`alpha matte of ${photo.name}`} draggable={false} onError={onImgError('alpha matte')} />
             )}
@@ -297,7 +341,8 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
             />
           </div>
         )}
-        {mode === 'split' && done && (
+        {zoomed && <ZoomLoupe bridge={bridge} photo={photo} snap={zoom} model={matteView} />}
+        {mode === 'split' && done && !zoomed && (
           <div className="icm-split-labels">
             <span>Before</span>
             <span>After</span>
@@ -313,13 +358,15 @@ export function MatteReview({ bridge, photo, correction, onCorrection }: MatteRe
       </div>
 
       <div className="icm-statusbar">
-        {dirty
-          ? `${strokes.length} correction stroke${strokes.length === 1 ? '' : 's'} not applied yet — Apply re-runs this photo with them.`
-          : applied.length
-            ? `Correction applied (${applied.length} stroke${applied.length === 1 ? '' : 's'}).`
-            : tool
-              ? `Paint where the matte should ${tool === 'add' ? 'include more' : 'exclude'}; then Apply.`
-              : 'Wheel to zoom, drag to pan. Fix with Add / Remove strokes.'}
+        {zoomed
+          ? `${zoom.mode}:1 of the full-resolution ${zoom.show === 'alpha' ? 'alpha' : 'cutout'} (${photo.width}×${photo.height}). Drag or arrow keys to pan; N / Shift+N: next / previous soft edge; F: fit.`
+          : dirty
+            ? `${strokes.length} correction stroke${strokes.length === 1 ? '' : 's'} not applied yet — Apply re-runs this photo with them.`
+            : applied.length
+              ? `Correction applied (${applied.length} stroke${applied.length === 1 ? '' : 's'}).`
+              : tool
+                ? `Paint where the matte should ${tool === 'add' ? 'include more' : 'exclude'}; then Apply.`
+                : 'Wheel to zoom, drag to pan. Fix with Add / Remove strokes.'}
       </div>
     </div>
   );

@@ -5,6 +5,7 @@ import type { Correction, PhotoInfo, ReferencePrompt } from '../../shared/contra
 import type { Bridge } from '../bridge';
 import type { EditorModel } from '../state/editor';
 import type { KeptMaps } from '../state/kept-maps';
+import type { MatteViewModel } from '../state/matte-view';
 
 export interface ReferenceEditorProps {
   bridge: Bridge;
@@ -29,4 +30,6 @@ export interface MatteReviewProps {
   /** Current correction of this target (null = none); the view calls onCorrection to set or clear it. */
   correction: Correction | null;
   onCorrection(correction: Correction | null): void;
+  /** The loupe's state (Review at 100 %): zoom, background, the place looked at per photo, the soft-edge points. */
+  matteView: MatteViewModel;
 }
