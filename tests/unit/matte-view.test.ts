@@ -138,8 +138,11 @@ describe('edge stepping', () => {
   });
 
   it('does nothing on a photo without soft edge, or when the call failed', async () => {
-    const m = new MatteViewModel(async (id) => (id === 'none' ? [] : undefined));
-    for (const id of ['none', 'failed']) {
+    const m = new MatteViewModel(async (id) => {
+      if (id === 'threw') throw new Error('gone');
+      return id === 'none' ? [] : undefined;
+    });
+    for (const id of ['none', 'failed', 'threw']) {
       const photo = { id, version: 1, ...PHOTO };
       await m.stepEdge(photo, 1);
       const s = m.getSnapshot(photo);

@@ -255,7 +255,8 @@ export class MatteViewModel {
     v.edgesFor = version;
     v.edges = null;
     v.edgeIndex = -1;
-    const loading = this.loadEdges(photoId).then((points) => {
+    const asked = this.loadEdges(photoId).catch(() => undefined);
+    const loading = asked.then((points) => {
       if (v.loading !== loading) return; // a newer result asked since
       v.loading = null;
       v.edges = points ?? [];

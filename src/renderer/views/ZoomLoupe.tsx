@@ -109,12 +109,13 @@ export function ZoomLoupe(props: { bridge: Bridge; photo: PhotoInfo; snap: Matte
   };
   // Arrow keys: a quarter of the view (Shift: one photo pixel).
   const onKey = (e: ReactKeyboardEvent<HTMLDivElement>): void => {
-    const step = e.shiftKey ? scale / box.dpr : box.w / 4;
+    const sx = e.shiftKey ? scale / box.dpr : box.w / 4;
+    const sy = e.shiftKey ? scale / box.dpr : box.h / 4;
     const d: Record<string, [number, number]> = {
-      ArrowLeft: [step, 0],
-      ArrowRight: [-step, 0],
-      ArrowUp: [0, step],
-      ArrowDown: [0, -step],
+      ArrowLeft: [sx, 0],
+      ArrowRight: [-sx, 0],
+      ArrowUp: [0, sy],
+      ArrowDown: [0, -sy],
     };
     const m = d[e.key];
     if (!m) return;
