@@ -158,12 +158,17 @@ describe('sequences: one marked frame mattes the clip (issue 16)', () => {
       const out = join(tmp, 'out');
       const ref = join(framesDir, `${names[0]}.png`);
       const mask = join(truthDir, `${names[0]}.png`);
-      const r = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, '--temporal', 'on', framesDir]);
+      const cmd = ['matte', '--reference', ref, '--mask', mask, '--out', out, '--clip', 'webp', '--fps', '10', framesDir];
+      const r = await run([...cmd.slice(0, -1), '--temporal', 'on', framesDir]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /4 frames of 320x240 .* temporal coherence on/);
+      assert.match(r.stderr, /4 frames of 320x240 at 10 fps .* temporal coherence on/);
       assert.match(r.stderr, /4\/4 .*frame_10\.png ok/);
       assert.match(r.stderr, /frames\/s/);
-      assert.deepEqual((await fsp.readdir(out)).sort(), names.map((n) => `${n}.png`).sort());
+      assert.deepEqual((await fsp.readdir(out)).sort(), [...names.map((n) => `${n}.png`), 'clip.webp', 'report.json'].sort());
+      // --clip webp --fps 10: an animated WebP named after the folder, one page per frame, 100 ms each, with alpha.
+      const webp = await sharp(join(out, 'clip.webp'), { pages: -1 }).metadata();
+      assert.deepEqual([webp.pages, webp.width, webp.pageHeight, webp.hasAlpha], [FRAMES, W, H, true]);
+      assert.deepEqual(webp.delay, Array(FRAMES).fill(100));
       for (const n of names) {
         const meta = await sharp(join(out, `${n}.png`)).metadata();
         assert.equal(meta.width, W);
@@ -171,9 +176,10 @@ describe('sequences: one marked frame mattes the clip (issue 16)', () => {
         assert.ok(iou(await gray(join(out, `${n}.png`)), await gray(join(truthDir, `${n}.png`))) > 0.7, n);
       }
       // The same command again resumes (report.json vouches for every frame); a file icm did not write is refused.
-      const again = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, framesDir]);
+      const again = await run(cmd);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /4 of 4 frames unchanged since the last run: kept/);
+      assert.match(again.stderr, /clip\.webp unchanged since the last run: kept/);
       const report = JSON.parse(await fsp.readFile(join(out, 'report.json'), 'utf8')) as { targets: Array<{ target: string }> };
       assert.deepEqual(
         report.targets.map((t) => t.target),
