@@ -1,6 +1,8 @@
 // Every command's flags, declared once: the parser (args.ts) and each command's --help read them.
 import { DEFAULT_REFINER, REFINER_IDS } from '../engine/pipeline/refine';
-import { PACKS, PROVIDERS } from '../shared/vocabulary';
+import { CLIP_EXTENSION } from '../engine/video/clip-writer';
+import { FOLDER_FPS } from '../engine/video/folder-frames';
+import { CLIP_FORMATS, PACKS, PROVIDERS } from '../shared/vocabulary';
 import type { CommandSpec } from './args';
 
 const PACK = {
@@ -25,7 +27,8 @@ export const MATTE: CommandSpec = {
     '          [--reference REF2.jpg --mask M2.png ...] --out DIR [--heatmaps] [--pack medium|small]',
     '          [--provider auto|cpu|cuda|dml] [--threads N] [--overwrite] [--no-resume] [--accept-damaged] [--quiet]',
     "          [--format alpha|cutout] [--crop margin=5%,aspect=1:1,size=2000] [--background '#ffffff']",
-    '          [--no-decontaminate] [--premultiplied] [--refine guided|none] [--temporal on|off] TARGET...|FOLDER',
+    '          [--no-decontaminate] [--premultiplied] [--refine guided|none] [--temporal on|off]',
+    `          [--clip ${CLIP_FORMATS.join('|')}] [--fps N] TARGET...|FOLDER|CLIP`,
   ],
   flags: [
     {
@@ -73,10 +76,19 @@ export const MATTE: CommandSpec = {
     {
       name: 'temporal',
       value: 'on|off',
-      help: 'A FOLDER of frames is one sequence: on (default) lets each frame use what the sure frames before it decided; off mattes every frame alone.',
+      help: 'A FOLDER of frames or a video CLIP is one sequence: on (default) lets each frame use what the sure frames before it decided; off mattes every frame alone.',
     },
+    {
+      name: 'clip',
+      value: CLIP_FORMATS.join('|'),
+      help: `A sequence: also write the matted clip with alpha, DIR/<name>${CLIP_FORMATS.map((f) => CLIP_EXTENSION[f]).join('|')} (WebM VP9, animated WebP, ProRes 4444), at the video's frame rate.`,
+    },
+    { name: 'fps', value: 'N', help: `Frame rate of the --clip of a FOLDER of frames (default ${FOLDER_FPS}; a video keeps its own).` },
   ],
-  notes: ['Exit codes: 0 every target matted, 1 a target failed or a fatal error, 2 a usage error. ICM_DEBUG=1 prints stack traces.'],
+  notes: [
+    'Exit codes: 0 every target matted, 1 a target failed or a fatal error, 2 a usage error, 130 a sequence stopped by Ctrl-C.',
+    'ICM_DEBUG=1 prints stack traces; ICM_FFMPEG=PATH reads and writes clips with that ffmpeg instead of the bundled one.',
+  ],
 };
 
 export const BENCH: CommandSpec = {

@@ -32,10 +32,22 @@ import { BENCH, COMMANDS, MATTE, PREPARE, SERVE } from './commands';
 import { ENGINE_REVISION } from '../engine/revision';
 import { Progress } from './progress';
 import { resultLabel, sequenceLines, temporalModeArg, temporalModesArg } from './sequence-bench';
-import { isFolder, matteFolder } from './matte-sequence';
+import { matteSequenceTarget, sequenceKind, type SequenceKind } from './matte-sequence';
+import { locateFfmpeg } from '../engine/video/ffmpeg';
 import { decisionLabel } from '../shared/wording';
-import { isOneOf, PACKS, PROVIDERS, resolvePackArg, wordList, type ProviderChoice } from '../shared/vocabulary';
 import {
+  CLIP_FORMATS,
+  isOneOf,
+  PACKS,
+  PROVIDERS,
+  resolvePackArg,
+  wordList,
+  type ClipFormat,
+  type ProviderChoice,
+} from '../shared/vocabulary';
+import {
+  entriesByOutput,
+  isKept,
   readReport,
   recordedFiles,
   REPORT_NAME,
@@ -211,28 +223,6 @@ async function matteCommand(argv: string[]): Promise<number> {
     references.push({ image, prompt, cacheKey: `${resolve(s.image)}:${st.mtimeMs}` });
     settingsParts.push({ image: sha256(image.rgb), w: image.width, h: image.height, kind: s.prompt.kind, prompt: promptId });
   }
-  // A folder target is one sequence of frames (matte-sequence.ts).
-  const folder = p.positional.length === 1 && (await isFolder(p.positional[0]));
-  if (folder || has(p, 'temporal')) {
-    if (!folder) throw new UsageError('--temporal applies to a folder of frames (give the folder as the only TARGET)');
-    if (heatmaps) throw new UsageError('--heatmaps is for photos, not a folder of frames');
-    return matteFolder({
-      folder: p.positional[0],
-      references,
-      inputs: [...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value)],
-      outDir,
-      temporal: temporalModeArg(last(p, 'temporal')),
-      output,
-      overwrite,
-      quiet: has(p, 'quiet'),
-      read: readOpts,
-      pack,
-      provider,
-      threads,
-      refine,
-      head: headOverrides(),
-    });
-  }
   // What a result depends on besides its own input: a rerun with the same hash may keep a result.
   const settings = sha256(
     JSON.stringify({
@@ -247,6 +237,37 @@ async function matteCommand(argv: string[]): Promise<number> {
       ...(output.kind === 'alpha' && !output.crop ? {} : { output }),
     }),
   );
+
+  // A folder of frames or a video file as the only target is one sequence (matte-sequence.ts).
+  const sequence = p.positional.length === 1 ? await sequenceKind(p.positional[0]) : null;
+  const sequenceFlag = ['temporal', 'clip', 'fps'].find((f) => has(p, f));
+  if (sequence || sequenceFlag) {
+    if (!sequence) throw new UsageError(`--${sequenceFlag} applies to a sequence: a folder of frames or a video file as the only TARGET`);
+    if (heatmaps) throw new UsageError('--heatmaps is for photos, not a sequence of frames');
+    const clip = clipArgs(p, sequence, output);
+    return matteSequenceTarget({
+      target: p.positional[0],
+      kind: sequence,
+      references,
+      inputs: [...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value)],
+      outDir,
+      temporal: temporalModeArg(last(p, 'temporal')),
+      output,
+      overwrite,
+      resume,
+      quiet: has(p, 'quiet'),
+      read: readOpts,
+      settings,
+      clip,
+      // The host reads ICM_FFMPEG (a studio's own build) and hands the binary to the engine.
+      ffmpeg: sequence === 'video' || clip ? locateFfmpeg(process.env.ICM_FFMPEG) : undefined,
+      pack,
+      provider,
+      threads,
+      refine,
+      head: headOverrides(),
+    });
+  }
 
   // The plan: output names, checked against each other and against the inputs before any work.
   const protect = new Set([...specs.map((s) => s.image), ...specs.map((s) => s.prompt.value), ...p.positional].map((x) => resolve(x)));
@@ -267,8 +288,7 @@ async function matteCommand(argv: string[]): Promise<number> {
   await sweepStaleTemps(outDir);
   const previous = await readReport(outDir, overwrite);
   const recorded = recordedFiles(previous);
-  const byName = new Map<string, ReportEntry>();
-  for (const e of [...(previous?.previous ?? []), ...(previous?.targets ?? [])]) if (e.files?.length) byName.set(e.files[0].name, e);
+  const byName = entriesByOutput(previous);
 
   // Resume: same input bytes, same settings, every recorded file still there with its hash.
   for (const plan of plans) {
@@ -280,13 +300,8 @@ async function matteCommand(argv: string[]): Promise<number> {
       continue; // fails (with its reason) when it is read for real
     }
     const prev = byName.get(basename(plan.outputs[0]));
-    if (!resume || !prev || prev.status !== 'ok' || prev.settings !== settings || prev.input?.sha256 !== plan.inputSha) continue;
-    if (prev.damaged && !readOpts.acceptDamaged) continue; // matted from a damaged file: not without the opt-in
-    const files = prev.files ?? [];
-    if (files.length !== plan.outputs.length || !files.every((f, k) => f.name === basename(plan.outputs[k]))) continue;
-    let intact = true;
-    for (const f of files) if ((await sha256OfFile(join(outDir, f.name))) !== f.sha256) intact = false;
-    if (intact) plan.resumeFrom = prev;
+    const want = { settings, inputSha: plan.inputSha, outputs: plan.outputs, acceptDamaged: readOpts.acceptDamaged };
+    if (resume && (await isKept(outDir, prev, want))) plan.resumeFrom = prev;
   }
 
   const quiet = has(p, 'quiet');
@@ -441,6 +456,25 @@ function outputArgs(p: ParsedArgs): CutoutOptions {
     ...(background ? { background } : {}),
     ...(crop ? { crop } : {}),
   };
+}
+
+/** --clip FORMAT and --fps N of a sequence: the matted clip with alpha; a folder's frame rate (a video keeps its own). */
+function clipArgs(p: ParsedArgs, kind: SequenceKind, output: CutoutOptions): { format: ClipFormat; fps?: number } | undefined {
+  const format = last(p, 'clip');
+  const fpsText = last(p, 'fps');
+  if (format === undefined) {
+    if (fpsText !== undefined) throw new UsageError('--fps is the frame rate of the --clip written from a folder of frames');
+    return undefined;
+  }
+  if (!isOneOf(CLIP_FORMATS, format)) throw new UsageError(`--clip must be ${wordList(CLIP_FORMATS)}`);
+  if (output.crop) throw new UsageError('--clip needs every frame at the same size: not with --crop');
+  if (output.premultiplied) throw new UsageError('--clip stores straight alpha: not with --premultiplied');
+  if (fpsText === undefined) return { format };
+  if (kind === 'video') throw new UsageError('--fps is for a folder of frames; a video keeps its own frame rate');
+  const fps = Number(fpsText);
+  if (!Number.isFinite(fps) || fps <= 0 || fps > 1000)
+    throw new UsageError(`--fps must be a positive number of frames per second, not "${fpsText}"`);
+  return { format, fps };
 }
 
 function refineArg(v: string | undefined): RefinerId {

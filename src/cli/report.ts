@@ -8,8 +8,8 @@
 // Each file is recorded with its hash BEFORE it is renamed into place, so a kill between the
 // rename and the next report write still leaves a file the report vouches for.
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../engine/io/images';
 
 export const REPORT_FORMAT = 'icm-matte-report';
@@ -43,6 +43,16 @@ export interface ReportEntry {
   files?: ReportFile[];
 }
 
+/** A clip written from a sequence's frames (`icm matte --clip`), under the report's extra key `clips`. */
+export interface ClipRecord {
+  format: string;
+  fps: number;
+  frames: number;
+  /** Hash of the frames' settings and the clip's own (format, frame rate). */
+  settings: string;
+  file: ReportFile;
+}
+
 export interface ReportDoc {
   format: typeof REPORT_FORMAT;
   version: number;
@@ -51,15 +61,20 @@ export interface ReportDoc {
   targets: ReportEntry[];
   /** Entries of earlier runs for outputs this run did not touch (kept so they stay ours). */
   previous: ReportEntry[];
+  /** Clips of this and earlier runs, one per file name. */
+  clips?: ClipRecord[];
 }
 
 export class ReportError extends Error {}
 
 export const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
+/** The file's sha256, read as a stream (a video may be larger than memory); null when it cannot be read. */
 export async function sha256OfFile(p: string): Promise<string | null> {
   try {
-    return sha256(await fsp.readFile(p));
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+    return h.digest('hex');
   } catch {
     return null;
   }
@@ -78,7 +93,8 @@ export async function readReport(dir: string, overwrite: boolean): Promise<Repor
   let doc: ReportDoc | null = null;
   try {
     const o = JSON.parse(text) as ReportDoc;
-    if (o && o.format === REPORT_FORMAT && Array.isArray(o.targets)) doc = { ...o, previous: Array.isArray(o.previous) ? o.previous : [] };
+    if (o && o.format === REPORT_FORMAT && Array.isArray(o.targets))
+      doc = { ...o, previous: Array.isArray(o.previous) ? o.previous : [], clips: Array.isArray(o.clips) ? o.clips : [] };
   } catch {
     doc = null;
   }
@@ -98,12 +114,39 @@ export function recordedFiles(doc: ReportDoc | null): Map<string, Set<string>> {
       set.add(f.sha256);
       m.set(f.name, set);
     }
+  for (const c of doc?.clips ?? []) m.set(c.file.name, (m.get(c.file.name) ?? new Set<string>()).add(c.file.sha256));
   return m;
+}
+
+/** The report's entries by their first output file's name (earlier runs first, so this run's win). */
+export function entriesByOutput(doc: ReportDoc | null): Map<string, ReportEntry> {
+  const byName = new Map<string, ReportEntry>();
+  for (const e of [...(doc?.previous ?? []), ...(doc?.targets ?? [])]) if (e.files?.length) byName.set(e.files[0].name, e);
+  return byName;
+}
+
+/**
+ * Whether a rerun keeps an earlier result: it finished, with the same settings and the same
+ * input bytes, and every file it recorded is still there with its hash (outputs are absolute
+ * paths in `dir`, in the order they were recorded).
+ */
+export async function isKept(
+  dir: string,
+  prev: ReportEntry | undefined,
+  want: { settings: string; inputSha: string; outputs: string[]; acceptDamaged: boolean },
+): Promise<boolean> {
+  if (!prev || prev.status !== 'ok' || prev.settings !== want.settings || prev.input?.sha256 !== want.inputSha) return false;
+  if (prev.damaged && !want.acceptDamaged) return false; // matted from a damaged file: not without the opt-in
+  const files = prev.files ?? [];
+  if (files.length !== want.outputs.length || !files.every((f, k) => f.name === basename(want.outputs[k]))) return false;
+  for (const f of files) if ((await sha256OfFile(join(dir, f.name))) !== f.sha256) return false;
+  return true;
 }
 
 /** The report of this run, rewritten atomically as targets finish. */
 export class RunReport {
   private readonly entries: Array<ReportEntry | undefined>;
+  private readonly clips = new Map<string, ClipRecord>();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -116,7 +159,18 @@ export class RunReport {
   }
 
   set(i: number, e: ReportEntry): Promise<void> {
+    this.put(i, e);
+    return this.flush();
+  }
+
+  /** Sets an entry without writing the report (many at once, then one flush). */
+  put(i: number, e: ReportEntry): void {
     this.entries[i] = e;
+  }
+
+  /** Records a clip (before it is renamed into place, state 'writing'; again once it is). */
+  setClip(c: ClipRecord): Promise<void> {
+    this.clips.set(c.file.name, c);
     return this.flush();
   }
 
@@ -143,6 +197,9 @@ export class RunReport {
       targets: this.entries.filter((e): e is ReportEntry => e !== undefined),
       previous: prev,
     };
+    // Earlier runs' clips stay recorded (they are ours) unless this run wrote one under that name.
+    const clips = [...(this.previousDoc?.clips ?? []).filter((c) => !this.clips.has(c.file.name)), ...this.clips.values()];
+    if (clips.length) doc.clips = clips;
     const bytes = Buffer.from(JSON.stringify(doc, null, 1) + '\n');
     // Serialised: the last write is the newest state.
     this.writing = this.writing.then(() => writeFileAtomic(join(this.dir, REPORT_NAME), bytes));

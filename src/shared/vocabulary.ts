@@ -66,6 +66,10 @@ export const EXPORT_FORMAT_INFO: Record<ExportFormat, { label: string; ext: stri
 
 export const BIT_DEPTHS = [8, 16] as const;
 
+/** Clips with alpha a sequence is exported as (`icm matte --clip`, engine/video/clip-writer.ts): WebM VP9, animated WebP, ProRes 4444 MOV. */
+export const CLIP_FORMATS = ['webm', 'webp', 'prores'] as const;
+export type ClipFormat = (typeof CLIP_FORMATS)[number];
+
 /** Crop to the product (ExportOptions.crop): the frame's aspect, and the unit of its margin. */
 export const CROP_ASPECTS = ['original', '1:1', '4:5', '3:4'] as const;
 export type CropAspect = (typeof CROP_ASPECTS)[number];

@@ -152,30 +152,46 @@ describe('sequences: one marked frame mattes the clip (issue 16)', () => {
   });
 
   it(
-    'icm matte FOLDER writes one alpha per frame, refuses to replace them without --overwrite, and --temporal needs a folder',
+    'icm matte FOLDER writes one alpha per frame, resumes, refuses to replace a file it did not write, and --temporal needs a sequence',
     TIMEOUT,
     async () => {
       const out = join(tmp, 'out');
       const ref = join(framesDir, `${names[0]}.png`);
       const mask = join(truthDir, `${names[0]}.png`);
-      const r = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, '--temporal', 'on', framesDir]);
+      const cmd = ['matte', '--reference', ref, '--mask', mask, '--out', out, '--clip', 'webp', '--fps', '10', framesDir];
+      const r = await run([...cmd.slice(0, -1), '--temporal', 'on', framesDir]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /4 frames of 320x240 .* temporal coherence on/);
+      assert.match(r.stderr, /4 frames of 320x240 at 10 fps .* temporal coherence on/);
       assert.match(r.stderr, /4\/4 .*frame_10\.png ok/);
       assert.match(r.stderr, /frames\/s/);
-      assert.deepEqual((await fsp.readdir(out)).sort(), names.map((n) => `${n}.png`).sort());
+      assert.deepEqual((await fsp.readdir(out)).sort(), [...names.map((n) => `${n}.png`), 'clip.webp', 'report.json'].sort());
+      // --clip webp --fps 10: an animated WebP named after the folder, one page per frame, 100 ms each, with alpha.
+      const webp = await sharp(join(out, 'clip.webp'), { pages: -1 }).metadata();
+      assert.deepEqual([webp.pages, webp.width, webp.pageHeight, webp.hasAlpha], [FRAMES, W, H, true]);
+      assert.deepEqual(webp.delay, Array(FRAMES).fill(100));
       for (const n of names) {
         const meta = await sharp(join(out, `${n}.png`)).metadata();
         assert.equal(meta.width, W);
         assert.equal(meta.height, H);
         assert.ok(iou(await gray(join(out, `${n}.png`)), await gray(join(truthDir, `${n}.png`))) > 0.7, n);
       }
-      const again = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, framesDir]);
-      assert.equal(again.code, 1);
-      assert.match(again.stderr, /already exists; pass --overwrite/);
+      // The same command again resumes (report.json vouches for every frame); a file icm did not write is refused.
+      const again = await run(cmd);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /4 of 4 frames unchanged since the last run: kept/);
+      assert.match(again.stderr, /clip\.webp unchanged since the last run: kept/);
+      const report = JSON.parse(await fsp.readFile(join(out, 'report.json'), 'utf8')) as { targets: Array<{ target: string }> };
+      assert.deepEqual(
+        report.targets.map((t) => t.target),
+        names.map((n) => join(framesDir, `${n}.png`)),
+      );
+      await fsp.writeFile(join(out, `${names[1]}.png`), 'not a matte icm wrote');
+      const stranger = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, framesDir]);
+      assert.equal(stranger.code, 1);
+      assert.match(stranger.stderr, /has no record of it; pass --overwrite/);
       const photo = await run(['matte', '--reference', ref, '--mask', mask, '--out', out, '--temporal', 'off', ref]);
       assert.equal(photo.code, 2);
-      assert.match(photo.stderr, /--temporal applies to a folder of frames/);
+      assert.match(photo.stderr, /--temporal applies to a sequence: a folder of frames or a video file/);
       const into = await run(['matte', '--reference', ref, '--mask', mask, '--out', framesDir, framesDir]);
       assert.equal(into.code, 2);
       assert.match(into.stderr, /is an input frame/);

@@ -68,25 +68,52 @@ export class SequenceChain {
     const result = await this.matter.matte(image, { ...opts, encoded: enc });
     let prepareMs = 0;
     // Only a frame the head is sure of (its own review flag: the trained operating point) teaches
-    // the next ones; the mask is the matte at half opacity, where the object's edge is.
-    if (this.mode === 'on' && result.kept > 0 && !result.review) {
+    // the next ones.
+    if (this.mode === 'on' && isSure(result)) {
       const t0 = performance.now();
-      const mask = new Uint8Array(result.alpha.length);
-      let any = false;
-      for (let i = 0; i < mask.length; i++)
-        if (result.alpha[i] >= 128) {
-          mask[i] = 1;
-          any = true;
-        }
-      if (any) {
-        const handle = await this.matter.prepare({ image, prompt: { kind: 'mask', mask } }, enc.enc);
-        this.last = { handle, position };
-      }
+      await this.learn(image, result.alpha, position, enc.enc);
       prepareMs = performance.now() - t0;
       result.timings.totalMs += prepareMs;
     }
     return { result, temporal: { mode: this.mode, previousReference: previous?.position ?? null, prepareMs } };
   }
+
+  /**
+   * Continues a clip whose first `position` frames were matted by an earlier run: `seed` is the
+   * last of them that taught the chain (a sure frame with something at alpha >= 128) with its
+   * matte, so the next frame reads exactly what it would have read in one uninterrupted run.
+   */
+  async resumeAt(position: number, seed?: { position: number; image: RgbImage; alpha: Uint8Array }): Promise<void> {
+    this.position = position;
+    this.last = null;
+    if (seed && this.mode === 'on' && !(await this.learn(seed.image, seed.alpha, seed.position)))
+      throw new Error(`frame ${seed.position} has nothing at alpha >= 128: it cannot seed the sequence`);
+  }
+
+  /** Makes this frame the extra reference; the mask is the matte at half opacity, where the object's edge is. False when it is empty. */
+  private async learn(image: RgbImage, alpha: Uint8Array, position: number, enc?: EncodedImage): Promise<boolean> {
+    const mask = teachingMask(alpha);
+    if (!mask) return false;
+    this.last = { handle: await this.matter.prepare({ image, prompt: { kind: 'mask', mask } }, enc), position };
+    return true;
+  }
+}
+
+/** Whether a frame's result teaches the next frames (temporal on): something kept and not flagged for review. */
+export function isSure(r: Pick<MatteResult, 'kept' | 'review'>): boolean {
+  return r.kept > 0 && !r.review;
+}
+
+/** The matte at alpha >= 128 as a 0/1 mask; null when it is empty (such a frame never teaches). */
+export function teachingMask(alpha: Uint8Array): Uint8Array | null {
+  const mask = new Uint8Array(alpha.length);
+  let any = false;
+  for (let i = 0; i < mask.length; i++)
+    if (alpha[i] >= 128) {
+      mask[i] = 1;
+      any = true;
+    }
+  return any ? mask : null;
 }
 
 export interface SequenceOptions {
@@ -97,6 +124,11 @@ export interface SequenceOptions {
   /** Only these frames (FrameSequence.frames' from / to). */
   from?: number;
   to?: number;
+  /**
+   * An earlier run matted the frames before `at` (the host kept them): matting starts there, with
+   * the chain as that run left it (SequenceChain.resumeAt; `seed` is its last teaching frame).
+   */
+  resume?: { at: number; seed?: { position: number; image: RgbImage; alpha: Uint8Array } };
 }
 
 export interface SequenceSummary {
@@ -115,8 +147,9 @@ export async function matteSequence(
 ): Promise<SequenceSummary> {
   const t0 = performance.now();
   const chain = await SequenceChain.start(matter, Array.isArray(reference) ? reference : [reference], opts.temporal ?? 'on');
+  if (opts.resume) await chain.resumeAt(opts.resume.at, opts.resume.seed);
   let count = 0;
-  for await (const frame of frames.frames({ signal: opts.signal, from: opts.from, to: opts.to })) {
+  for await (const frame of frames.frames({ signal: opts.signal, from: opts.resume?.at ?? opts.from, to: opts.to })) {
     if (opts.signal?.aborted) break;
     const { result, temporal } = await chain.next(frame.image);
     await opts.onFrame?.({ frame, result, temporal });

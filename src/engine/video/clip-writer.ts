@@ -14,8 +14,9 @@ import { checkFrame, rgbaOf, throwIfAborted } from './cutout-frames';
 import { abortReason, FfmpegMissingError, isAbort, VideoOutputError } from './errors';
 import { ffmpegEncoders, locateFfmpeg, runFfmpeg } from './ffmpeg';
 import type { FfmpegRun } from './ffmpeg';
+import { CLIP_FORMATS, wordList, type ClipFormat } from '../../shared/vocabulary';
 
-export type ClipFormat = 'webm' | 'webp' | 'prores';
+export type { ClipFormat };
 
 /** The file extension of each format. */
 export const CLIP_EXTENSION: Record<ClipFormat, string> = { webm: '.webm', webp: '.webp', prores: '.mov' };
@@ -71,6 +72,8 @@ export interface ClipWriterOptions extends WriterOptions {
   quality?: number;
   /** The ffmpeg binary (a host passes ICM_FFMPEG here); default locateFfmpeg(). */
   ffmpeg?: string;
+  /** Called with the finished temp file just before it is renamed onto the destination (a host records its hash first). */
+  beforeRename?: (tempFile: string) => Promise<void>;
 }
 
 export interface ClipWriterResult {
@@ -97,7 +100,7 @@ export async function writeClip(frames: CutoutFrames, file: string, opts: ClipWr
   const { signal, format } = opts;
   throwIfAborted(signal);
   const enc = ENCODERS[format];
-  if (!enc) throw new VideoOutputError(file, `unknown clip format "${String(format)}" (webm, webp or prores)`);
+  if (!enc) throw new VideoOutputError(file, `unknown clip format "${String(format)}" (${wordList(CLIP_FORMATS)})`);
   if (!(opts.fps > 0) || !Number.isFinite(opts.fps))
     throw new VideoOutputError(file, `frame rate must be a positive number (got ${String(opts.fps)})`);
   const quality = Math.min(100, Math.max(0, Math.round(opts.quality ?? 75)));
@@ -147,6 +150,7 @@ export async function writeClip(frames: CutoutFrames, file: string, opts: ClipWr
     } finally {
       await fh.close();
     }
+    await opts.beforeRename?.(tmp);
     await fsp.rename(tmp, abs);
     return { file: abs, frames: count, bytes: (await fsp.stat(abs)).size };
   } catch (err) {
