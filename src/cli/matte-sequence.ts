@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { encodePng, ImageOutputError, prepareFolder, sweepStaleTemps, writeFileAtomic, type ReadOptions } from '../engine/io/images';
 import { encodeRaster, renderCutout, type CutoutOptions } from '../engine/export/cutout';
 import type { HeadParams } from '../engine/pipeline/head';
-import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
+import { InContextMatter, type EngineResources, type ReferenceInput } from '../engine/pipeline/matter';
 import type { RefinerId } from '../engine/pipeline/refine';
 import { matteSequence, type TemporalMode } from '../engine/pipeline/sequence';
 import type { ProviderChoice } from '../shared/vocabulary';
@@ -32,6 +32,8 @@ export interface FolderMatteOptions {
   threads?: number;
   refine: RefinerId;
   head?: Partial<HeadParams>;
+  /** Where the engine finds its model packs and selection model (the CLI reads them from its environment). */
+  resources: EngineResources;
 }
 
 /** True when the target is a folder (then it is one sequence). */
@@ -68,7 +70,14 @@ export async function matteFolder(o: FolderMatteOptions): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const matter = await InContextMatter.create({ pack: o.pack, provider: o.provider, threads: o.threads, refine: o.refine, head: o.head });
+  const matter = await InContextMatter.create({
+    pack: o.pack,
+    provider: o.provider,
+    threads: o.threads,
+    refine: o.refine,
+    head: o.head,
+    ...o.resources,
+  });
   if (!o.quiet)
     progress.note(
       `icm: ${files.length} frames of ${sequence.info.width}x${sequence.info.height} from ${o.folder}, temporal coherence ${o.temporal}; model ${matter.backbone.pack.manifest.id} on ${matter.provider}`,

@@ -14,6 +14,7 @@ import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { pixelBudgetOf } from '../engine/io/images';
+import type { EngineResources } from '../engine/pipeline/matter';
 import { APP_NAME } from '../service/about';
 import { RotatingLog } from '../service/rotating-log';
 import { logServiceEvents } from '../service/service-log';
@@ -26,10 +27,15 @@ const here = path.dirname(fileURLToPath(import.meta.url)); // out/main after ele
 const PRELOAD = path.join(here, '../preload/index.cjs');
 const RENDERER_HTML = path.join(here, '../renderer/index.html');
 
-// Packaged app: electron-builder copies resources/models to <resources>/models (extraResources);
-// the engine finds its model packs through ICM_MODELS_DIR.
-if (app.isPackaged && !process.env.ICM_MODELS_DIR) {
-  process.env.ICM_MODELS_DIR = path.join(process.resourcesPath, 'models');
+/**
+ * Where the engine finds its model packs and selection model: ICM_MODELS_DIR and ICM_HEAD_MODEL
+ * when set (README "Environment"); else, packaged, <resources>/models, where electron-builder
+ * copies resources/models (extraResources; the selection model is in <resources>/head beside it);
+ * from sources, the repo's resources/ (the engine's default).
+ */
+function engineResources(): EngineResources {
+  const packaged = app.isPackaged ? path.join(process.resourcesPath, 'models') : undefined;
+  return { modelsDir: process.env.ICM_MODELS_DIR?.trim() || packaged, selectionModel: process.env.ICM_HEAD_MODEL };
 }
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'icm-asset', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -233,6 +239,7 @@ if (!app.requestSingleInstanceLock()) {
       nativeDialogs: true,
       uploads: false,
       maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS),
+      resources: engineResources(),
       workerEntry: { url: new URL('./engine-worker.js', import.meta.url) },
       logFile: log.file,
     });
