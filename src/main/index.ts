@@ -12,6 +12,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, shell, type IpcMai
 import { API_METHODS, isAssetKind, type AppCommand, type PickKind, type ServiceEvent } from '../shared/contract';
 import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
+import { SOURCE_NOT_PUBLISHED } from '../shared/wording';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { pixelBudgetOf } from '../engine/io/images';
 import type { EngineResources } from '../engine/pipeline/matter';
@@ -160,7 +161,10 @@ function installMenu(logDir: string): void {
     openSource: () => {
       service
         ?.getAbout()
-        .then((a) => shell.openExternal(a.sourceUrl))
+        .then(async (a) => {
+          if (a.sourceUrl) await shell.openExternal(a.sourceUrl);
+          else await dialog.showMessageBox({ type: 'info', title: 'Source code', message: 'Source code', detail: SOURCE_NOT_PUBLISHED });
+        })
         .catch((e: unknown) => log?.error('cannot open the source code page', e));
     },
     openLogFolder: () => {
@@ -245,7 +249,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     logServiceEvents((l) => service!.on(l), log);
     void service.getAbout().then(
-      (a) => [a.sourceUrl, ...a.components.map((c) => c.url)].forEach((u) => externalLinks.add(new URL(u).href)),
+      (a) => [...(a.sourceUrl ? [a.sourceUrl] : []), ...a.components.map((c) => c.url)].forEach((u) => externalLinks.add(new URL(u).href)),
       (e: unknown) => log?.error('the About information cannot be read', e),
     );
     registerIpc(service);
