@@ -43,7 +43,8 @@ async function targetBytes(path: string, size: string): Promise<Buffer> {
 }
 
 const ref = await readImage(opt('reference')!);
-const matter = await InContextMatter.create();
+// A host, like icm: the resource locations come from its environment (README "Environment").
+const matter = await InContextMatter.create({ modelsDir: process.env.ICM_MODELS_DIR, selectionModel: process.env.ICM_HEAD_MODEL });
 await matter.setReferences([{ image: ref, prompt: { kind: 'mask', mask: await readMask(opt('mask')!, ref.width, ref.height) } }]);
 const files: string[] = [];
 for (const [k, size] of sizes.entries()) {

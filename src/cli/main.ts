@@ -23,7 +23,7 @@ import { readManifest, resolvePackDir } from '../engine/model-pack/load';
 import { ModelPackError } from '../engine/model-pack/manifest';
 import { prepareModels } from '../engine/model-pack/prepare';
 import { parseHeadOverrides, type HeadParams } from '../engine/pipeline/head';
-import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
+import { InContextMatter, type EngineResources, type ReferenceInput } from '../engine/pipeline/matter';
 import type { Prompt } from '../engine/pipeline/prompt';
 import { DEFAULT_REFINER, REFINER_IDS, type RefinerId } from '../engine/pipeline/refine';
 import { encodeRaster, parseCropSpec, renderCutout, type CropSpec, type CutoutOptions } from '../engine/export/cutout';
@@ -179,7 +179,7 @@ async function matteCommand(argv: string[]): Promise<number> {
   const threads = intArg(p, 'threads');
   const provider = providerArg(last(p, 'provider'));
   const pack = packId(last(p, 'pack'));
-  const { manifest } = await readManifest(resolvePackDir(pack));
+  const { manifest } = await readManifest(resolvePackDir(pack, engineResources().modelsDir));
   const heatmaps = has(p, 'heatmaps');
   const overwrite = has(p, 'overwrite');
   const resume = !has(p, 'no-resume');
@@ -260,12 +260,16 @@ async function matteCommand(argv: string[]): Promise<number> {
       settings,
       clip,
       // The host reads ICM_FFMPEG (a studio's own build) and hands the binary to the engine.
-      ffmpeg: sequence === 'video' || clip ? locateFfmpeg(process.env.ICM_FFMPEG) : undefined,
+      ffmpeg:
+        sequence === 'video' || clip
+          ? locateFfmpeg(process.env.ICM_FFMPEG, { from: 'ICM_FFMPEG', searchPath: process.env.PATH ?? '' })
+          : undefined,
       pack,
       provider,
       threads,
       refine,
       head: headOverrides(),
+      resources: engineResources(),
     });
   }
 
@@ -308,7 +312,9 @@ async function matteCommand(argv: string[]): Promise<number> {
   const progress = new Progress(plans.length, process.stderr, quiet);
   const report = new RunReport(outDir, settings, previous, plans.length);
   const needModel = plans.some((x) => !x.resumeFrom);
-  const matter = needModel ? await InContextMatter.create({ pack, provider, threads, refine, head: headOverrides() }) : null;
+  const matter = needModel
+    ? await InContextMatter.create({ pack, provider, threads, refine, head: headOverrides(), ...engineResources() })
+    : null;
   if (!quiet && matter)
     progress.note(
       `icm: model ${matter.backbone.pack.manifest.id} on ${matter.provider}${matter.providerNote ? ` (${matter.providerNote})` : ''}`,
@@ -485,6 +491,15 @@ function refineArg(v: string | undefined): RefinerId {
 
 const packId = resolvePackArg;
 
+/**
+ * Where the engine finds its model packs and its selection model: ICM_MODELS_DIR and
+ * ICM_HEAD_MODEL (README "Environment"), read here and handed down as options; unset, the engine
+ * takes the repo's resources/ (`icm serve` reads them itself, as it reads ICM_MAX_MEGAPIXELS).
+ */
+function engineResources(): EngineResources {
+  return { modelsDir: process.env.ICM_MODELS_DIR, selectionModel: process.env.ICM_HEAD_MODEL };
+}
+
 /** ICM_HEAD_PARAMS: numeric head-parameter overrides as JSON, for experiments (the engine takes them as MatterOptions.head). */
 function headOverrides(): Partial<HeadParams> | undefined {
   const json = process.env.ICM_HEAD_PARAMS;
@@ -533,6 +548,7 @@ async function benchCommand(argv: string[]): Promise<number> {
     dumpDir: last(p, 'dump'),
     refine,
     temporal,
+    ...engineResources(),
     onRow: (r, _i, _n, method) =>
       process.stdout.write(
         `${label(method, r.refine, r.temporal)} ${r.group}/${basename(r.target)} SAD ${fmt(r.sad, 2)} MSE ${fmt(r.mse, 4)} Grad ${fmt(r.grad, 2)} Conn ${fmt(r.conn, 2)}${r.dtssd !== undefined ? ` dtSSD ${fmt(r.dtssd, 2)}` : ''} ms ${fmt(r.ms, 0)}${r.confidence !== undefined ? ` ${decisionLabel({ kept: r.kept!, dropped: r.dropped!, confidence: r.confidence, review: r.review! })}` : ''}\n`,
@@ -577,6 +593,7 @@ async function cutoutBenchCommand(p: ParsedArgs, methods: BenchMethod[], refine:
     threads: intArg(p, 'threads'),
     limit: intArg(p, 'limit'),
     refine: refine[0],
+    ...engineResources(),
     onRow: (r) =>
       process.stdout.write(
         `cutout ${r.group}/${basename(r.target)} band ${r.band} plain ${fmt(r.plain, 2)} decontaminated ${fmt(r.decontaminated, 2)} truth-alpha plain ${fmt(r.plainTruthAlpha, 2)} decontaminated ${fmt(r.decontaminatedTruthAlpha, 2)} ms ${fmt(r.ms, 0)}\n`,
@@ -622,7 +639,11 @@ async function prepareCommand(argv: string[]): Promise<number> {
   const p = parse(PREPARE, argv);
   if (!p) return 0;
   const packs = p.flags.filter((f) => f.name === 'pack').map((f) => packId(String(f.value)));
-  await prepareModels({ packs: packs.length ? packs : [packId(undefined)], quiet: has(p, 'quiet') });
+  await prepareModels({
+    packs: packs.length ? packs : [packId(undefined)],
+    quiet: has(p, 'quiet'),
+    modelsDir: engineResources().modelsDir,
+  });
   return 0;
 }
 

@@ -12,7 +12,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { encodePng, ImageOutputError, prepareFolder, sweepStaleTemps, writeFileAtomic, type ReadOptions } from '../engine/io/images';
 import { encodeRaster, renderCutout, type CutoutOptions } from '../engine/export/cutout';
 import type { HeadParams } from '../engine/pipeline/head';
-import { InContextMatter, type ReferenceInput } from '../engine/pipeline/matter';
+import { InContextMatter, type EngineResources, type ReferenceInput } from '../engine/pipeline/matter';
 import type { RefinerId } from '../engine/pipeline/refine';
 import { isSure, matteSequence, teachingMask, type SequenceOptions, type TemporalMode } from '../engine/pipeline/sequence';
 import { CLIP_EXTENSION } from '../engine/video/clip-writer';
@@ -64,6 +64,8 @@ export interface SequenceMatteOptions {
   threads?: number;
   refine: RefinerId;
   head?: Partial<HeadParams>;
+  /** Where the engine finds its model packs and selection model (the CLI reads them from its environment). */
+  resources: EngineResources;
 }
 
 /** A single TARGET that is one sequence: a folder of frames, or a file that is not a photo (a video for ffmpeg). */
@@ -201,7 +203,14 @@ export async function matteSequenceTarget(o: SequenceMatteOptions): Promise<numb
 
     const needModel = at < plans.length || (!!o.clip && !clipKept && o.output.kind === 'alpha');
     if (needModel) {
-      matter = await InContextMatter.create({ pack: o.pack, provider: o.provider, threads: o.threads, refine: o.refine, head: o.head });
+      matter = await InContextMatter.create({
+        pack: o.pack,
+        provider: o.provider,
+        threads: o.threads,
+        refine: o.refine,
+        head: o.head,
+        ...o.resources,
+      });
       if (!o.quiet)
         progress.note(`icm: ${source}, temporal coherence ${o.temporal}; model ${matter.backbone.pack.manifest.id} on ${matter.provider}`);
     }

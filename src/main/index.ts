@@ -12,8 +12,10 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, shell, type IpcMai
 import { API_METHODS, isAssetKind, type AppCommand, type PickKind, type ServiceEvent } from '../shared/contract';
 import { dispatcher, handlersOf, type ApiResult } from '../shared/rpc';
 import { IMAGE_EXTENSIONS } from '../shared/vocabulary';
+import { SOURCE_NOT_PUBLISHED } from '../shared/wording';
 import { channelOf, ICM_EVENT_CHANNEL } from '../preload/api';
 import { pixelBudgetOf } from '../engine/io/images';
+import type { EngineResources } from '../engine/pipeline/matter';
 import { APP_NAME } from '../service/about';
 import { RotatingLog } from '../service/rotating-log';
 import { logServiceEvents } from '../service/service-log';
@@ -26,10 +28,15 @@ const here = path.dirname(fileURLToPath(import.meta.url)); // out/main after ele
 const PRELOAD = path.join(here, '../preload/index.cjs');
 const RENDERER_HTML = path.join(here, '../renderer/index.html');
 
-// Packaged app: electron-builder copies resources/models to <resources>/models (extraResources);
-// the engine finds its model packs through ICM_MODELS_DIR.
-if (app.isPackaged && !process.env.ICM_MODELS_DIR) {
-  process.env.ICM_MODELS_DIR = path.join(process.resourcesPath, 'models');
+/**
+ * Where the engine finds its model packs and selection model: ICM_MODELS_DIR and ICM_HEAD_MODEL
+ * when set (README "Environment"); else, packaged, <resources>/models, where electron-builder
+ * copies resources/models (extraResources; the selection model is in <resources>/head beside it);
+ * from sources, the repo's resources/ (the engine's default).
+ */
+function engineResources(): EngineResources {
+  const packaged = app.isPackaged ? path.join(process.resourcesPath, 'models') : undefined;
+  return { modelsDir: process.env.ICM_MODELS_DIR?.trim() || packaged, selectionModel: process.env.ICM_HEAD_MODEL };
 }
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'icm-asset', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -154,7 +161,10 @@ function installMenu(logDir: string): void {
     openSource: () => {
       service
         ?.getAbout()
-        .then((a) => shell.openExternal(a.sourceUrl))
+        .then(async (a) => {
+          if (a.sourceUrl) await shell.openExternal(a.sourceUrl);
+          else await dialog.showMessageBox({ type: 'info', title: 'Source code', message: 'Source code', detail: SOURCE_NOT_PUBLISHED });
+        })
         .catch((e: unknown) => log?.error('cannot open the source code page', e));
     },
     openLogFolder: () => {
@@ -233,12 +243,13 @@ if (!app.requestSingleInstanceLock()) {
       nativeDialogs: true,
       uploads: false,
       maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS),
+      resources: engineResources(),
       workerEntry: { url: new URL('./engine-worker.js', import.meta.url) },
       logFile: log.file,
     });
     logServiceEvents((l) => service!.on(l), log);
     void service.getAbout().then(
-      (a) => [a.sourceUrl, ...a.components.map((c) => c.url)].forEach((u) => externalLinks.add(new URL(u).href)),
+      (a) => [...(a.sourceUrl ? [a.sourceUrl] : []), ...a.components.map((c) => c.url)].forEach((u) => externalLinks.add(new URL(u).href)),
       (e: unknown) => log?.error('the About information cannot be read', e),
     );
     registerIpc(service);

@@ -77,6 +77,7 @@ export async function serve(o: ServeCommandOptions): Promise<{ close(): Promise<
     nativeDialogs: false,
     uploads: true,
     maxPixels: pixelBudgetOf(process.env.ICM_MAX_MEGAPIXELS),
+    resources: { modelsDir: process.env.ICM_MODELS_DIR, selectionModel: process.env.ICM_HEAD_MODEL },
     logFile: fileLog.file,
   });
   const stopLogging = logServiceEvents((l) => service.on(l), fileLog);

@@ -3,6 +3,7 @@
 import type { Assert, Equal, ProviderChoice, TargetResultInfo } from '../shared/vocabulary';
 import type { ProviderRequest } from '../engine/model-pack/load';
 import type { EngineCorrectionMasks } from '../engine/pipeline/corrections';
+import type { EngineResources } from '../engine/pipeline/matter';
 import type { Prompt } from '../engine/pipeline/prompt';
 
 // The engine keeps its own provider type (it imports nothing above it): the two must stay the same list.
@@ -14,6 +15,8 @@ export interface EngineInit {
   threads?: number;
   /** Pixel budget per photo (io/read.ts ReadOptions.maxPixels; default DEFAULT_MAX_PIXELS). */
   maxPixels?: number;
+  /** Where the model packs and the selection model are (the host's ICM_MODELS_DIR, ICM_HEAD_MODEL); default the repo's or bundle's resources/. */
+  resources?: EngineResources;
 }
 
 export interface EngineReference {

@@ -42,6 +42,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
         provider: req.init.provider,
         threads: req.init.threads,
         heatmapScales: HEATMAP_SCALES,
+        ...req.init.resources,
       });
       const info: EngineReadyInfo = {
         provider: matter.provider,

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { packIdOf, pickResult, type ProviderChoice } from '../shared/vocabulary';
 import type { Correction, PhotoInfo } from '../shared/contract';
 import { EngineClient, EngineError, type EngineWorkerEntry } from './engine-client';
+import type { EngineResources } from '../engine/pipeline/matter';
 import type { EngineMatteReply } from './engine-protocol';
 import { ServiceError } from './errors';
 import type { KeptResults } from './kept-results';
@@ -30,6 +31,8 @@ interface Waiter {
 export interface EngineOptions {
   provider?: ProviderChoice;
   threads?: number;
+  /** Where the engine finds its model packs and selection model (the hosts read ICM_MODELS_DIR, ICM_HEAD_MODEL). */
+  resources?: EngineResources;
   workerEntry?: EngineWorkerEntry;
   /** Called as each target is sent to the engine (tests count engine work with it). */
   onEngineMatte?: (path: string) => void;
@@ -68,6 +71,7 @@ export class MatteQueue {
           provider: this.opts.provider,
           threads: this.opts.threads,
           maxPixels: this.state.opts.maxPixels,
+          resources: this.opts.resources,
         });
         this.state.engine.state = 'ready';
       } catch (e) {

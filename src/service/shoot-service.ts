@@ -15,6 +15,7 @@
 import { packIdOf, type PackName, type ProviderChoice } from '../shared/vocabulary';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, sweepStaleTemps } from '../engine/io/images';
+import type { EngineResources } from '../engine/pipeline/matter';
 import type {
   AboutInfo,
   AssetKind,
@@ -65,6 +66,8 @@ export interface ShootServiceOptions {
   autosaveMs?: number;
   /** Pixel budget per photo (default the engine's DEFAULT_MAX_PIXELS; the hosts read ICM_MAX_MEGAPIXELS). */
   maxPixels?: number;
+  /** Where the engine finds its model packs and selection model (default the repo's or bundle's resources/; the hosts read ICM_MODELS_DIR, ICM_HEAD_MODEL). */
+  resources?: EngineResources;
   /** Called as each target is sent to the engine (tests count engine work with it). */
   onEngineMatte?: (path: string) => void;
   /** The host's log file, shown in About (a user attaches it to a bug report). */
@@ -96,6 +99,7 @@ export class ShootService implements ServiceApi {
     this.queue = new MatteQueue(this.state, this.kept, {
       provider: opts.provider,
       threads: opts.threads,
+      resources: opts.resources,
       workerEntry: opts.workerEntry,
       onEngineMatte: opts.onEngineMatte,
     });

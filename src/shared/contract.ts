@@ -374,8 +374,12 @@ export interface AboutInfo {
   version: string;
   /** SPDX expression of the app's own licence (AGPL-3.0-or-later). */
   license: string;
-  /** Where this program's source code is (the AGPL's offer of the source, in serve mode too). */
-  sourceUrl: string;
+  /**
+   * Where this program's source code is (the AGPL's offer of the source, in serve mode too): from
+   * package.json "repository", which the maintainer sets at release; null while none is named (the
+   * UI then says so, in SOURCE_NOT_PUBLISHED's words, and shows no link).
+   */
+  sourceUrl: string | null;
   /** Keys the results cache: bumped when a code change alters mattes (src/engine/revision.ts). */
   engineRevision: number;
   /** Model pack loaded (or to be loaded) by the engine. */

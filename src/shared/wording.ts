@@ -156,3 +156,8 @@ export function promotedWords(name: string, rematting: number, kept: number): st
       : `${rematting} photo${rematting === 1 ? ' that needs' : 's that need'} review ${rematting === 1 ? 'is' : 'are'} matted again`;
   return `${name} is now a reference: ${again}; ${kept} keep${kept === 1 ? 's' : ''} ${kept === 1 ? 'its' : 'their'} matte.`;
 }
+
+/** What About says instead of a link while package.json names no public source address (AboutInfo.sourceUrl null). */
+export const SOURCE_NOT_PUBLISHED =
+  'This build names no public address for its source yet (package.json "repository" is set when a version is released). ' +
+  'Ask whoever gave you this app, or runs this server, for the source of this version: the licence obliges them to provide it.';

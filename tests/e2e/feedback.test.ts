@@ -10,30 +10,19 @@
 // Needs /usr/bin/chromium (skipped with a message without it).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
-import { openServeUi, type ServeUi } from '../helpers/serve-ui';
-import { CHROMIUM, maskBox, pageApi, paintProduct } from '../helpers/ui';
+import { openShootUi, type ShootUi } from '../helpers/serve-ui';
+import { FIXTURES, SCREENSHOTS, SKIP_WITHOUT_CHROMIUM as skip } from '../helpers/browser-suite';
+import { importFolder, markReference, maskBox } from '../helpers/ui';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FIXTURES = join(REPO, 'tests', 'fixtures');
-const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
 const T = { timeout: 900_000 };
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
 const EDITS = 5;
 
-let tmp: string;
-let ui: ServeUi | undefined;
+let ui: ShootUi;
 let page: Page;
-let pageErrors: string[] = [];
-
-const api = <R>(method: string, ...args: unknown[]): Promise<R> => pageApi<R>(page, method, ...args);
-const byName = async (): Promise<Map<string, PhotoInfo>> => new Map((await api<PhotoInfo[]>('listPhotos')).map((p) => [p.name, p]));
-const tile = (p: PhotoInfo) => page.locator(`[data-testid="tile"][data-photo-id="${p.id}"]`);
 
 /** Waits for the target's heatmap made for a version above `above`, loaded, not stale; returns that version. */
 async function freshMap(above: number, timeout = 300_000): Promise<number> {
@@ -71,53 +60,35 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 describe('fast feedback in Chromium against the real service', { skip, concurrency: false }, () => {
   before(async () => {
-    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-feedback-e2e-'));
-    const shoot = join(tmp, 'shoot');
-    await fsp.mkdir(shoot);
-    for (const f of ['ref.jpg', 'target-1.jpg', 'target-2.jpg']) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
-    ui = await openServeUi(tmp);
-    ({ page, pageErrors } = ui);
-    await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
-    await page.getByTestId('import-path-input').fill(shoot);
-    await page.getByTestId('import-path-submit').click();
-    await page.getByTestId('import-summary').waitFor();
-    await page.keyboard.press('Escape');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"]').length === 3);
+    ui = await openShootUi('icm-feedback-e2e-', ['ref.jpg', 'target-1.jpg', 'target-2.jpg']);
+    page = ui.page;
+    await importFolder(page, ui.shoot, 3);
   }, T);
 
   after(async () => {
     await ui?.close();
-    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
   it(
     'a stroke on the reference updates the open target’s heatmap with no backbone pass; the old map stays, dimmed, meanwhile',
     T,
     async () => {
-      const photos = await byName();
+      const photos = await ui.photos();
       const ref = photos.get('ref.jpg')!;
       const target = photos.get('target-1.jpg')!;
-      await tile(ref).click();
-      await page.getByTestId('use-as-reference').click();
-      await page.getByTestId('mode-reference').click();
-      await paintProduct(page, join(FIXTURES, 'ref-mask.png'));
-      for (let i = 0; i < 50; i++) {
-        const s = await api<ServiceStatus>('getStatus');
-        if (s.references[0]?.prompt.shapes.length >= 5) break;
-        await page.waitForTimeout(200);
-      }
-      await tile(target).click();
+      await markReference(page, ref, join(FIXTURES, 'ref-mask.png'));
+      await ui.tile(target).click();
       await page.getByTestId('mode-heatmaps').click();
       let version = await freshMap(-1);
 
       const times: number[] = [];
       let sawStale = 0;
       for (let k = 0; k < EDITS; k++) {
-        await tile(ref).click();
+        await ui.tile(ref).click();
         await page.getByTestId('mode-reference').click();
         await strokeOnProduct(0.3 + 0.1 * k);
         const strokeEnd = Date.now();
-        await tile(target).click();
+        await ui.tile(target).click();
         await page.getByTestId('mode-heatmaps').click();
         // Until the edit reaches the service (the editor's debounce) the old result is still current;
         // then the old map is stale until the new one arrives, unless the new one wins the race.
@@ -137,7 +108,7 @@ describe('fast feedback in Chromium against the real service', { skip, concurren
         }
         version = await freshMap(version);
         times.push(Date.now() - strokeEnd);
-        const result = (await byName()).get('target-1.jpg')!.result!;
+        const result = (await ui.photos()).get('target-1.jpg')!.result!;
         assert.equal(
           result.timings.backboneMs,
           0,
@@ -155,6 +126,6 @@ describe('fast feedback in Chromium against the real service', { skip, concurren
   );
 
   it('no uncaught errors in the page', () => {
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(ui.pageErrors, []);
   });
 });

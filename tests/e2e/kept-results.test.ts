@@ -9,13 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobProgress, PhotoInfo, ReferencePrompt, ServiceEvent } from '../../src/shared/contract';
+import type { JobProgress, PhotoInfo, ReferencePrompt } from '../../src/shared/contract';
 import { sha256OfFile } from '../../src/service/content-hash';
 import { keptFolderOf } from '../../src/service/kept-results';
-import { ShootService } from '../../src/service/shoot-service';
+import type { ShootService } from '../../src/service/shoot-service';
 import { REF_LASSO as LASSO } from '../helpers/prompts';
+import { photosOf, startService as startIn, waitJob, type ServiceHarness as Harness } from '../helpers/service-harness';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const STEP = { timeout: 240_000 };
@@ -35,55 +36,18 @@ const BRUSH: ReferencePrompt = {
   ],
 };
 
-interface Harness {
-  service: ShootService;
-  /** Paths sent to the engine, in order. */
-  engineCalls: string[];
-  events: ServiceEvent[];
-}
-
 let tmp: string;
 let shoot: string;
 let projectPath: string;
 const open: ShootService[] = [];
 
-async function startService(name: string, appVersion = '0.0.0-test'): Promise<Harness> {
-  const engineCalls: string[] = [];
-  const events: ServiceEvent[] = [];
-  const service = new ShootService({
-    stateDir: join(tmp, `state-${name}`),
-    appVersion,
-    autosaveMs: 0,
-    threads: 2,
-    onEngineMatte: (p) => engineCalls.push(p),
-  });
-  open.push(service);
-  service.on((e) => events.push(e));
-  await service.start();
-  const status = await service.getStatus();
-  assert.equal(status.engine, 'ready', status.engineError);
-  return { service, engineCalls, events };
-}
-
-async function byName(h: Harness): Promise<Map<string, PhotoInfo>> {
-  return new Map((await h.service.listPhotos()).map((p) => [p.name, p]));
-}
-
-async function waitJob(h: Harness, jobId: string, timeoutMs = 180_000): Promise<JobProgress> {
-  const t0 = Date.now();
-  for (;;) {
-    const last = h.events.flatMap((e) => (e.type === 'job' && e.job.jobId === jobId ? [e.job] : [])).at(-1);
-    if (last && last.state !== 'running') return last;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`job ${jobId} still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const startService = (name: string, appVersion?: string) => startIn(join(tmp, `state-${name}`), open, appVersion);
 
 /** Waits until every photo named is done (the kept results are shown without a run). */
 async function waitDone(h: Harness, names: string[], timeoutMs = 30_000): Promise<Map<string, PhotoInfo>> {
   const t0 = Date.now();
   for (;;) {
-    const list = await byName(h);
+    const list = await photosOf(h);
     if (names.every((n) => list.get(n)?.state === 'done')) return list;
     if (Date.now() - t0 > timeoutMs)
       throw new Error(`not done after ${timeoutMs} ms: ${names.map((n) => `${n}=${list.get(n)?.state}`).join(', ')}`);
@@ -92,17 +56,17 @@ async function waitDone(h: Harness, names: string[], timeoutMs = 30_000): Promis
 }
 
 async function run(h: Harness): Promise<JobProgress> {
-  const end = await waitJob(h, await h.service.runTargets());
+  const end = await waitJob(h, await h.service.runTargets(), 180_000);
   assert.equal(end.state, 'done', JSON.stringify(end));
   return end;
 }
 
 async function alpha(h: Harness, name: string): Promise<Buffer> {
-  return (await h.service.getAsset('alpha', (await byName(h)).get(name)!.id)).body;
+  return (await h.service.getAsset('alpha', (await photosOf(h)).get(name)!.id)).body;
 }
 
 async function setReference(h: Harness, prompt: ReferencePrompt): Promise<void> {
-  await h.service.setReferences([{ photoId: (await byName(h)).get('ref.jpg')!.id, prompt }]);
+  await h.service.setReferences([{ photoId: (await photosOf(h)).get('ref.jpg')!.id, prompt }]);
 }
 
 before(async () => {
@@ -127,7 +91,7 @@ describe('kept results (real engine)', { concurrency: false }, () => {
     await first.service.importPaths([shoot]);
     await setReference(first, LASSO);
     await run(first);
-    assert.deepEqual(first.engineCalls.map((p) => basename(p)).sort(), ['target-1.jpg', 'target-2.jpg']);
+    assert.deepEqual([...first.engineCalls].sort(), ['target-1.jpg', 'target-2.jpg']);
     for (const n of ['target-1.jpg', 'target-2.jpg']) alphas.set(n, await alpha(first, n));
     await first.service.saveProject(projectPath);
     const cache = keptFolderOf(projectPath);
@@ -148,7 +112,7 @@ describe('kept results (real engine)', { concurrency: false }, () => {
     const list = await waitDone(second, ['target-1.jpg', 'target-2.jpg']);
     t.diagnostic(`open → every kept result shown: ${(performance.now() - t0).toFixed(0)} ms (photos hashed for the first time)`);
     assert.deepEqual(second.engineCalls, [], 'no engine work');
-    const before = await byName(first);
+    const before = await photosOf(first);
     for (const n of ['target-1.jpg', 'target-2.jpg']) {
       assert.deepEqual(list.get(n)!.result, before.get(n)!.result, `${n}: the same decision (confidence, review, kept, dropped, reason…)`);
       assert.ok(list.get(n)!.result!.confidence >= 0);
@@ -177,15 +141,15 @@ describe('kept results (real engine)', { concurrency: false }, () => {
       await setReference(second, BRUSH);
       for (const p of await second.service.listPhotos()) if (!p.isReference) assert.equal(p.state, 'new', `${p.name} invalidated`);
       await run(second);
-      assert.deepEqual(second.engineCalls.map((p) => basename(p)).sort(), ['target-1.jpg', 'target-2.jpg'], 'each target once');
+      assert.deepEqual([...second.engineCalls].sort(), ['target-1.jpg', 'target-2.jpg'], 'each target once');
       // Back to the lasso (an undo): its results are still kept.
       await setReference(second, LASSO);
       await waitDone(second, ['target-1.jpg', 'target-2.jpg']);
       assert.equal(second.engineCalls.length, 2, 'no engine work for a prompt seen before');
       assert.deepEqual(await alpha(second, 'target-1.jpg'), alphas.get('target-1.jpg'));
       // A correction on target-1: that target only.
-      const t2 = (await byName(second)).get('target-2.jpg')!;
-      await second.service.setCorrection((await byName(second)).get('target-1.jpg')!.id, {
+      const t2 = (await photosOf(second)).get('target-2.jpg')!;
+      await second.service.setCorrection((await photosOf(second)).get('target-1.jpg')!.id, {
         strokes: [
           {
             mode: 'remove',
@@ -197,11 +161,8 @@ describe('kept results (real engine)', { concurrency: false }, () => {
           },
         ],
       });
-      assert.deepEqual(
-        second.engineCalls.slice(2).map((p) => basename(p)),
-        ['target-1.jpg'],
-      );
-      assert.equal((await byName(second)).get('target-2.jpg')!.version, t2.version, 'target-2 untouched');
+      assert.deepEqual(second.engineCalls.slice(2), ['target-1.jpg']);
+      assert.equal((await photosOf(second)).get('target-2.jpg')!.version, t2.version, 'target-2 untouched');
     },
   );
 
@@ -213,7 +174,7 @@ describe('kept results (real engine)', { concurrency: false }, () => {
     assert.equal((await second.service.importPaths([join(copyDir, 'copy-of-2.jpg')])).added, 1);
     await run(second);
     assert.equal(second.engineCalls.length, calls, 'the copy hit the kept result');
-    const list = await byName(second);
+    const list = await photosOf(second);
     assert.equal(list.get('copy-of-2.jpg')!.state, 'done');
     assert.deepEqual(await alpha(second, 'copy-of-2.jpg'), await alpha(second, 'target-2.jpg'));
     await second.service.saveProject();
@@ -238,26 +199,22 @@ describe('kept results (real engine)', { concurrency: false }, () => {
     const third = await startService('third');
     await third.service.openProject(projectPath);
     await new Promise((r) => setTimeout(r, 1500)); // time for the restore pass (nothing to show)
-    for (const [n, p] of await byName(third))
+    for (const [n, p] of await photosOf(third))
       if (n === 'ref.jpg') assert.equal(p.state, 'done', 'the undamaged entry of the reference is shown');
       else assert.equal(p.state, 'new', `${n}: a damaged entry is not shown`);
     assert.deepEqual(third.engineCalls, []);
     await run(third);
-    assert.deepEqual(
-      third.engineCalls.map((p) => basename(p)).sort(),
-      ['target-1.jpg', 'target-2.jpg'],
-      'recomputed once each; the copy then hits',
-    );
+    assert.deepEqual([...third.engineCalls].sort(), ['target-1.jpg', 'target-2.jpg'], 'recomputed once each; the copy then hits');
     assert.deepEqual(await alpha(third, 'target-2.jpg'), alphas.get('target-2.jpg'), 'recomputed, and the same as before');
-    assert.equal((await byName(third)).get('copy-of-2.jpg')!.state, 'done');
+    assert.equal((await photosOf(third)).get('copy-of-2.jpg')!.state, 'done');
   });
 
   it('another engine revision (here: app version) trusts none of them', STEP, async () => {
     const fourth = await startService('fourth', '0.0.1-test');
     await fourth.service.openProject(projectPath);
     await new Promise((r) => setTimeout(r, 1500));
-    for (const [n, p] of await byName(fourth)) assert.equal(p.state, 'new', n);
+    for (const [n, p] of await photosOf(fourth)) assert.equal(p.state, 'new', n);
     await run(fourth);
-    assert.deepEqual(fourth.engineCalls.map((p) => basename(p)).sort(), ['target-1.jpg', 'target-2.jpg']);
+    assert.deepEqual([...fourth.engineCalls].sort(), ['target-1.jpg', 'target-2.jpg']);
   });
 });

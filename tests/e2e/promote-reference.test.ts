@@ -10,34 +10,23 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
-import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
 import { writeFarShots, type FarShot } from '../helpers/far-shots';
-import { openServeUi, type ServeUi } from '../helpers/serve-ui';
-import { CHROMIUM, pageApi, paintProduct } from '../helpers/ui';
+import { openShootUi, type ShootUi } from '../helpers/serve-ui';
+import { FIXTURES, SCREENSHOTS, SKIP_WITHOUT_CHROMIUM as skip } from '../helpers/browser-suite';
+import { importFolder, markReference } from '../helpers/ui';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FIXTURES = join(REPO, 'tests', 'fixtures');
-const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
 const T = { timeout: 900_000 };
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
 
 const COPIED = ['ref.jpg', 'target-1.jpg', 'target-2.jpg', 'no-product-1.jpg'];
 
-let tmp: string;
-let shoot: string;
 let far: FarShot[] = [];
-let ui: ServeUi | undefined;
+let ui: ShootUi;
 let page: Page;
-let pageErrors: string[] = [];
 
-const api = <R>(method: string, ...args: unknown[]): Promise<R> => pageApi<R>(page, method, ...args);
-const byName = async (): Promise<Map<string, PhotoInfo>> => new Map((await api<PhotoInfo[]>('listPhotos')).map((p) => [p.name, p]));
-const tile = (p: PhotoInfo) => page.locator(`[data-testid="tile"][data-photo-id="${p.id}"]`);
 const count = () => COPIED.length + far.length;
 
 /** A photo's alpha as the UI fetches it (the asset route, with the tab's token), decoded to raw bytes. */
@@ -61,7 +50,7 @@ async function alphaOf(p: PhotoInfo): Promise<Buffer> {
 async function until(what: string, ok: (photos: Map<string, PhotoInfo>) => boolean, ms = 600_000): Promise<Map<string, PhotoInfo>> {
   const t0 = Date.now();
   for (;;) {
-    const photos = await byName();
+    const photos = await ui.photos();
     if (ok(photos)) return photos;
     if (Date.now() - t0 > ms)
       throw new Error(
@@ -78,36 +67,19 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
   let promoted: PhotoInfo;
 
   before(async () => {
-    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-promote-e2e-'));
-    shoot = join(tmp, 'shoot');
-    await fsp.mkdir(shoot);
-    for (const f of COPIED) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
-    far = await writeFarShots(FIXTURES, shoot);
-    ui = await openServeUi(tmp);
-    ({ page, pageErrors } = ui);
-    await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
+    ui = await openShootUi('icm-promote-e2e-', COPIED, async (dir) => {
+      far = await writeFarShots(FIXTURES, dir);
+    });
+    page = ui.page;
   }, T);
 
   after(async () => {
     await ui?.close();
-    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
   it('imports the shoot, marks the product on ref.jpg and mattes every photo: the far shots are flagged', T, async () => {
-    await page.getByTestId('import-path-input').fill(shoot);
-    await page.getByTestId('import-path-submit').click();
-    await page.getByTestId('import-summary').waitFor();
-    await page.keyboard.press('Escape');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="tile"]').length === n, count());
-    await tile((await byName()).get('ref.jpg')!).click();
-    await page.getByTestId('use-as-reference').click();
-    await page.getByTestId('mode-reference').click();
-    await paintProduct(page, join(FIXTURES, 'ref-mask.png'));
-    for (let i = 0; i < 50; i++) {
-      const s = await api<ServiceStatus>('getStatus');
-      if (s.references[0]?.prompt.shapes.length >= 5) break;
-      await page.waitForTimeout(200);
-    }
+    await importFolder(page, ui.shoot, count());
+    await markReference(page, (await ui.photos()).get('ref.jpg')!, join(FIXTURES, 'ref-mask.png'));
     await page.getByTestId('run-all').click();
     const photos = await until('every photo matted', allDone);
     flaggedBefore = [...photos.values()].filter((p) => p.result?.review);
@@ -122,10 +94,10 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
   it('corrects far-1.jpg and promotes it with "Use this matte as a reference"', T, async () => {
     const f1 = far[0];
     const { left, top, width, height } = f1.product;
-    let photos = await byName();
+    let photos = await ui.photos();
     // The correction paints the product in (a stroke along it): the photo the user fixed.
     const y = top + height / 2;
-    await api('setCorrection', photos.get(f1.name)!.id, {
+    await ui.api('setCorrection', photos.get(f1.name)!.id, {
       strokes: [
         {
           mode: 'add',
@@ -141,7 +113,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     promoted = photos.get(f1.name)!;
     const promotedAlpha = await alphaOf(promoted);
 
-    await tile(promoted).click();
+    await ui.tile(promoted).click();
     const button = page.getByTestId('promote-reference');
     await button.waitFor();
     assert.equal(await button.isEnabled(), true, 'enabled on a matted photo');
@@ -156,7 +128,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     assert.match(items[1][2] ?? '', /far-1\.jpg.*marked by its matte/);
     await page.getByText(/far-1\.jpg is now a reference: \d+ photos? that needs? review/).waitFor();
 
-    const status = await api<ServiceStatus>('getStatus');
+    const status = await ui.api<ServiceStatus>('getStatus');
     assert.equal(status.references.length, 2);
     assert.match(status.references[1].prompt.matte ?? '', /^[0-9a-f]{32}$/);
     // far-1's own matte is the matte it was promoted with, exactly.
@@ -198,8 +170,8 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
   });
 
   it('the references are saved with the project and come back when it is reopened', T, async () => {
-    const project = join(tmp, 'promote.icmproj');
-    const before = await api<ServiceStatus>('getStatus');
+    const project = join(ui.tmp, 'promote.icmproj');
+    const before = await ui.api<ServiceStatus>('getStatus');
     await page.getByTestId('project-save-as').click();
     await page.getByTestId('project-path-input').fill(project);
     await page.getByTestId('project-path-submit').click();
@@ -211,7 +183,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     await page.getByTestId('project-path-input').fill(project);
     await page.getByTestId('project-path-submit').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="reference-item"][data-kind="matte"]').length === 1);
-    const reopened = await api<ServiceStatus>('getStatus');
+    const reopened = await ui.api<ServiceStatus>('getStatus');
     assert.deepEqual(reopened.references, before.references);
     const photos = await until('the reopened shoot shown from its kept results', allDone, 120_000);
     assert.equal(photos.get(far[1].name)!.result!.review, false, 'far-2 as it was after the promotion');
@@ -219,6 +191,6 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
   });
 
   it('no uncaught errors in the page', () => {
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(ui.pageErrors, []);
   });
 });

@@ -1,10 +1,14 @@
 // The browser e2e suites' harness: `icm serve` (built UI, real service and engine) on a loopback
 // port with the given folder as its root, and Debian's Chromium on its launch URL, collecting the
 // page's uncaught errors.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../src/server/serve-command';
-import { CHROMIUM, CHROMIUM_ARGS } from './ui';
+import type { PhotoInfo } from '../../src/shared/contract';
+import { FIXTURES } from './browser-suite';
+import { CHROMIUM, CHROMIUM_ARGS, pageApi, photosByName, tileOf } from './ui';
 
 export interface ServeUi {
   server: Awaited<ReturnType<typeof serve>>;
@@ -33,4 +37,58 @@ export async function openServeUi(root: string, viewport = { width: 1440, height
       await server.close();
     },
   };
+}
+
+export interface ShootUi extends ServeUi {
+  /** The temporary root the server may use (removed by close()). */
+  tmp: string;
+  /** `tmp/shoot`, the photos to import. */
+  shoot: string;
+  /** Calls the API from inside the page (pageApi). */
+  api<R>(method: string, ...args: unknown[]): Promise<R>;
+  /** The service's photo table by file name. */
+  photos(): Promise<Map<string, PhotoInfo>>;
+  /** A photo's tile in the grid. */
+  tile(p: PhotoInfo): Locator;
+}
+
+/**
+ * A fresh temporary root (`prefix` names it) with `shoot/` holding `fixtures` copied from
+ * tests/fixtures, and whatever `addPhotos` writes there, served and opened in Chromium; resolves
+ * once the engine is ready on the CPU. close() closes both and removes the folder.
+ */
+export async function openShootUi(
+  prefix: string,
+  fixtures: readonly string[],
+  addPhotos?: (shoot: string) => Promise<void>,
+): Promise<ShootUi> {
+  const tmp = await fsp.mkdtemp(join(os.tmpdir(), prefix));
+  const removeTmp = () => fsp.rm(tmp, { recursive: true, force: true });
+  let ui: ServeUi | undefined;
+  try {
+    const shoot = join(tmp, 'shoot');
+    await fsp.mkdir(shoot);
+    for (const f of fixtures) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
+    await addPhotos?.(shoot);
+    ui = await openServeUi(tmp);
+    await ui.page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
+    const close = ui.close;
+    const page = ui.page;
+    return {
+      ...ui,
+      tmp,
+      shoot,
+      api: (method, ...args) => pageApi(page, method, ...args),
+      photos: () => photosByName(page),
+      tile: (p) => tileOf(page, p),
+      async close() {
+        await close();
+        await removeTmp();
+      },
+    };
+  } catch (e) {
+    await ui?.close();
+    await removeTmp();
+    throw e;
+  }
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
+import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
 
 export const CHROMIUM = process.env.ICM_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -75,4 +76,37 @@ export async function pageApi<T>(page: Page, method: string, ...args: unknown[])
     },
     [method, args] as const,
   ) as Promise<T>;
+}
+
+/** The service's photo table by file name, read through the page's API. */
+export async function photosByName(page: Page): Promise<Map<string, PhotoInfo>> {
+  return new Map((await pageApi<PhotoInfo[]>(page, 'listPhotos')).map((p) => [p.name, p]));
+}
+
+/** A photo's tile in the grid. */
+export const tileOf = (page: Page, p: PhotoInfo) => page.locator(`[data-testid="tile"][data-photo-id="${p.id}"]`);
+
+/** Imports `folder` through the path field, closes the summary and waits until the grid shows `tiles` tiles. */
+export async function importFolder(page: Page, folder: string, tiles: number): Promise<void> {
+  await page.getByTestId('import-path-input').fill(folder);
+  await page.getByTestId('import-path-submit').click();
+  await page.getByTestId('import-summary').waitFor();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="tile"]').length === n, tiles);
+}
+
+/**
+ * Makes `photo` the reference and paints its product (`maskPath`, see paintProduct) in the
+ * reference editor, then gives the editor's debounce up to 10 s to hand the five strokes to the service.
+ */
+export async function markReference(page: Page, photo: PhotoInfo, maskPath: string): Promise<void> {
+  await tileOf(page, photo).click();
+  await page.getByTestId('use-as-reference').click();
+  await page.getByTestId('mode-reference').click();
+  await paintProduct(page, maskPath);
+  for (let i = 0; i < 50; i++) {
+    const s = await pageApi<ServiceStatus>(page, 'getStatus');
+    if (s.references[0]?.prompt.shapes.length >= 5) break;
+    await page.waitForTimeout(200);
+  }
 }

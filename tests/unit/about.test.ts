@@ -22,7 +22,9 @@ describe('About', () => {
     assert.equal(a.version, root.version);
     assert.equal(a.license, 'AGPL-3.0-or-later');
     assert.equal(a.license, root.license);
-    assert.match(a.sourceUrl, /^https:\/\/[^\s]+[^/.]$/, 'a browsable https link');
+    // The repo's package.json names a public repository only once one exists (set at release): no invented link.
+    assert.equal(a.sourceUrl, sourceUrlOf(root));
+    if (a.sourceUrl !== null) assert.match(a.sourceUrl, /^https:\/\/[^\s]+[^/.]$/, 'a browsable https link');
     assert.equal(a.engineRevision, ENGINE_REVISION);
     assert.equal(a.modelPack, 'isnet-small');
     assert.equal(a.logFile, '/tmp/icm.log');
@@ -87,7 +89,7 @@ describe('About', () => {
     }
   });
 
-  it('a package.json without a source link is refused (the AGPL offer of the source cannot be left out)', async () => {
+  it('a package.json without a source address gives no link (About then says so); with one, its browsable link', async () => {
     const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
     const os = await import('node:os');
     const dir = await mkdtemp(join(os.tmpdir(), 'icm-about-'));
@@ -96,7 +98,7 @@ describe('About', () => {
         join(dir, 'package.json'),
         JSON.stringify({ name: 'in-context-matting', version: '9.9.9', license: 'AGPL-3.0-or-later' }),
       );
-      assert.throws(() => readAbout({ modelPack: 'isnet-medium', appRoot: dir }), /names no "repository"/);
+      assert.equal(readAbout({ modelPack: 'isnet-medium', appRoot: dir }).sourceUrl, null);
       await writeFile(
         join(dir, 'package.json'),
         JSON.stringify({
@@ -108,12 +110,39 @@ describe('About', () => {
         }),
       );
       const a = readAbout({ modelPack: 'isnet-medium', appRoot: dir });
+      assert.equal(a.sourceUrl, 'https://github.com/o/r');
       assert.equal(a.version, '9.9.9');
       assert.equal(
         a.components.find((c) => c.name === 'sharp')?.version,
         '^1.2.3',
         'a package not on disk shows the version package.json pins',
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm run dist refuses to package a release whose package.json names no source address', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const pkg = pkgJson(REPO) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.dist, /^node scripts\/require-source-address\.mjs && /, 'the check runs before anything is built');
+    const dir = await mkdtemp(join(os.tmpdir(), 'icm-dist-check-'));
+    const check = (json: object) => {
+      const file = join(dir, 'package.json');
+      return writeFile(file, JSON.stringify(json)).then(() =>
+        spawnSync(process.execPath, [join(REPO, 'scripts', 'require-source-address.mjs'), file], { encoding: 'utf8' }),
+      );
+    };
+    try {
+      const without = await check({ name: 'in-context-matting', version: '9.9.9' });
+      assert.equal(without.status, 1);
+      assert.match(without.stderr, /names no "repository": set the project's public source address/);
+      const blank = await check({ name: 'in-context-matting', repository: { url: ' ' } });
+      assert.equal(blank.status, 1, blank.stderr);
+      const named = await check({ name: 'in-context-matting', repository: { type: 'git', url: 'git+https://example.org/icm.git' } });
+      assert.equal(named.status, 0, named.stderr);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { assembleModel, stampPathOf } from '../../src/engine/model-pack/assemble';
 import {
+  defaultModelsDir,
   listPacks,
   loadModelPack,
-  modelsDir,
+  modelsDirOf,
   openSession,
   providerPrecheck,
   resolvePackDir,
@@ -19,6 +20,7 @@ import {
 } from '../../src/engine/model-pack/load';
 import { ModelPackError, parseManifest, sessionOutputName, type ModelPackManifest } from '../../src/engine/model-pack/manifest';
 import { prepareModels } from '../../src/engine/model-pack/prepare';
+import { defaultSelectionModelPath } from '../../src/engine/pipeline/selection';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MEDIUM_DIR = path.join(REPO, 'resources', 'models', 'isnet-medium');
@@ -397,7 +399,7 @@ describe('assembleModel (fake data package)', () => {
 
 describe('pack resolution', () => {
   it('resolves ids, aliases and folders', async () => {
-    assert.equal(modelsDir(), path.join(REPO, 'resources', 'models'));
+    assert.equal(defaultModelsDir(), path.join(REPO, 'resources', 'models'));
     assert.equal(resolvePackDir('medium'), MEDIUM_DIR);
     assert.equal(resolvePackDir('isnet-medium'), MEDIUM_DIR);
     assert.equal(resolvePackDir('small'), path.join(REPO, 'resources', 'models', 'isnet-small'));
@@ -408,21 +410,28 @@ describe('pack resolution', () => {
     await expectPackError(() => resolvePackDir(path.join(tmpRoot, 'nowhere')), ['no model pack at'], 'PACK_NOT_FOUND');
   });
 
-  it('honours ICM_MODELS_DIR', async () => {
-    const dir = path.join(tmpRoot, 'models-env');
+  it('looks pack ids up in the models folder it is given; the engine itself reads no ICM_MODELS_DIR (the hosts do)', async () => {
+    const dir = path.join(tmpRoot, 'models-given');
     await fs.mkdir(path.join(dir, 'custom'), { recursive: true });
     await fs.copyFile(MEDIUM_MANIFEST, path.join(dir, 'custom', 'manifest.json'));
+    // A decoy in the environment: an engine that still read it would find no pack at all.
     const prev = process.env.ICM_MODELS_DIR;
-    process.env.ICM_MODELS_DIR = dir;
+    process.env.ICM_MODELS_DIR = path.join(tmpRoot, 'models-decoy');
     try {
-      assert.equal(modelsDir(), dir);
-      assert.equal(resolvePackDir('custom'), path.join(dir, 'custom'));
-      const packs = await listPacks();
+      assert.equal(modelsDirOf(dir), dir);
+      assert.equal(modelsDirOf(path.relative(process.cwd(), dir)), dir, 'a relative folder is resolved');
+      assert.equal(modelsDirOf('  '), defaultModelsDir(), 'blank counts as not given');
+      assert.equal(resolvePackDir('custom', dir), path.join(dir, 'custom'));
+      await expectPackError(() => resolvePackDir('custom'), ['unknown model pack "custom"', 'isnet-medium'], 'PACK_NOT_FOUND');
+      assert.equal(resolvePackDir('medium'), MEDIUM_DIR, 'without a folder: the repo’s, whatever the environment says');
+      const packs = await listPacks(dir);
       assert.deepEqual(
         packs.map((p) => p.id),
         ['custom'],
       );
       assert.equal(packs[0].ready, false);
+      assert.equal(defaultSelectionModelPath(dir), path.join(tmpRoot, 'head', 'selection.json'), 'the selection model beside the packs');
+      assert.equal(defaultSelectionModelPath(), path.join(REPO, 'resources', 'head', 'selection.json'));
     } finally {
       if (prev === undefined) delete process.env.ICM_MODELS_DIR;
       else process.env.ICM_MODELS_DIR = prev;

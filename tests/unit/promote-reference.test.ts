@@ -8,16 +8,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Correction, JobProgress, PhotoInfo, ServiceEvent } from '../../src/shared/contract';
+import type { Correction, PhotoInfo } from '../../src/shared/contract';
 import { readProjectFile } from '../../src/service/project-file';
 import { DEFAULT_SETTINGS } from '../../src/service/shoot-state';
-import { ShootService } from '../../src/service/shoot-service';
+import type { ShootService } from '../../src/service/shoot-service';
 import { REF_LASSO } from '../helpers/prompts';
+import { photosOf, startService, waitJob, type ServiceHarness as Harness } from '../helpers/service-harness';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const STEP = { timeout: 300_000 };
+const JOB_MS = 240_000;
 const NAMES = ['ref.jpg', 'target-1.jpg', 'target-2.jpg', 'no-product-1.jpg', 'no-product-2.jpg', 'box-only.jpg'];
 /** A stroke that paints the blue box out of target-1's matte (target-1-distractor.png: the box on the right). */
 const FIX: Correction = {
@@ -33,54 +35,20 @@ const FIX: Correction = {
   ],
 };
 
-interface Harness {
-  service: ShootService;
-  engineCalls: string[];
-  events: ServiceEvent[];
-}
-
 let tmp: string;
 let shoot: string;
 const started: ShootService[] = [];
 
-async function startService(name: string): Promise<Harness> {
-  const engineCalls: string[] = [];
-  const events: ServiceEvent[] = [];
-  const service = new ShootService({
-    stateDir: join(tmp, `state-${name}`),
-    appVersion: '0.0.0-test',
-    autosaveMs: 0,
-    threads: 2,
-    onEngineMatte: (p) => engineCalls.push(basename(p)),
-  });
-  started.push(service);
-  service.on((e) => events.push(e));
-  await service.start();
-  assert.equal((await service.getStatus()).engine, 'ready');
-  return { service, engineCalls, events };
-}
-
-const byName = async (h: Harness): Promise<Map<string, PhotoInfo>> => new Map((await h.service.listPhotos()).map((p) => [p.name, p]));
 const alpha = async (h: Harness, name: string): Promise<Buffer> =>
-  sharp((await h.service.getAsset('alpha', (await byName(h)).get(name)!.id)).body)
+  sharp((await h.service.getAsset('alpha', (await photosOf(h)).get(name)!.id)).body)
     .extractChannel(0)
     .raw()
     .toBuffer();
 
-async function waitJob(h: Harness, jobId: string, timeoutMs = 240_000): Promise<JobProgress> {
-  const t0 = Date.now();
-  for (;;) {
-    const last = h.events.flatMap((e) => (e.type === 'job' && e.job.jobId === jobId ? [e.job] : [])).at(-1);
-    if (last && last.state !== 'running') return last;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`job ${jobId} still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function waitDone(h: Harness, timeoutMs = 30_000): Promise<Map<string, PhotoInfo>> {
   const t0 = Date.now();
   for (;;) {
-    const list = await byName(h);
+    const list = await photosOf(h);
     if (list.size === NAMES.length && [...list.values()].every((p) => p.state === 'done')) return list;
     if (Date.now() - t0 > timeoutMs) throw new Error(`not done: ${[...list.values()].map((p) => `${p.name}=${p.state}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -106,9 +74,9 @@ describe('promoting a photo to a reference (real engine)', { concurrency: false 
   const project = () => join(tmp, 'projects', 'promote.icmproj');
 
   it('refuses what cannot be promoted, in words', STEP, async () => {
-    h = await startService('first');
+    h = await startService(join(tmp, 'state-first'), started);
     await h.service.importPaths([shoot]);
-    const photos = await byName(h);
+    const photos = await photosOf(h);
     await assert.rejects(h.service.promoteToReference(photos.get('target-1.jpg')!.id), /reference photo/);
     await h.service.setReferences([{ photoId: photos.get('ref.jpg')!.id, prompt: REF_LASSO }]);
     await assert.rejects(h.service.promoteToReference(photos.get('ref.jpg')!.id), /already a reference/);
@@ -123,9 +91,9 @@ describe('promoting a photo to a reference (real engine)', { concurrency: false 
   });
 
   it('mattes the shoot; the user corrects one photo and approves another', STEP, async () => {
-    const end = await waitJob(h, await h.service.runTargets());
+    const end = await waitJob(h, await h.service.runTargets(), JOB_MS);
     assert.equal(end.state, 'done', JSON.stringify(end));
-    const photos = await byName(h);
+    const photos = await photosOf(h);
     await h.service.setCorrection(photos.get('target-1.jpg')!.id, FIX);
     await h.service.setApproval([photos.get('box-only.jpg')!.id], 'approved');
     before = await waitDone(h);
@@ -141,7 +109,7 @@ describe('promoting a photo to a reference (real engine)', { concurrency: false 
     const names = (ids: string[]) => ids.map((i) => [...before.values()].find((p) => p.id === i)!.name).sort();
     assert.deepEqual(names(summary.rematting), ['no-product-1.jpg', 'no-product-2.jpg']);
     assert.deepEqual(names(summary.kept), ['box-only.jpg', 'ref.jpg', 'target-2.jpg']);
-    const end = await waitJob(h, summary.jobId);
+    const end = await waitJob(h, summary.jobId, JOB_MS);
     assert.equal(end.state, 'done', JSON.stringify(end));
     assert.deepEqual(h.engineCalls.sort(), ['no-product-1.jpg', 'no-product-2.jpg'], 'the engine ran on the flagged photos only');
 
@@ -177,9 +145,9 @@ describe('promoting a photo to a reference (real engine)', { concurrency: false 
   it('promoting it again makes the same reference: the results of then come back from the kept results', STEP, async () => {
     h.engineCalls.length = 0;
     const summary = await h.service.promoteToReference(before.get('target-1.jpg')!.id);
-    assert.equal((await waitJob(h, summary.jobId)).state, 'done');
+    assert.equal((await waitJob(h, summary.jobId, JOB_MS)).state, 'done');
     assert.deepEqual(h.engineCalls, []);
-    assert.equal((await byName(h)).get('target-1.jpg')!.isReference, true);
+    assert.equal((await photosOf(h)).get('target-1.jpg')!.isReference, true);
   });
 
   it('saves the references with the project; reopened, they come back and every result shows without the engine', STEP, async () => {
@@ -190,7 +158,7 @@ describe('promoting a photo to a reference (real engine)', { concurrency: false 
     assert.equal(data.references[1].prompt.matte, matte);
     assert.ok(data.mattes?.[matte], 'the matte itself is in the project file');
 
-    const second = await startService('second');
+    const second = await startService(join(tmp, 'state-second'), started);
     await second.service.openProject(project());
     const reopened = await waitDone(second);
     assert.deepEqual((await second.service.getStatus()).references, statusBefore.references);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { accessSync, constants as fsConstants, promises as fsp } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import {
   FfmpegMissingError,
@@ -53,10 +53,23 @@ describe('the bundled ffmpeg', () => {
 
   it('an override that does not exist is one clear error naming where it came from', () => {
     assert.throws(
-      () => locateFfmpeg(p('no-such-ffmpeg')),
+      () => locateFfmpeg(p('no-such-ffmpeg'), { from: 'ICM_FFMPEG' }),
       (e: unknown) => e instanceof FfmpegMissingError && /no-such-ffmpeg.*ICM_FFMPEG.*not found/.test(e.message),
     );
     assert.equal(locateFfmpeg(FFMPEG), FFMPEG, 'an override that exists is used as it is');
+  });
+
+  it('a bare-name override is looked up in the search path the host passes, never in the engine process environment', () => {
+    const searchPath = ['/nonexistent-dir', dirname(FFMPEG)].join(delimiter);
+    assert.equal(locateFfmpeg(basename(FFMPEG), { searchPath }), FFMPEG);
+    assert.throws(
+      () => locateFfmpeg(basename(FFMPEG)),
+      (e: unknown) => e instanceof FfmpegMissingError && /bare name and no search path/.test(e.message),
+    );
+    assert.throws(
+      () => locateFfmpeg(basename(FFMPEG), { searchPath: '/nonexistent-dir' }),
+      (e: unknown) => e instanceof FfmpegMissingError && /the ffmpeg option.*not found/.test(e.message),
+    );
   });
 });
 

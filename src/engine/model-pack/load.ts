@@ -14,7 +14,16 @@ import { firstLine, openSession, type Provider, type ProviderRequest } from './p
 import { validateSession } from './session-check';
 
 // The model pack's public face: callers import from here.
-export { DEFAULT_PACK, listPacks, modelsDir, PACK_ALIASES, readManifest, resolvePackDir, type PackInfo } from './locate';
+export {
+  DEFAULT_PACK,
+  defaultModelsDir,
+  listPacks,
+  modelsDirOf,
+  PACK_ALIASES,
+  readManifest,
+  resolvePackDir,
+  type PackInfo,
+} from './locate';
 export { openSession, providerPrecheck, sessionOptionsFor, type Provider, type ProviderRequest } from './providers';
 export { validateSession } from './session-check';
 
@@ -26,6 +35,8 @@ export interface LoadOptions {
   onProgress?: (p: AssembleProgress) => void;
   /** Data package folder override (tests). */
   dataPackageDir?: string;
+  /** The folder a pack id is looked up in (resolvePackDir); default the repo's or bundle's resources/models. */
+  modelsDir?: string;
 }
 
 export interface LoadedModelPack {
@@ -69,7 +80,7 @@ async function withInternalFeatures(modelPath: string, manifest: ModelPackManife
  * Resolve, assemble if needed, open on the chosen execution provider, and validate a model pack.
  */
 export async function loadModelPack(idOrPath: string, opts: LoadOptions = {}): Promise<LoadedModelPack> {
-  const dir = resolvePackDir(idOrPath);
+  const dir = resolvePackDir(idOrPath, opts.modelsDir);
   const { manifest, manifestPath } = await readManifest(dir);
   const assemble = await assembleModel(dir, manifest, { onProgress: opts.onProgress, dataPackageDir: opts.dataPackageDir });
   const modelPath = modelPathOf(dir, manifest);

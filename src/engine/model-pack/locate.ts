@@ -23,12 +23,15 @@ export const PACK_ALIASES: Readonly<Record<string, string>> = { medium: 'isnet-m
 export const DEFAULT_PACK = 'isnet-medium';
 
 /**
- * Folder holding the packs: $ICM_MODELS_DIR if set (packaged apps), else the first
- * resources/models found walking up from this source file (<repo>/resources/models).
+ * The folder holding the packs: `dir` when given (the hosts pass ICM_MODELS_DIR, the packaged app
+ * its <resources>/models; blank counts as not given), else defaultModelsDir().
  */
-export function modelsDir(): string {
-  const env = process.env.ICM_MODELS_DIR;
-  if (env && env.trim()) return path.resolve(env);
+export function modelsDirOf(dir?: string): string {
+  return dir && dir.trim() ? path.resolve(dir) : defaultModelsDir();
+}
+
+/** The packs' folder of this checkout or bundle: the first resources/models found walking up from this source file (<repo>/resources/models). */
+export function defaultModelsDir(): string {
   let here: string;
   try {
     here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,9 +60,10 @@ const hasManifest = (dir: string) => existsSync(path.join(dir, 'manifest.json'))
 
 /**
  * Pack folder for an id ("isnet-medium"), an alias ("medium", "small"), or a folder path
- * (absolute or relative to cwd; a path to a manifest.json is accepted too).
+ * (absolute or relative to cwd; a path to a manifest.json is accepted too). Ids are looked up in
+ * modelsDirOf(`modelsDir`).
  */
-export function resolvePackDir(idOrPath: string): string {
+export function resolvePackDir(idOrPath: string, modelsDir?: string): string {
   const s = idOrPath.trim();
   if (!s) throw new ModelPackError('PACK_NOT_FOUND', 'empty model pack id');
   const looksLikePath = path.isAbsolute(s) || s.startsWith('.') || s.includes('/') || s.includes('\\');
@@ -77,7 +81,7 @@ export function resolvePackDir(idOrPath: string): string {
     }
     return dir;
   }
-  const root = modelsDir();
+  const root = modelsDirOf(modelsDir);
   const id = PACK_ALIASES[s] ?? s;
   const inRoot = path.join(root, id);
   if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) && hasManifest(inRoot)) return inRoot;
@@ -124,9 +128,9 @@ export async function readManifest(dir: string): Promise<{ manifest: ModelPackMa
   return { manifest: parseManifest(text, shown), manifestPath };
 }
 
-/** Packs found under modelsDir(), sorted by folder name; invalid manifests are reported, not thrown. */
-export async function listPacks(): Promise<PackInfo[]> {
-  const root = modelsDir();
+/** Packs found under modelsDirOf(`modelsDir`), sorted by folder name; invalid manifests are reported, not thrown. */
+export async function listPacks(modelsDir?: string): Promise<PackInfo[]> {
+  const root = modelsDirOf(modelsDir);
   const out: PackInfo[] = [];
   for (const id of packIds(root)) {
     const dir = path.join(root, id);

@@ -17,6 +17,8 @@ export interface PrepareOptions {
   log?: (line: string) => void;
   /** Data package folder override (tests). */
   dataPackageDir?: string;
+  /** The folder pack ids are looked up in (resolvePackDir; the CLI passes ICM_MODELS_DIR). */
+  modelsDir?: string;
 }
 
 export interface PrepareResult {
@@ -40,7 +42,7 @@ export async function prepareModels(opts: PrepareOptions = {}): Promise<PrepareR
       // Imported lazily so that even a broken install (e.g. onnxruntime-node missing) cannot throw here.
       const { resolvePackDir, readManifest } = await import('./load');
       const { assembleModel, displayPath } = await import('./assemble');
-      const dir = resolvePackDir(pack);
+      const dir = resolvePackDir(pack, opts.modelsDir);
       const { manifest } = await readManifest(dir);
       let lastPct = -1;
       const onProgress = opts.quiet

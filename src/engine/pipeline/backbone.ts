@@ -37,8 +37,8 @@ export class Backbone {
     private readonly graphs: GraphSessions,
   ) {}
 
-  static async load(packId: string, opts: { provider?: ProviderRequest; threads?: number } = {}): Promise<Backbone> {
-    const pack = await loadModelPack(packId, { provider: opts.provider, threads: opts.threads });
+  static async load(packId: string, opts: { provider?: ProviderRequest; threads?: number; modelsDir?: string } = {}): Promise<Backbone> {
+    const pack = await loadModelPack(packId, { provider: opts.provider, threads: opts.threads, modelsDir: opts.modelsDir });
     if (!pack.manifest.outputs.saliency) throw new Error(`${pack.manifest.id}: the matting head needs a saliency output`);
     return new Backbone(pack, new GraphSessions(pack.provider, opts.threads));
   }

@@ -9,16 +9,34 @@ import { describeCandidates, findCandidates, type Candidate, type EvidenceMaps, 
 import { labHistogram } from './colour';
 import { DEFAULT_HEAD_PARAMS, normaliseByMax, type HeadParams } from './head';
 import { describePrompt, maskCoverage, promptSeedCells, salientRegionsAt, type Prompt } from './prompt';
-import { decide, gateOf, loadSelectionModel, type Decision, type HeadModel, type SelectionModel } from './selection';
+import {
+  decide,
+  defaultSelectionModelPath,
+  gateOf,
+  loadSelectionModel,
+  type Decision,
+  type HeadModel,
+  type SelectionModel,
+} from './selection';
 import { ENGINE_REVISION } from '../revision';
 import { refinerFor, type AlphaRefiner, type CoarseMatte, type RefinerId } from './refine';
 import { intraPerScale, type ScaleMap } from './scales';
 import type { TokenContext } from '../similarity/runner';
 import { appendBlocks, buildTokens, concatFloat32, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
 
+/** Where the engine's resources are, when not the repo's or bundle's resources/ (a host reads ICM_MODELS_DIR and ICM_HEAD_MODEL). */
+export interface EngineResources {
+  /** The folder pack ids are looked up in (resolvePackDir); blank or absent: resources/models. */
+  modelsDir?: string;
+  /** The selection model's file; absent: resources/head/selection.json beside the packs' folder (defaultSelectionModelPath). */
+  selectionModel?: string;
+}
+
 export interface MatterOptions {
   /** Model pack id or folder (default "isnet-medium"). */
   pack?: string;
+  /** The folder pack ids are looked up in (EngineResources.modelsDir); default the repo's or bundle's resources/models. */
+  modelsDir?: string;
   provider?: ProviderRequest;
   threads?: number;
   /** τ of the inter-similarity softmax (eq. 4). */
@@ -33,7 +51,7 @@ export interface MatterOptions {
    * ["d16", "d32", "d64"]; default none (the batch CLI and the benchmark don't pay for them).
    */
   heatmapScales?: string[];
-  /** The selection model (selection.ts), or the path of its file; default resources/head/selection.json. */
+  /** The selection model (selection.ts), or the path of its file (the hosts pass ICM_HEAD_MODEL); default resources/head/selection.json beside the packs' folder. */
   selectionModel?: SelectionModel | string;
   /** Also return the evidence maps and candidates the decision read (MatteResult.evidence), for training and dumps. */
   keepEvidence?: boolean;
@@ -178,7 +196,10 @@ export class InContextMatter {
     this.head = { ...DEFAULT_HEAD_PARAMS, ...opts.head };
     this.heatmapScales = opts.heatmapScales ?? [];
     for (const id of this.heatmapScales) backbone.feature(id); // fails early on an unknown id
-    this.selection = typeof opts.selectionModel === 'object' ? opts.selectionModel : loadSelectionModel(opts.selectionModel);
+    this.selection =
+      typeof opts.selectionModel === 'object'
+        ? opts.selectionModel
+        : loadSelectionModel(opts.selectionModel ?? defaultSelectionModelPath(opts.modelsDir));
     this.keepEvidence = opts.keepEvidence ?? false;
     this.refiner = refinerFor(opts.refine);
     this.encodings = new BoundedCache(opts.featureCacheBytes ?? DEFAULT_FEATURE_CACHE_BYTES, encodedBytes);
@@ -188,7 +209,8 @@ export class InContextMatter {
   }
 
   static async create(opts: MatterOptions = {}): Promise<InContextMatter> {
-    return new InContextMatter(await Backbone.load(opts.pack ?? 'isnet-medium', { provider: opts.provider, threads: opts.threads }), opts);
+    const { provider, threads, modelsDir } = opts;
+    return new InContextMatter(await Backbone.load(opts.pack ?? 'isnet-medium', { provider, threads, modelsDir }), opts);
   }
 
   get provider(): string {

@@ -6,7 +6,7 @@
 // benchmark scores can come from a model that never saw it (`icm bench --cross-validate`).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { modelsDir } from '../model-pack/load';
+import { modelsDirOf } from '../model-pack/load';
 import { CANDIDATE_FEATURES, MIN_OBJECT_CELLS, SELECTION_FEATURES, sizedOrAll, type Candidate } from './candidates';
 import { neighbours4 } from './grid';
 
@@ -68,12 +68,13 @@ export interface Decision {
 }
 
 /**
- * The shipped selection model: $ICM_HEAD_MODEL if set, else resources/head/selection.json beside
- * the model packs' folder (the repo's resources/, or <resources> of a packaged app, where
- * ICM_MODELS_DIR points at <resources>/models), so it is found from sources and from bundles alike.
+ * The shipped selection model: resources/head/selection.json beside the model packs' folder
+ * (modelsDirOf(`modelsDir`): the repo's resources/, or <resources> of a packaged app, whose packs
+ * are in <resources>/models), so it is found from sources and from bundles alike. A host that
+ * wants another file (ICM_HEAD_MODEL) passes its path as MatterOptions.selectionModel.
  */
-export function defaultSelectionModelPath(): string {
-  return process.env.ICM_HEAD_MODEL ?? join(dirname(modelsDir()), 'head', 'selection.json');
+export function defaultSelectionModelPath(modelsDir?: string): string {
+  return join(dirname(modelsDirOf(modelsDir)), 'head', 'selection.json');
 }
 
 export function loadSelectionModel(path = defaultSelectionModelPath()): SelectionModel {

@@ -4,8 +4,7 @@
 // (Animated WebP is read with sharp: this ffmpeg build cannot decode it.)
 import { runFfmpeg, locateFfmpeg } from './ffmpeg';
 import { probeVideo } from './probe';
-import { rawFrames } from './raw-frames';
-import { abortReason, VideoInputError } from './errors';
+import { framesOfRun } from './raw-frames';
 
 export interface AlphaFrame {
   index: number;
@@ -26,30 +25,6 @@ export async function* readAlphaFrames(file: string, opts: { ffmpeg?: string; si
   args.push('-vf', 'format=rgba,alphaextract', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1');
   const run = runFfmpeg(bin, args, { signal, stdout: true });
   const { width, height } = probe;
-  const cut = rawFrames(run.child.stdout!, width * height);
-  let index = 0;
-  try {
-    let step = await cut.next();
-    while (!step.done) {
-      yield { index: index++, width, height, alpha: step.value };
-      if (signal?.aborted) throw abortReason(signal);
-      step = await cut.next();
-    }
-    await run.done.catch((err: unknown) => {
-      throw new VideoInputError(
-        file,
-        `ffmpeg failed while decoding the alpha of frame ${index} (${err instanceof Error ? err.message : String(err)})`,
-        {
-          cause: err,
-        },
-      );
-    });
-    if (step.value !== 0) throw new VideoInputError(file, `the stream ended inside frame ${index}`);
-  } catch (err) {
-    if (signal?.aborted) throw abortReason(signal);
-    throw err;
-  } finally {
-    run.kill();
-    await cut.return(0);
-  }
+  for await (const f of framesOfRun(run, file, width * height, { what: 'the alpha of frame', signal }))
+    yield { index: f.index, width, height, alpha: f.bytes };
 }

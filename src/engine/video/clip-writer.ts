@@ -70,7 +70,7 @@ export interface ClipWriterOptions extends WriterOptions {
   fps: number;
   /** 0–100, higher is better (default 75: VP9 crf 16, WebP q 75); ProRes has a fixed profile. */
   quality?: number;
-  /** The ffmpeg binary (a host passes ICM_FFMPEG here); default locateFfmpeg(). */
+  /** The ffmpeg binary (a host passes its own setting here, resolved with locateFfmpeg); default locateFfmpeg(). */
   ffmpeg?: string;
   /** Called with the finished temp file just before it is renamed onto the destination (a host records its hash first). */
   beforeRename?: (tempFile: string) => Promise<void>;

@@ -1,7 +1,7 @@
 // The ffmpeg binary that decodes and encodes clips, and how it is run. It ships inside an npm
 // package (@ffmpeg-installer/<platform>-<arch>, pulled in by @ffmpeg-installer/ffmpeg), so nothing
-// is downloaded at install or run time; a host may point at another build (ICM_FFMPEG) and passes
-// that path here. Every run is a child process with its stderr kept for the error message and
+// is downloaded at install or run time; a host may point at another build (from its own setting)
+// and passes that path here, with the search path for a bare name. Every run is a child process with its stderr kept for the error message and
 // killed on cancel.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -29,32 +29,46 @@ function outsideAsar(file: string): string {
   return file.includes(asar) ? file.replace(asar, `${path.sep}app.asar.unpacked${path.sep}`) : file;
 }
 
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+/** `name` in the first folder of `searchPath` (PATH's format) that holds it as an executable. */
+function onPath(name: string, searchPath: string): string | null {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
   return null;
 }
 
+export interface LocateFfmpegOptions {
+  /** Where the override came from, for the error (e.g. the host's ICM_FFMPEG); default "the ffmpeg option". */
+  from?: string;
+  /** Folders a bare-name override is looked up in, in PATH's format (a host passes its PATH); without it a bare name is refused. */
+  searchPath?: string;
+}
+
 /**
- * The ffmpeg binary to run. `override` (a path, or a bare name looked up on PATH) wins when given;
- * `overrideName` says where it came from in the error (the hosts read ICM_FFMPEG). Otherwise the
- * binary of FFMPEG_PACKAGE. Throws FfmpegMissingError, one line saying what to do, when neither works.
+ * The ffmpeg binary to run. `override` (a path, or a bare name looked up in opts.searchPath) wins
+ * when given. Otherwise the binary of FFMPEG_PACKAGE. Throws FfmpegMissingError, one line saying
+ * what to do, when neither works.
  */
-export function locateFfmpeg(override?: string, overrideName = 'ICM_FFMPEG'): string {
+export function locateFfmpeg(override?: string, opts: LocateFfmpegOptions = {}): string {
+  const from = opts.from ?? 'the ffmpeg option';
   if (override !== undefined && override.trim() !== '') {
     const wanted = override.trim();
-    const found = wanted.includes('/') || wanted.includes(path.sep) ? path.resolve(wanted) : onPath(wanted);
+    const bare = !wanted.includes('/') && !wanted.includes(path.sep);
+    if (bare && opts.searchPath === undefined)
+      throw new FfmpegMissingError(
+        `ffmpeg "${printable(wanted)}" (from ${from}) is a bare name and no search path was given; give its path`,
+      );
+    const found = bare ? onPath(wanted, opts.searchPath ?? '') : path.resolve(wanted);
     if (found && isExecutable(found)) return found;
     const exists = found !== null && statSync(found, { throwIfNoEntry: false }) !== undefined;
     throw new FfmpegMissingError(
-      `ffmpeg "${printable(wanted)}" (from ${overrideName}) ${exists ? 'is not an executable file' : 'was not found'}; unset ${overrideName} to use the bundled one`,
+      `ffmpeg "${printable(wanted)}" (from ${from}) ${exists ? 'is not an executable file' : 'was not found'}; leave ${from} out to use the bundled one`,
     );
   }
   const dir = locatePackage(FFMPEG_PACKAGE);
   if (!dir) {
     throw new FfmpegMissingError(
-      `no ffmpeg for reading and writing clips: the package ${FFMPEG_PACKAGE} is not installed (run npm install; on a platform it does not cover, set ICM_FFMPEG to an ffmpeg binary)`,
+      `no ffmpeg for reading and writing clips: the package ${FFMPEG_PACKAGE} is not installed (run npm install; on a platform it does not cover, give an ffmpeg binary in ${from})`,
     );
   }
   const bin = outsideAsar(path.join(dir, process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg'));

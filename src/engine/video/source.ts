@@ -9,7 +9,7 @@ import { openFrameFolder } from './folder-source';
 import { openVideo } from './video-source';
 
 export interface OpenSequenceOptions {
-  /** The ffmpeg binary (a host passes ICM_FFMPEG here); default: the one in the npm package (locateFfmpeg). */
+  /** The ffmpeg binary (a host passes its own setting here, resolved with locateFfmpeg); default: the one in the npm package (locateFfmpeg). */
   ffmpeg?: string;
   /** Frames per second of a folder of frames (default 25); a video has its own. */
   fps?: number;

@@ -5,8 +5,8 @@ import type { Frame, FrameSequence, SequenceInfo } from './frames';
 import { runFfmpeg } from './ffmpeg';
 import type { FfmpegRun } from './ffmpeg';
 import { probeVideo } from './probe';
-import { rawFrames } from './raw-frames';
-import { abortReason, VideoInputError } from './errors';
+import { framesOfRun } from './raw-frames';
+import { VideoInputError } from './errors';
 
 export interface FrameRange {
   signal?: AbortSignal;
@@ -61,39 +61,14 @@ export async function openVideo(file: string, opts: { ffmpeg: string; signal?: A
     const run = runFfmpeg(bin, args, { signal, stdout: true });
     running.add(run);
     const { width, height } = info;
-    let index = from;
-    const cut = rawFrames(run.child.stdout!, width * height * 3);
+    const stillOpen = () => {
+      if (closed) throw new VideoInputError(file, 'the clip was closed while its frames were read');
+    };
     try {
-      let step = await cut.next();
-      while (!step.done) {
-        yield { index, name: videoFrameName(index), image: { width, height, rgb: step.value } };
-        index++;
-        if (signal?.aborted) throw abortReason(signal);
-        if (closed) throw new VideoInputError(file, 'the clip was closed while its frames were read');
-        step = await cut.next();
-      }
-      const leftOver = step.value;
-      try {
-        await run.done;
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        if (closed) throw new VideoInputError(file, 'the clip was closed while its frames were read');
-        throw new VideoInputError(
-          file,
-          `ffmpeg failed while decoding frame ${index} (${err instanceof Error ? err.message : String(err)})`,
-          {
-            cause: err,
-          },
-        );
-      }
-      if (leftOver !== 0) throw new VideoInputError(file, `the stream ended inside frame ${index}`);
-    } catch (err) {
-      if (signal?.aborted) throw abortReason(signal);
-      throw err;
+      // framesOfRun stops ffmpeg when the consumer stops early (break, an error of its own).
+      for await (const f of framesOfRun(run, file, width * height * 3, { first: from, what: 'frame', signal, stillOpen }))
+        yield { index: f.index, name: videoFrameName(f.index), image: { width, height, rgb: f.bytes } };
     } finally {
-      // A consumer that stops early (break, an error of its own) must not leave ffmpeg running.
-      run.kill();
-      await cut.return(0);
       running.delete(run);
     }
   }

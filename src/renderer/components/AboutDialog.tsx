@@ -3,6 +3,7 @@
 // attach to a bug report. Reached from the top bar's About button and the desktop Help menu.
 import { useEffect, useState } from 'react';
 import type { AboutInfo } from '../../shared/contract';
+import { SOURCE_NOT_PUBLISHED } from '../../shared/wording';
 import { useActions } from '../state/context';
 import { Modal } from './Modal';
 
@@ -45,12 +46,16 @@ export function AboutDialog({ onClose }: { onClose(): void }) {
             change and share it; what you pass on, or run changed for others over a network, goes with its source under the same licence.
             There is no warranty.
           </p>
-          <p>
-            The source code of this version:{' '}
-            <a href={about.sourceUrl} target="_blank" rel="noreferrer" data-testid="about-source">
-              {about.sourceUrl}
-            </a>
-          </p>
+          {about.sourceUrl ? (
+            <p>
+              The source code of this version:{' '}
+              <a href={about.sourceUrl} target="_blank" rel="noreferrer" data-testid="about-source">
+                {about.sourceUrl}
+              </a>
+            </p>
+          ) : (
+            <p data-testid="about-source-missing">{SOURCE_NOT_PUBLISHED}</p>
+          )}
           <table className="about-components" data-testid="about-components">
             <caption>Built with the work of others</caption>
             <thead>
