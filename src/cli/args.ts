@@ -119,3 +119,16 @@ export function parseBox(s: string): [number, number, number, number] {
     throw new UsageError(`--box expects x0,y0,x1,y1 with x1>x0 and y1>y0, got "${s}"`);
   return v as [number, number, number, number];
 }
+
+/** Parses a command's arguments; null when --help was given (the help is printed). */
+export function parseOrHelp(spec: CommandSpec, argv: string[]): ParsedArgs | null {
+  const p = parseCommand(spec, argv);
+  if (!p.help) return p;
+  process.stdout.write(helpText(spec) + '\n');
+  return null;
+}
+
+/** The first line of a message (a one-line error). */
+export function firstLine(s: string): string {
+  return s.split('\n')[0];
+}
