@@ -30,6 +30,7 @@ import { locateFfmpeg } from '../engine/video/ffmpeg';
 import { decisionLabel } from '../shared/wording';
 import { CLIP_FORMATS, isOneOf, wordList, type ClipFormat } from '../shared/vocabulary';
 import {
+  decisionFields,
   entriesByOutput,
   isKept,
   readReport,
@@ -291,10 +292,7 @@ export async function matteCommand(argv: string[]): Promise<number> {
           target: targetPath,
           output: plan.shown,
           status: 'ok',
-          confidence: r.confidence ?? null,
-          review: r.review ?? null,
-          kept: r.kept ?? null,
-          dropped: r.dropped ?? null,
+          ...decisionFields(r),
           ms: Math.round(performance.now() - started),
           input: { path: resolve(targetPath), bytes: plan.inputBytes ?? 0, sha256: plan.inputSha ?? '' },
           settings,

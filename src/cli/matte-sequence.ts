@@ -25,6 +25,7 @@ import { decisionLabel } from '../shared/wording';
 import { UsageError } from './args';
 import { Progress } from './progress';
 import {
+  decisionFields,
   entriesByOutput,
   isKept,
   readReport,
@@ -243,10 +244,7 @@ export async function matteSequenceTarget(o: SequenceMatteOptions): Promise<numb
               target: plan.target,
               output: plan.shown,
               status: 'ok',
-              confidence: r.confidence ?? null,
-              review: r.review ?? null,
-              kept: r.kept ?? null,
-              dropped: r.dropped ?? null,
+              ...decisionFields(r),
               ms: Math.round(performance.now() - started),
               frame: frame.index,
               input: plan.input,

@@ -43,6 +43,16 @@ export interface ReportEntry {
   files?: ReportFile[];
 }
 
+/** The engine's decision on a target as the report records it (null where the engine gave none). */
+export function decisionFields(r: {
+  confidence?: number;
+  review?: boolean;
+  kept?: number;
+  dropped?: number;
+}): Pick<ReportEntry, 'confidence' | 'review' | 'kept' | 'dropped'> {
+  return { confidence: r.confidence ?? null, review: r.review ?? null, kept: r.kept ?? null, dropped: r.dropped ?? null };
+}
+
 /** A clip written from a sequence's frames (`icm matte --clip`), under the report's extra key `clips`. */
 export interface ClipRecord {
   format: string;

@@ -14,6 +14,7 @@ import { readImage, readMask } from '../../src/engine/io/images';
 import { InContextMatter, type ReferenceInput } from '../../src/engine/pipeline/matter';
 import { matteSequence, SequenceChain, type SequenceFrameResult } from '../../src/engine/pipeline/sequence';
 import { openFrameFolder } from '../../src/engine/video/folder-frames';
+import { gray, iou } from '../helpers/alpha';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(REPO, 'bin', 'icm.mjs');
@@ -40,23 +41,6 @@ async function makeClip(framesDir: string, truthDir: string): Promise<string[]> 
     names.push(name);
   }
   return names;
-}
-
-async function gray(path: string): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(path).extractChannel(0).raw().toBuffer());
-}
-
-/** Intersection over union of alpha ≥ 128. */
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 128;
-    const y = b[i] >= 128;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union ? inter / union : 0;
 }
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

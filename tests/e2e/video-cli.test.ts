@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { readAlphaFrames } from '../../src/engine/video/alpha-source';
 import { probeVideo } from '../../src/engine/video/probe';
+import { gray, iou } from '../helpers/alpha';
 import { extractPng, ffmpeg, FFMPEG, meanAbsDiff } from '../helpers/video';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,23 +40,6 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProce
 }
 
 const run = (args: string[], env?: NodeJS.ProcessEnv): Promise<Run> => start(args, env).done;
-
-async function gray(path: string): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(path).extractChannel(0).raw().toBuffer());
-}
-
-/** Intersection over union of alpha >= 128. */
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 128;
-    const y = b[i] >= 128;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union ? inter / union : 0;
-}
 
 interface Report {
   targets: Array<Record<string, unknown> & { files?: Array<{ name: string; sha256: string; state: string }> }>;
