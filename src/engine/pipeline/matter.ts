@@ -269,10 +269,14 @@ export class InContextMatter {
             data: await this.backbone.graphSessions.resizeChannels(f.data, f.channels, f.height, f.width, h, w),
           };
     const maps = (ids: string[]) => ids.map((id) => enc.features.get(id)!);
+    // the colour grid is resampled by sharp on its own thread while the feature tokens are built here
+    const labPending = labGrid(image, w);
+    labPending.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+    const interTokens = unitColumns(first.data, first.channels, n);
     const intraBase = await onGrid(enc.features.get(this.intraIds[0])!);
-    const lab = await labGrid(image, w);
+    const lab = await labPending;
     return {
-      inter: { tokens: unitColumns(first.data, first.channels, n), context: { maps: maps(this.interIds.slice(1)), grid: [h, w] } },
+      inter: { tokens: interTokens, context: { maps: maps(this.interIds.slice(1)), grid: [h, w] } },
       intra: { tokens: buildTokens(intraBase, lab), context: { maps: maps(this.intraIds.slice(1)), grid: [h, w] } },
       lab,
       side: w,

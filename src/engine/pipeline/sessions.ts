@@ -5,6 +5,17 @@ import { sessionOptionsFor, type Provider } from '../model-pack/load';
 import { SimilarityModule } from '../similarity/runner';
 import { buildAreaDownGraph, buildComposeGraph, buildResizeGraph } from './graphs';
 
+/**
+ * The graph sessions' worker threads sleep when their run ends instead of spinning for more work
+ * (onnxruntime's default). A target runs a handful of large graphs with JS (tokens, candidates)
+ * in between; spinning workers held the cores that JS and the next graph's workers needed. The
+ * backbone session keeps the default. Same results (only the waiting changes); measured with
+ * `icm bench ../shared/bench/misc-coseg --method isnet-alone,icm`, 2 cores under load 11–13:
+ * icm / ISNet alone with the reference cached 1.25 and 1.24 spinning, 1.18 and 1.20 not
+ * (docs/bench/2026-12-02/speed.md).
+ */
+const NO_SPINNING: ort.InferenceSession.SessionOptions = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+
 export class GraphSessions extends SimilarityModule {
   private readonly stageOptions: ort.InferenceSession.SessionOptions;
   private readonly stageSessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -14,10 +25,10 @@ export class GraphSessions extends SimilarityModule {
     // Without the CPU arena: each graph's [N, N] intermediates are returned to the system after
     // the run instead of staying reserved per session (peak RSS 2.86 → 2.54 GB over a batch,
     // about 50 ms more per target, measured on isnet-medium, 2 cores).
-    super({ sessionOptions: { ...sessionOptionsFor(provider, threads), enableCpuMemArena: false } });
+    super({ sessionOptions: { ...sessionOptionsFor(provider, threads), enableCpuMemArena: false, ...NO_SPINNING } });
     // Stage graphs that run many times on tensors of one shape (the refinement's strips) keep the
     // arena: their buffers are reused from strip to strip instead of being faulted in afresh.
-    this.stageOptions = { ...sessionOptionsFor(provider, threads), enableCpuMemArena: true };
+    this.stageOptions = { ...sessionOptionsFor(provider, threads), enableCpuMemArena: true, ...NO_SPINNING };
   }
 
   /** Runs graph `key` (built by `build` on first use) on `feeds`: for stages that bring their own graphs (refine.ts). */

@@ -43,23 +43,35 @@ export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Arra
   const A = COLOUR_CODE_SIZE;
   const out = new Float32Array((C + A) * n);
   out.set(unitColumns(feature.data, C, n));
-  const code = new Float32Array(A);
   const inv2s2 = 1 / (2 * ANCHOR_SIGMA * ANCHOR_SIGMA);
-  for (let i = 0; i < n; i++) {
-    const L = lab[i],
-      a = lab[n + i],
-      b = lab[2 * n + i];
-    let k = 0,
-      sq = 0;
-    for (const al of ANCHOR_L)
-      for (const aa of ANCHOR_AB)
-        for (const ab of ANCHOR_AB) {
-          const v = Math.exp(-((L - al) ** 2 + (a - aa) ** 2 + (b - ab) ** 2) * inv2s2);
-          code[k++] = v;
-          sq += v * v;
-        }
-    const s = 1 / Math.sqrt(sq + 1e-12);
-    for (let j = 0; j < A; j++) out[(C + j) * n + i] = code[j] * s;
+  // The codes of a block of B locations are kept as [A, B] and written to the output row by row:
+  // one location's A values lie n apart there, so writing them location by location touched a
+  // new cache line per value.
+  const B = 64;
+  const code = new Float32Array(A * B);
+  const scale = new Float64Array(B);
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const m = Math.min(B, n - i0);
+    for (let u = 0; u < m; u++) {
+      const i = i0 + u;
+      const L = lab[i],
+        a = lab[n + i],
+        b = lab[2 * n + i];
+      let k = 0,
+        sq = 0;
+      for (const al of ANCHOR_L)
+        for (const aa of ANCHOR_AB)
+          for (const ab of ANCHOR_AB) {
+            const v = Math.exp(-((L - al) ** 2 + (a - aa) ** 2 + (b - ab) ** 2) * inv2s2);
+            code[k++ * B + u] = v;
+            sq += v * v;
+          }
+      scale[u] = 1 / Math.sqrt(sq + 1e-12);
+    }
+    for (let j = 0; j < A; j++) {
+      const row = (C + j) * n + i0;
+      for (let u = 0; u < m; u++) out[row + u] = code[j * B + u] * scale[u];
+    }
   }
   return out;
 }

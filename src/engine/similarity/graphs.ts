@@ -89,16 +89,40 @@ function tokenScaling(g: GraphBuilder, base: string, blocks: { unitSq: string }[
 }
 
 /**
- * Inter-similarity (paper eqs. 2–4).
+ * Inter-similarity (paper eqs. 2–4), in two graphs: the target's side once per target
+ * (buildInterTargetGraph), then the query's rows in chunks (buildInterSimilarityGraph). Before
+ * the split every chunk recomputed the target's scaling; the ops are the same, on the same inputs.
+ *
+ * Target graph inputs
+ *   target          float32 [C, N]  — target-image features
+ *   with `contexts` = k > 0 also the target's context_i and grid (see ContextInputs)
+ * Outputs
+ *   scaled_target   float32 [C, N]  — the base columns divided by the whole token's length
+ *   col_scale_i     float32 [N]     — per token, 1/(‖U c_i‖·‖token‖): the unit context block's
+ *                                     share of the cosine (i < k)
+ */
+export function buildInterTargetGraph(contexts = 0): Uint8Array {
+  const g = new GraphBuilder(contexts ? `inter_target_ctx${contexts}` : 'inter_target');
+  const target = g.input('target', 'float32', ['C', 'N']);
+  const ctx = contextInputs(g, contexts);
+  const blocks = ctx.maps.map((m) => contextBlock(g, m, ctx.grid));
+  const t = tokenScaling(g, target, blocks);
+  g.output(t.scaledBase, 'scaled_target', 'float32', ['C', 'N']);
+  blocks.forEach((b, i) => g.output(g.op('Mul', [b.invNorm, t.inv]), `col_scale_${i}`, 'float32', ['N']));
+  return g.toModel();
+}
+
+/**
+ * Inter-similarity of query rows against a target prepared by buildInterTargetGraph.
  *
  * Inputs
  *   query           float32 [K, C]  — the K in-context query tokens: reference
  *                                     features inside the RoI (eq. 2)
- *   target          float32 [C, N]  — target-image features
+ *   scaled_target   float32 [C, N]  — buildInterTargetGraph's output
  *   inv_temperature float32 [1]     — 1/τ
  *   with `contexts` = k > 0 also query_context_i float32 [K, Cc_i] (the RoI tokens' unit context
- *   blocks) and the target's context_i and grid (see ContextInputs); the cosine is then over
- *   whole tokens [base ‖ context blocks].
+ *   blocks), col_scale_i float32 [N] (buildInterTargetGraph) and the target's context_i and grid
+ *   (see ContextInputs); the cosine is then over whole tokens [base ‖ context blocks].
  * Outputs
  *   S               float32 [N]     — S = (1/K) Σ_k softmax_n( q̂_kᵀ F̂_t / τ )   (eqs. 3–4)
  *                                     (each softmax sums to 1 ⇒ S sums to 1)
@@ -108,21 +132,22 @@ function tokenScaling(g: GraphBuilder, base: string, blocks: { unitSq: string }[
 export function buildInterSimilarityGraph(contexts = 0): Uint8Array {
   const g = new GraphBuilder(contexts ? `inter_similarity_ctx${contexts}` : 'inter_similarity');
   const query = g.input('query', 'float32', ['K', 'C']);
-  const target = g.input('target', 'float32', ['C', 'N']);
+  const scaledTarget = g.input('scaled_target', 'float32', ['C', 'N']);
   const invT = g.input('inv_temperature', 'float32', [1]);
   const queryContexts = Array.from({ length: contexts }, (_, i) => g.input(`query_context_${i}`, 'float32', ['K', `Cc${i}`]));
+  const colScales = Array.from({ length: contexts }, (_, i) => g.input(`col_scale_${i}`, 'float32', ['N']));
   const ctx = contextInputs(g, contexts);
 
-  const blocks = ctx.maps.map((m) => contextBlock(g, m, ctx.grid));
-  const t = tokenScaling(g, target, blocks);
   let qSq = g.op('ReduceSumSquare', [query], { axes: [1], keepdims: 1 }); // [K, 1]
   for (const qc of queryContexts) qSq = g.op('Add', [qSq, g.op('ReduceSumSquare', [qc], { axes: [1], keepdims: 1 })]);
   const qInv = g.op('Reciprocal', [g.op('Max', [g.op('Sqrt', [qSq]), g.constFloat([NORMALIZE_EPS], [])])]); // [K, 1]
   // eq. 3: cosine correspondence between every query token and every target location.
-  let dots = g.op('MatMul', [query, t.scaledBase]); // [K, N]
-  blocks.forEach((b, i) => {
-    const onGrid = rowsToGrid(g, g.op('MatMul', [queryContexts[i], b.flat]), ctx.maps[i], ctx.grid); // [K, N] = q·(U c)
-    dots = g.op('Add', [dots, g.op('Mul', [onGrid, g.op('Mul', [b.invNorm, t.inv])])]);
+  let dots = g.op('MatMul', [query, scaledTarget]); // [K, N]
+  ctx.maps.forEach((m, i) => {
+    const cc = g.op('Slice', [g.op('Shape', [m]), g.constInt64([1]), g.constInt64([2])]);
+    const flat = g.op('Reshape', [m, g.op('Concat', [cc, g.constInt64([-1])], { axis: 0 })]); // [Cc, hw]
+    const onGrid = rowsToGrid(g, g.op('MatMul', [queryContexts[i], flat]), m, ctx.grid); // [K, N] = q·(U c)
+    dots = g.op('Add', [dots, g.op('Mul', [onGrid, colScales[i]])]);
   });
   const cos = g.op('Mul', [dots, qInv]); // [K, N]
   const logits = g.op('Mul', [cos, invT]); // [K, N] · 1/τ

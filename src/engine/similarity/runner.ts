@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import {
   buildCompetitionDiffusionGraph,
   buildInterSimilarityGraph,
+  buildInterTargetGraph,
   buildIntraSimilarityGraph,
   buildPreprocessGraph,
   buildPromptExtensionGraph,
@@ -110,11 +111,11 @@ export class SimilarityModule {
       throw new RangeError(`inter: ${context?.query.length} query context blocks for ${maps.length} target context maps`);
     context?.query.forEach((q, i) => checkLength(`query_context_${i}`, q, K * maps[i].channels));
     const s = await this.session(`inter_ctx${maps.length}`, () => buildInterSimilarityGraph(maps.length), KEEP_ARENA);
-    const shared: Record<string, ort.Tensor> = {
-      target: new ort.Tensor('float32', target, [C, N]),
-      inv_temperature: invTemperature(temperature),
-      ...contextFeeds(context?.target, N),
-    };
+    const prep = await this.session(`inter_target_ctx${maps.length}`, () => buildInterTargetGraph(maps.length));
+    const contexts = contextFeeds(context?.target, N);
+    // the target's side once per target, shared by every chunk of query rows
+    const prepared = await prep.run({ target: new ort.Tensor('float32', target, [C, N]), ...contexts });
+    const shared: Record<string, ort.Tensor> = { ...prepared, inv_temperature: invTemperature(temperature), ...contexts };
     // The query runs in chunks of rows so the graph's [rows, N] intermediates stay small in its
     // arena (a large RoI has K ≈ 1,500). Exact: S is the K-weighted mean of the chunks' means
     // (eq. 4), the nearest cosine their maximum.
