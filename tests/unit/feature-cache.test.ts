@@ -91,4 +91,15 @@ describe('InContextMatter keeps backbone passes by image key', () => {
     await kept.matte(target);
     assert.equal(passes, before + 2);
   });
+
+  it('a forgotten image is encoded again, and only that one', async () => {
+    await kept.matte(target, { cacheKey: 't1' });
+    const before = passes;
+    kept.forget('t1');
+    const again = await kept.matte(target, { cacheKey: 't1' });
+    assert.equal(passes, before + 1);
+    assert.ok(again.timings.backboneMs > 0);
+    await kept.setReferences([{ image: ref, prompt: { kind: 'box', box: [41, 30, 280, 220] }, cacheKey: 'ref' }]);
+    assert.equal(passes, before + 1, 'the reference is still kept');
+  });
 });

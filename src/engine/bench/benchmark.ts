@@ -166,6 +166,7 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
       let previousTruth: Float32Array | null = null;
       previousPrediction.clear();
       const chains = new Map<TemporalMode, SequenceChain>();
+      let referenceKey: string | undefined;
       if (withIcm) {
         const tr = performance.now();
         const refImage = await readImage(join(root, group.reference.image));
@@ -177,6 +178,7 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
           prompt = { kind: 'mask', mask: await readMask(join(root, group.reference.mask), refImage.width, refImage.height) };
         }
         const reference = { image: refImage, prompt, cacheKey: refImage.path };
+        referenceKey = reference.cacheKey;
         if (group.sequence) for (const t of temporalModes) chains.set(t!, await SequenceChain.start(matter, [reference], t!));
         else await matter.setReferences([reference]);
         referenceMs += performance.now() - tr;
@@ -269,6 +271,8 @@ export async function runBenchmarks(dir: string, methods: BenchMethod[], opts: B
         }
         if (group.sequence) previousTruth = gt.alpha;
       }
+      // A group's reference does not come back: its kept pass (about 25 MB) would only add to the peak RSS.
+      if (referenceKey) matter.forget(referenceKey);
     }
   } finally {
     await matter.dispose();

@@ -122,6 +122,7 @@ export async function runCutoutBenchmark(
         rows.push(row);
         opts.onRow?.(row, rows.length, total);
       }
+      matter.forget(refImage.path); // the group's reference does not come back
     }
   } finally {
     await matter.dispose();

@@ -476,6 +476,11 @@ export class InContextMatter {
     return { enc, ms: performance.now() - t0 };
   }
 
+  /** Drops an image's kept backbone pass: for a caller that knows the image will not come back (the bench after a group). */
+  forget(cacheKey: string): void {
+    this.encodings.delete(cacheKey);
+  }
+
   /** encode(), through the kept passes when the image has a key (a kept pass costs no backbone time). */
   private async encodeKept(image: RgbImage, key: string | undefined): Promise<{ enc: EncodedImage; ms: number }> {
     const kept = key === undefined ? undefined : this.encodings.get(key);
