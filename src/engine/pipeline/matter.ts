@@ -2,7 +2,6 @@
 // alpha. One InContextMatter serves a whole batch: the backbone is loaded once and the reference
 // description (tokens, RoI, regions) is computed once per reference set and cached.
 import { createHash } from 'node:crypto';
-import type { ProviderRequest } from '../model-pack/load';
 import { Backbone, type EncodedImage, type FeatureMap, type RgbImage } from './backbone';
 import { BoundedCache } from './bounded-cache';
 import { describeCandidates, findCandidates, type Candidate, type EvidenceMaps, type ReferenceStats } from './candidates';
@@ -20,116 +19,24 @@ import {
 } from './selection';
 import { ENGINE_REVISION } from '../revision';
 import { refinerFor, type AlphaRefiner, type CoarseMatte, type RefinerId } from './refine';
-import { intraPerScale, type ScaleMap } from './scales';
+import { intraPerScale } from './scales';
 import type { TokenContext } from '../similarity/runner';
-import { appendBlocks, buildTokens, concatFloat32, gatherQuery, labGrid, unitColumns, withPositionCode } from './tokens';
+import {
+  DEFAULT_FEATURE_CACHE_BYTES,
+  type EngineResources,
+  type MatterOptions,
+  type MatteOptions,
+  type ReferenceInput,
+  type StageTimings,
+  type MatteResult,
+  type PreparedReferenceHandle,
+} from './matter-types';
+import { meanRows, prototypeCosine, queryAt } from './query';
+import { andOr, downsampleRoi, rasterBox, threshold, upsampleRoi } from './roi-grid';
+import { appendBlocks, buildTokens, concatFloat32, labGrid, unitColumns, withPositionCode } from './tokens';
 
-/** Where the engine's resources are, when not the repo's or bundle's resources/ (a host reads ICM_MODELS_DIR and ICM_HEAD_MODEL). */
-export interface EngineResources {
-  /** The folder pack ids are looked up in (resolvePackDir); blank or absent: resources/models. */
-  modelsDir?: string;
-  /** The selection model's file; absent: resources/head/selection.json beside the packs' folder (defaultSelectionModelPath). */
-  selectionModel?: string;
-}
-
-export interface MatterOptions {
-  /** Model pack id or folder (default "isnet-medium"). */
-  pack?: string;
-  /** The folder pack ids are looked up in (EngineResources.modelsDir); default the repo's or bundle's resources/models. */
-  modelsDir?: string;
-  provider?: ProviderRequest;
-  threads?: number;
-  /** τ of the inter-similarity softmax (eq. 4). */
-  interTemperature?: number;
-  /** τ of the self-affinity softmax standing in for attention (eq. 5). */
-  intraTemperature?: number;
-  /** Prompt extension (3.6): locations added per prompt point. */
-  extensionTopM?: number;
-  head?: Partial<HeadParams>;
-  /**
-   * Feature ids at which to also compute S′ for display (MatteResult.intraScales), e.g.
-   * ["d16", "d32", "d64"]; default none (the batch CLI and the benchmark don't pay for them).
-   */
-  heatmapScales?: string[];
-  /** The selection model (selection.ts), or the path of its file (the hosts pass ICM_HEAD_MODEL); default resources/head/selection.json beside the packs' folder. */
-  selectionModel?: SelectionModel | string;
-  /** Also return the evidence maps and candidates the decision read (MatteResult.evidence), for training and dumps. */
-  keepEvidence?: boolean;
-  /** The full-resolution refinement stage after the coarse matte (refine.ts): 'guided' (default) or 'none' (the coarse matte resized). */
-  refine?: RefinerId | AlphaRefiner;
-  /**
-   * Bytes of backbone passes kept for images given a cache key (the reference, recently viewed
-   * targets), so a prompt edit or a correction re-runs only the similarity and the head. Default
-   * 256 MB (one pass of the default pack is about 25 MB); 0 keeps none.
-   */
-  featureCacheBytes?: number;
-}
-
-/** Default of MatterOptions.featureCacheBytes: the reference and about nine recent targets. */
-export const DEFAULT_FEATURE_CACHE_BYTES = 256e6;
-
-export interface MatteOptions {
-  /** Decide with the leave-group-out model trained without this group (cross-validation, `icm bench --cross-validate`). */
-  heldOutGroup?: string;
-  /** The target's backbone pass, when the caller already has it (InContextMatter.encode); its time counts as backboneMs. */
-  encoded?: { enc: EncodedImage; ms: number };
-  /** This call's refinement instead of the matter's (e.g. the bench scoring before and after from one pass). */
-  refine?: RefinerId | AlphaRefiner;
-  /** Identity of the target image (e.g. path + size + mtime): its backbone pass is kept for the next call with the same key. */
-  cacheKey?: string;
-}
-
-export interface ReferenceInput {
-  image: RgbImage;
-  prompt: Prompt;
-  /** Identity of the image (e.g. path + size + mtime): its backbone pass and its prepared query are kept; default no caching across calls. */
-  cacheKey?: string;
-}
-
-export interface StageTimings {
-  backboneMs: number;
-  similarityMs: number;
-  headMs: number;
-  /** The full-resolution alpha: the refinement stage (refine.ts), or the plain compose. */
-  composeMs: number;
-  totalMs: number;
-}
-
-export interface MatteResult {
-  width: number;
-  height: number;
-  /** 8-bit alpha, width·height, same size as the target. */
-  alpha: Uint8Array;
-  /** Inter-similarity S (eq. 4) on the inter grid, max-normalised to [0, 1]. */
-  inter: Float32Array;
-  /** Intra-similarity S′ (eq. 5, diffused over the target's self-affinity), max-normalised. */
-  intra: Float32Array;
-  /** The head's gate (where the referenced object is), same grid. */
-  gate: Float32Array;
-  gridSize: number;
-  /** How many candidates the head kept, and how many other objects (salient regions, specks aside) it left out (selection.ts). */
-  kept: number;
-  dropped: number;
-  /** How sure the head is of its keep/drop decisions, [0, 1]. */
-  confidence: number;
-  /** The photo needs a look (unsure, or the product was not found: then the alpha is empty). */
-  review: boolean;
-  reason?: string;
-  timings: StageTimings;
-  /** What the refinement stage read (null when nothing was kept), to refine again another way (refineAgain). */
-  coarse: CoarseMatte | null;
-  /** With MatterOptions.keepEvidence: what the decision read. */
-  evidence?: {
-    maps: EvidenceMaps;
-    reference: ReferenceStats;
-    candidates: Candidate[];
-    features: number[][];
-    decision: Decision;
-    prior: { data: Float32Array; height: number; width: number };
-  };
-  /** S′ per scale (eq. 5, one step) when MatterOptions.heatmapScales asks for it. */
-  intraScales?: ScaleMap[];
-}
+export { DEFAULT_FEATURE_CACHE_BYTES };
+export type { EngineResources, MatterOptions, MatteOptions, ReferenceInput, StageTimings, MatteResult, PreparedReferenceHandle };
 
 /** One token set on the token grid: base tokens [D, n] and the context features joined inside the graphs. */
 interface TokenSet {
@@ -145,12 +52,6 @@ interface ImageTokens {
   lab: Float32Array;
   side: number;
   n: number;
-}
-
-/** A reference described once by InContextMatter.prepare (opaque outside the matter), for useReferences. */
-export interface PreparedReferenceHandle {
-  /** How many query tokens it adds to the union (its RoI on the token grid). */
-  readonly K: number;
 }
 
 interface PreparedReference {
@@ -582,90 +483,6 @@ export class InContextMatter {
   async dispose(): Promise<void> {
     await this.backbone.dispose();
   }
-}
-
-/** The query (eqs. 2–3) of the tokens at the marked locations: base rows and context-block rows. */
-function queryAt(
-  base: Float32Array,
-  blocks: Float32Array[],
-  n: number,
-  marked: Uint8Array,
-): Pick<PreparedReference, 'query' | 'queryContext' | 'K'> {
-  const locations: number[] = [];
-  for (let i = 0; i < n; i++) if (marked[i]) locations.push(i);
-  return {
-    query: gatherQuery(base, base.length / n, n, locations),
-    queryContext: blocks.map((b) => gatherQuery(b, b.length / n, n, locations)),
-    K: locations.length,
-  };
-}
-
-/** The mean query token, per block (base rows, then each context block). */
-function meanRows(q: Pick<PreparedReference, 'query' | 'queryContext' | 'K'>): Float32Array[] {
-  return [q.query, ...q.queryContext].map((rows) => {
-    const D = rows.length / q.K;
-    const m = new Float32Array(D);
-    for (let k = 0; k < q.K; k++) for (let d = 0; d < D; d++) m[d] += rows[k * D + d] / q.K;
-    return m;
-  });
-}
-
-/** Cosine of every location's joined unit blocks ([D_b, n] each) to the joined prototype blocks. */
-function prototypeCosine(blocks: Float32Array[], prototype: Float32Array[], n: number): Float32Array {
-  const dot = new Float32Array(n);
-  const norm = new Float32Array(n);
-  let pNorm = 0;
-  blocks.forEach((b, k) => {
-    const p = prototype[k];
-    for (let d = 0; d < p.length; d++) {
-      pNorm += p[d] * p[d];
-      const row = d * n;
-      for (let i = 0; i < n; i++) {
-        dot[i] += p[d] * b[row + i];
-        norm[i] += b[row + i] * b[row + i];
-      }
-    }
-  });
-  const inv = 1 / Math.sqrt(pNorm + 1e-12);
-  for (let i = 0; i < n; i++) dot[i] *= inv / Math.sqrt(norm[i] + 1e-12);
-  return dot;
-}
-
-function threshold(map: Float32Array, t: number): Uint8Array {
-  const out = new Uint8Array(map.length);
-  for (let i = 0; i < map.length; i++) out[i] = map[i] > t ? 1 : 0;
-  return out;
-}
-
-/** a ∧ b, or a alone when the intersection is empty (the prompt wins over the saliency prior). */
-function andOr(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length);
-  let any = false;
-  for (let i = 0; i < a.length; i++) if ((out[i] = a[i] & b[i])) any = true;
-  return any ? out : a;
-}
-
-function rasterBox(box: [number, number, number, number], width: number, height: number): Uint8Array {
-  const [x0, y0, x1, y1] = box;
-  const m = new Uint8Array(width * height);
-  for (let y = Math.max(0, Math.floor(y0)); y < Math.min(height, Math.ceil(y1)); y++)
-    m.fill(1, y * width + Math.max(0, Math.floor(x0)), y * width + Math.min(width, Math.ceil(x1)));
-  return m;
-}
-
-function upsampleRoi(roi: Uint8Array, side: number, R: number): Uint8Array {
-  const out = new Uint8Array(R * R);
-  for (let y = 0; y < R; y++)
-    for (let x = 0; x < R; x++) out[y * R + x] = roi[Math.floor((y * side) / R) * side + Math.floor((x * side) / R)];
-  return out;
-}
-
-function downsampleRoi(roi: Uint8Array, R: number, side: number): Uint8Array {
-  const f = R / side;
-  const cover = new Float32Array(side * side);
-  for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) cover[Math.floor(y / f) * side + Math.floor(x / f)] += roi[y * R + x] / (f * f);
-  const out = threshold(cover, 0.5);
-  return out.some((v) => v) ? out : threshold(cover, 0);
 }
 
 /** Bytes held by one backbone pass (BoundedCache of InContextMatter). */
