@@ -11,33 +11,39 @@ export function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-/** A problem with an input image or mask file; `message` is one line naming the file. */
-export class ImageInputError extends Error {
-  override readonly name = 'ImageInputError';
+/**
+ * What every file error of the engine is: one line, `cannot <verb> <thing> "<file>": <reason>`,
+ * with the path as given and the reason apart so callers can show either without parsing.
+ */
+export abstract class FileError extends Error {
   /** The path as given by the caller. */
   readonly file: string;
   /** What is wrong, without the file name, e.g. `file is empty (0 bytes)`. */
   readonly reason: string;
 
-  constructor(file: string, reason: string, options?: { kind?: 'image' | 'mask'; cause?: unknown }) {
+  protected constructor(action: string, file: string, reason: string, cause?: unknown) {
     const r = oneLine(reason);
-    super(`cannot read ${options?.kind ?? 'image'} "${printable(file)}": ${r}`, { cause: options?.cause });
+    super(`cannot ${action} "${printable(file)}": ${r}`, { cause });
     this.file = file;
     this.reason = r;
   }
 }
 
-/** A problem writing an output file; `message` is one line naming the file. */
-export class ImageOutputError extends Error {
+/** A problem with an input image or mask file. */
+export class ImageInputError extends FileError {
+  override readonly name = 'ImageInputError';
+
+  constructor(file: string, reason: string, options?: { kind?: 'image' | 'mask'; cause?: unknown }) {
+    super(`read ${options?.kind ?? 'image'}`, file, reason, options?.cause);
+  }
+}
+
+/** A problem writing an output file. */
+export class ImageOutputError extends FileError {
   override readonly name = 'ImageOutputError';
-  readonly file: string;
-  readonly reason: string;
 
   constructor(file: string, reason: string, options?: { cause?: unknown }) {
-    const r = oneLine(reason);
-    super(`cannot write image "${printable(file)}": ${r}`, { cause: options?.cause });
-    this.file = file;
-    this.reason = r;
+    super('write image', file, reason, options?.cause);
   }
 }
 

@@ -30,7 +30,8 @@ async function realpathLoose(p: string): Promise<string> {
   }
 }
 
-async function statOrNull(p: string): Promise<Stats | null> {
+/** `stat`, or null when the path does not exist or cannot be reached. */
+export async function statOrNull(p: string): Promise<Stats | null> {
   try {
     return await fsp.stat(p);
   } catch {

@@ -7,11 +7,12 @@
 // A small stamp <file>.verified (size + mtime + sha256) avoids re-hashing ~88 MB on every load.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, type Stats } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { statOrNull } from '../io/write';
 import { ModelPackError, type ModelPackManifest } from './manifest';
 
 export interface AssembleProgress {
@@ -102,14 +103,6 @@ export function locatePackage(pkg: string): string | null {
     }
   }
   return null;
-}
-
-async function statOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await fs.stat(p);
-  } catch {
-    return null;
-  }
 }
 
 async function readStamp(modelFile: string): Promise<Stamp | null> {

@@ -1,32 +1,22 @@
 // Errors of clip input and output: one line naming the file or folder, the reason in words (and,
 // from ffmpeg, the last line it printed). The messages follow io/errors.ts for stills.
-import { oneLine, printable } from '../io/errors';
+import { FileError, oneLine } from '../io/errors';
 
 /** A clip (video file or image-sequence folder) that cannot be opened or decoded. */
-export class VideoInputError extends Error {
+export class VideoInputError extends FileError {
   override readonly name = 'VideoInputError';
-  readonly file: string;
-  readonly reason: string;
 
   constructor(file: string, reason: string, options?: { cause?: unknown }) {
-    const r = oneLine(reason);
-    super(`cannot read clip "${printable(file)}": ${r}`, { cause: options?.cause });
-    this.file = file;
-    this.reason = r;
+    super('read clip', file, reason, options?.cause);
   }
 }
 
 /** A clip output (video file, animated WebP, PNG sequence folder) that cannot be written. */
-export class VideoOutputError extends Error {
+export class VideoOutputError extends FileError {
   override readonly name = 'VideoOutputError';
-  readonly file: string;
-  readonly reason: string;
 
   constructor(file: string, reason: string, options?: { cause?: unknown }) {
-    const r = oneLine(reason);
-    super(`cannot write clip "${printable(file)}": ${r}`, { cause: options?.cause });
-    this.file = file;
-    this.reason = r;
+    super('write clip', file, reason, options?.cause);
   }
 }
 
