@@ -1,7 +1,7 @@
 // The matte view's loupe model (src/renderer/state/matte-view.ts), Review at 100 %: the region
 // the service is asked for (clamped to the photo, the viewport's size at the scale, within
 // MAX_ZOOM_PIXELS), panning, stepping through the soft-edge points, colour validation, the keys.
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   clampCentre,
@@ -11,6 +11,9 @@ import {
   parseColour,
   regionSize,
   stepIndex,
+  wheelMode,
+  WheelSteps,
+  zoomAbout,
   zoomViewFor,
   type MatteViewSnapshot,
 } from '../../src/renderer/state/matte-view';
@@ -186,5 +189,90 @@ describe('background colour and keys', () => {
     assert.equal(matteKeyCommand({ key: '3' }), null);
     assert.equal(matteKeyCommand({ key: 'n', ctrlKey: true }), null);
     assert.equal(matteKeyCommand({ key: '1', metaKey: true }), null);
+  });
+});
+
+describe('wheel zoom', () => {
+  it('steps one scale per notch, 1:1 out to the fitted view, stopping at the ends', () => {
+    assert.equal(wheelMode(1, 1), 2);
+    assert.equal(wheelMode(2, 1), 4);
+    assert.equal(wheelMode(8, 1), 8);
+    assert.equal(wheelMode(4, -1), 2);
+    assert.equal(wheelMode(1, -1), 'fit');
+    assert.equal(wheelMode('fit', -1), 'fit');
+  });
+
+  it('keeps the photo pixel under the pointer under it', () => {
+    // At 1:1 centred on (3000, 2000), the pointer 200 device px right and 100 up of the centre
+    // is over photo pixel (3200, 1900); at 4:1 that pixel is still 200 / 100 px from the centre.
+    const offset: Point = [200, -100];
+    const c = zoomAbout([3000, 2000], offset, 1, 4, PHOTO, VIEWPORT);
+    assert.deepEqual(c, [3200 - 200 / 4, 1900 + 100 / 4]);
+    const z = zoomViewFor(choice(4), c, PHOTO, VIEWPORT)!;
+    const under = [z.left + (VIEWPORT.width / 2 + offset[0]) / 4, z.top + (VIEWPORT.height / 2 + offset[1]) / 4];
+    assert.deepEqual(under, [3200, 1900]);
+    // Back out again: the same pixel, the old centre.
+    assert.deepEqual(zoomAbout(c, offset, 4, 1, PHOTO, VIEWPORT), [3000, 2000]);
+  });
+
+  it('stays inside the photo near its corner', () => {
+    const c = zoomAbout([600, 400], [-600, -400], 1, 2, PHOTO, VIEWPORT);
+    const z = zoomViewFor(choice(2), c, PHOTO, VIEWPORT)!;
+    assert.deepEqual([z.left, z.top], [0, 0]);
+  });
+
+  it('adds a trackpad’s small deltas up to a step, as one mouse notch; a turn starts again', () => {
+    const w = new WheelSteps();
+    assert.equal(w.add(-100), 1, 'a mouse notch up zooms in');
+    assert.equal(w.add(100), -1);
+    const steps = Array.from({ length: 10 }, () => w.add(-12));
+    assert.deepEqual(
+      steps.filter((d) => d !== 0),
+      [1],
+      'ten 12 px deltas: one step (at 100 px)',
+    );
+    assert.equal(w.add(-40), 0);
+    assert.equal(w.add(60), 0, 'the turn dropped the 40 px the other way');
+    assert.equal(w.add(3, 1), -1, 'three lines are a notch');
+  });
+
+  it('zooms and moves in one change', () => {
+    const m = new MatteViewModel();
+    const p = { id: 'p', ...PHOTO };
+    let calls = 0;
+    m.subscribe(() => calls++);
+    m.zoomTo('p', 4, [100, 200]);
+    assert.equal(calls, 1);
+    assert.equal(m.getSnapshot(p).mode, 4);
+    assert.deepEqual(m.getSnapshot(p).centre, [100, 200]);
+  });
+});
+
+describe('colour picker', () => {
+  it('shows the picked colour at once and asks for one view once it has settled', () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const m = new MatteViewModel(undefined, 150);
+      const p = { id: 'p', ...PHOTO };
+      const z = () => zoomViewFor({ ...m.getSnapshot(p), mode: 1 }, [3000, 2000], PHOTO, VIEWPORT)!;
+      for (const c of ['#100000', '#200000', '#300000', '#400000']) {
+        assert.equal(m.pickBackground(c), true);
+        mock.timers.tick(50);
+        assert.equal(m.getSnapshot(p).pickedColour, c, 'the picker shows what is picked');
+        assert.equal(z().background, '#ffffff', 'no view asked for while the colour moves');
+      }
+      mock.timers.tick(150);
+      assert.equal(z().background, '#400000', 'the last colour, once settled');
+      assert.equal(m.getSnapshot(p).pickedColour, null);
+      assert.equal(m.pickBackground('not a colour'), false);
+      // A swatch clicked while a colour is being picked wins, and the pending colour is dropped.
+      m.pickBackground('#00ff00');
+      m.setBackground('#000000');
+      mock.timers.tick(500);
+      assert.equal(z().background, '#000000');
+      assert.equal(m.getSnapshot(p).pickedColour, null);
+    } finally {
+      mock.timers.reset();
+    }
   });
 });

@@ -111,6 +111,50 @@ export function stepIndex(index: number, count: number, dir: 1 | -1): number {
   return (((index + dir) % count) + count) % count;
 }
 
+/**
+ * The mode one wheel notch away: up (dir 1) enlarges to the next scale, down (−1) to the previous
+ * one and from 1:1 back to the fitted view; the ends stay where they are.
+ */
+export function wheelMode(mode: ZoomMode, dir: 1 | -1): ZoomMode {
+  const modes: ZoomMode[] = ['fit', ...ZOOM_SCALES];
+  const i = modes.indexOf(mode) + dir;
+  return modes[Math.min(Math.max(0, i), modes.length - 1)];
+}
+
+/**
+ * The centre after zooming from `from` to `to` with the pointer `offset` device pixels from the
+ * viewport's centre: the photo pixel under the pointer stays under it (as far as the photo's edges
+ * allow), so the wheel zooms into what the photographer points at.
+ */
+export function zoomAbout(centre: Point, offset: Point, from: ZoomScale, to: ZoomScale, photo: Size, viewport: Size): Point {
+  const at = clampCentre(centre, regionSize(photo, viewport, from), photo);
+  const under: Point = [at[0] + offset[0] / from, at[1] + offset[1] / from];
+  return clampCentre([under[0] - offset[0] / to, under[1] - offset[1] / to], regionSize(photo, viewport, to), photo);
+}
+
+/** Wheel travel, in pixels, that makes one zoom step (a mouse notch; a trackpad adds up to it). */
+export const WHEEL_STEP_PX = 100;
+
+/**
+ * Adds wheel deltas up to whole zoom steps, so a trackpad's stream of small deltas zooms as
+ * steadily as a mouse's notches. deltaMode as WheelEvent's: 0 pixels, 1 lines, 2 pages.
+ */
+export class WheelSteps {
+  private travel = 0;
+
+  /** The step this delta completes: 1 zoom in (wheel up), −1 out, 0 none yet. */
+  add(deltaY: number, deltaMode = 0): 1 | -1 | 0 {
+    const px = deltaMode === 1 ? deltaY * 33 : deltaMode === 2 ? deltaY * 800 : deltaY;
+    // A turn of direction starts again from nothing.
+    if (Math.sign(px) !== Math.sign(this.travel)) this.travel = 0;
+    this.travel += px;
+    if (Math.abs(this.travel) < WHEEL_STEP_PX) return 0;
+    const dir = this.travel < 0 ? 1 : -1;
+    this.travel = 0;
+    return dir;
+  }
+}
+
 export type MatteKeyCommand = { kind: 'mode'; mode: ZoomMode } | { kind: 'edge'; dir: 1 | -1 };
 
 /** The keys the matte view answers to: F fit, 1 / 2 / 4 / 8 the enlargements, N next edge, Shift+N previous. */
@@ -133,6 +177,8 @@ export interface MatteViewSnapshot {
   mode: ZoomMode;
   /** "#rrggbb" behind the cutout. */
   background: string;
+  /** The colour being picked, shown on the picker and applied once it has settled (null: none). */
+  pickedColour: string | null;
   decontaminate: boolean;
   show: 'cutout' | 'alpha';
   /** The centre of the region looked at, photo pixels (the photo's centre until moved). */
@@ -166,8 +212,17 @@ export class MatteViewModel {
     show: 'cutout',
   };
 
-  /** @param loadEdges asks the service for a target's soft-edge points (undefined when the call failed; the app shows why). */
-  constructor(private readonly loadEdges: (photoId: string) => Promise<Point[] | undefined> = async () => []) {}
+  private picked: string | null = null;
+  private pickTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * @param loadEdges asks the service for a target's soft-edge points (undefined when the call failed; the app shows why).
+   * @param settleMs how long a picked colour must stay unchanged before the view is asked for it.
+   */
+  constructor(
+    private readonly loadEdges: (photoId: string) => Promise<Point[] | undefined> = async () => [],
+    private readonly settleMs = 150,
+  ) {}
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -194,6 +249,7 @@ export class MatteViewModel {
     v.snap ??= {
       photoId: photo.id,
       ...this.choice,
+      pickedColour: this.picked,
       centre: v.centre ?? [photo.width / 2, photo.height / 2],
       edges: v.edges,
       edgeIndex: v.edgeIndex,
@@ -221,11 +277,36 @@ export class MatteViewModel {
   setBackground(colour: string): boolean {
     const c = parseColour(colour);
     if (!c) return false;
-    if (c !== this.choice.background) {
+    const hadPick = this.clearPick();
+    if (c !== this.choice.background || hadPick) {
       this.choice = { ...this.choice, background: c };
       this.changedAll();
     }
     return true;
+  }
+
+  /**
+   * A colour picker's live value: shown on the picker at once, made the background (a new view
+   * from the service) only once it has not changed for settleMs, so dragging across the picker
+   * asks for one view, not one per colour passed over.
+   */
+  pickBackground(colour: string): boolean {
+    const c = parseColour(colour);
+    if (!c) return false;
+    if (this.pickTimer) clearTimeout(this.pickTimer);
+    this.picked = c;
+    this.pickTimer = setTimeout(() => this.setBackground(c), this.settleMs);
+    this.changedAll();
+    return true;
+  }
+
+  /** Forgets a colour being picked; whether there was one. */
+  private clearPick(): boolean {
+    if (this.pickTimer) clearTimeout(this.pickTimer);
+    this.pickTimer = null;
+    const had = this.picked !== null;
+    this.picked = null;
+    return had;
   }
 
   setDecontaminate(on: boolean): void {
@@ -237,6 +318,14 @@ export class MatteViewModel {
   setShow(show: 'cutout' | 'alpha'): void {
     if (show === this.choice.show) return;
     this.choice = { ...this.choice, show };
+    this.changedAll();
+  }
+
+  /** Zooms to `mode` looking at `centre` of a photo, in one change (the wheel: zoomAbout). */
+  zoomTo(photoId: string, mode: ZoomMode, centre: Point): void {
+    const v = this.view(photoId);
+    v.centre = [centre[0], centre[1]];
+    this.choice = { ...this.choice, mode };
     this.changedAll();
   }
 
@@ -285,6 +374,7 @@ export class MatteViewModel {
   /** Another project: every photo's place is forgotten (the choices stay, as the editor's tool does). */
   reset(): void {
     this.photos.clear();
+    this.clearPick();
     this.emit();
   }
 }

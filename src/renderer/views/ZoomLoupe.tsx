@@ -13,7 +13,7 @@ import {
 } from 'react';
 import type { PhotoInfo, Point, ZoomView } from '../../shared/contract';
 import type { Bridge } from '../bridge';
-import { panCentre, zoomViewFor, type MatteViewModel, type MatteViewSnapshot } from '../state/matte-view';
+import { panCentre, wheelMode, WheelSteps, zoomAbout, zoomViewFor, type MatteViewModel, type MatteViewSnapshot } from '../state/matte-view';
 
 interface Shown {
   url: string;
@@ -40,6 +40,9 @@ export function ZoomLoupe(props: { bridge: Bridge; photo: PhotoInfo; snap: Matte
   // While dragging: the centre the drag has reached (the request waits for the release).
   const [dragCentre, setDragCentre] = useState<Point | null>(null);
   const drag = useRef<{ x: number; y: number; from: Point } | null>(null);
+  // The wheel zooms the loupe; the listener is native (non-passive) and calls the latest handler.
+  const [wheelSteps] = useState(() => new WheelSteps());
+  const onWheel = useRef<(e: WheelEvent) => void>(() => {});
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -48,15 +51,17 @@ export function ZoomLoupe(props: { bridge: Bridge; photo: PhotoInfo; snap: Matte
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     measure();
-    // The wheel is the fitted view's zoom (useZoomPan, on the stage around): not while the loupe shows.
-    const stop = (e: WheelEvent): void => {
+    // Over the loupe the wheel steps through its scales, not the fitted view's zoom (useZoomPan,
+    // on the stage around).
+    const wheel = (e: WheelEvent): void => {
       e.preventDefault();
       e.stopPropagation();
+      onWheel.current(e);
     };
-    el.addEventListener('wheel', stop, { passive: false });
+    el.addEventListener('wheel', wheel, { passive: false });
     return () => {
       ro.disconnect();
-      el.removeEventListener('wheel', stop);
+      el.removeEventListener('wheel', wheel);
     };
   }, []);
 
@@ -75,6 +80,22 @@ export function ZoomLoupe(props: { bridge: Bridge; photo: PhotoInfo; snap: Matte
     setFailedFor(wanted.url);
     setFailed(null);
   }
+
+  // Wheel: one scale per notch, about the photo pixel under the pointer (1:1 and out: fitted).
+  useLayoutEffect(() => {
+    onWheel.current = (e: WheelEvent): void => {
+      const dir = wheelSteps.add(e.deltaY, e.deltaMode);
+      const el = ref.current;
+      if (dir === 0 || !el || !region) return;
+      const scale = region.scale;
+      const next = wheelMode(scale, dir);
+      if (next === scale) return;
+      if (next === 'fit') return model.setMode('fit');
+      const r = el.getBoundingClientRect();
+      const offset: Point = [(e.clientX - r.left - r.width / 2) * box.dpr, (e.clientY - r.top - r.height / 2) * box.dpr];
+      model.zoomTo(photo.id, next, zoomAbout(snap.centre, offset, scale, next, photoSize, device));
+    };
+  });
 
   if (!region) return <div className="icm-loupe" ref={ref} data-testid="zoom-loupe" data-no-pan />;
 
@@ -125,7 +146,7 @@ export function ZoomLoupe(props: { bridge: Bridge; photo: PhotoInfo; snap: Matte
   };
 
   const what = region.show === 'alpha' ? 'alpha matte' : `cutout over ${region.background}`;
-  const label = `${photo.name} at ${scale}:1, ${what}: photo pixels ${region.left}–${region.left + region.width} × ${region.top}–${region.top + region.height}. Drag or use the arrow keys to pan.`;
+  const label = `${photo.name} at ${scale}:1, ${what}: photo pixels ${region.left}–${region.left + region.width} × ${region.top}–${region.top + region.height}. Drag or use the arrow keys to pan, the wheel to zoom.`;
 
   return (
     // A custom two-dimensional widget (drag, arrow keys), which ARIA calls an application; jsx-a11y

@@ -90,10 +90,10 @@ export function ZoomToolbar({
             className="icm-swatch"
             data-testid="zoom-colour"
             aria-label="Background colour behind the cutout"
-            value={custom ? snap.background : '#808080'}
+            value={snap.pickedColour ?? (custom ? snap.background : '#808080')}
             onChange={(e) => {
               model.setShow('cutout');
-              model.setBackground(e.target.value);
+              model.pickBackground(e.target.value);
             }}
           />
           <RadioButton
