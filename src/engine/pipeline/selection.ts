@@ -97,6 +97,14 @@ export function loadSelectionModel(path = defaultSelectionModelPath()): Selectio
   return m;
 }
 
+/** The model that decides: the selection model, or its leave-group-out model trained without `heldOutGroup` (cross-validation). */
+export function decidingModel(selection: SelectionModel, heldOutGroup?: string): HeadModel & { reviewBelow: number } {
+  if (heldOutGroup === undefined) return selection;
+  const fold = selection.folds?.[heldOutGroup];
+  if (!fold) throw new Error(`the selection model has no leave-group-out model for group "${heldOutGroup}"`);
+  return { ...fold, reviewBelow: selection.reviewBelow };
+}
+
 /** The logistic of the standardised features; x may be longer than the model (a candidate's vector read by the selection model, which reads its first SELECTION_FEATURES). */
 export function probability(model: LogisticModel, x: number[]): number {
   let z = model.bias;

@@ -8,8 +8,26 @@
 // location's Lab colour to a fixed lattice of Lab anchors (Gaussian RBF), whose dot product falls
 // off smoothly with the colour difference.
 import { resizeRgb } from '../io/images';
+import type { TokenContext } from '../similarity/runner';
 import type { FeatureMap, RgbImage } from './backbone';
 import { srgbToLabPlanes } from './colour';
+import type { GraphSessions } from './sessions';
+
+/** One token set on the token grid: base tokens [D, n] and the context features joined inside the graphs. */
+export interface TokenSet {
+  tokens: Float32Array;
+  context: TokenContext;
+}
+
+/** An image's inter- and intra-similarity tokens (InContextMatter.tokensOf). */
+export interface ImageTokens {
+  inter: TokenSet;
+  intra: TokenSet;
+  /** Lab planes [3, n] on the token grid. */
+  lab: Float32Array;
+  side: number;
+  n: number;
+}
 
 const ANCHOR_L = [10, 30, 50, 70, 90];
 const ANCHOR_AB = [-60, -40, -20, 0, 20, 40, 60];
@@ -72,6 +90,17 @@ export function buildTokens(feature: FeatureMap, lab: Float32Array): Float32Arra
       const row = (C + j) * n + i0;
       for (let u = 0; u < m; u++) out[row + u] = code[j * B + u] * scale[u];
     }
+  }
+  return out;
+}
+
+/** The context blocks materialised on the token grid (unit columns), for the reference's RoI tokens. */
+export async function contextBlocks(g: GraphSessions, context: TokenContext): Promise<Float32Array[]> {
+  const [H, W] = context.grid;
+  const out: Float32Array[] = [];
+  for (const f of context.maps) {
+    const onGrid = f.height === H && f.width === W ? f.data : await g.resizeChannels(f.data, f.channels, f.height, f.width, H, W);
+    out.push(unitColumns(onGrid, f.channels, H * W));
   }
   return out;
 }
