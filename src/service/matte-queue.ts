@@ -3,16 +3,15 @@
 // their inputs (ShootState.keyFor) and kept on disk (kept-results.ts): a photo whose inputs were
 // matted before takes the kept result instead of the engine; a result made from inputs that
 // changed meanwhile is stale and the photo goes back to the queue if someone still wants it.
+// The engine host (matte-engine.ts) and the kept-result lookups (kept-lookup.ts) are its helpers.
 import { dirname } from 'node:path';
-import { packIdOf, pickResult, type ProviderChoice } from '../shared/vocabulary';
+import { pickResult } from '../shared/vocabulary';
 import type { Correction, PhotoInfo } from '../shared/contract';
-import { EngineClient, EngineError, type EngineWorkerEntry } from './engine-client';
-import type { EngineResources } from '../engine/pipeline/matter';
-import type { EngineMatteReply } from './engine-protocol';
+import { EngineError } from './engine-client';
 import { ServiceError } from './errors';
+import { findKept, refreshHashes, restoreKeptResults, stemsInUse, type RestorePass } from './kept-lookup';
 import type { KeptResults } from './kept-results';
-import { EmptyPromptError, toEngineCorrection, toEnginePrompt } from './prompt-raster';
-import { maskReferenceMatte } from './reference-matte';
+import { MatteEngine, type EngineOptions } from './matte-engine';
 import type { PhotoRecord, ShootState } from './shoot-state';
 import * as v from './validate';
 
@@ -28,24 +27,9 @@ interface Waiter {
   jobId: string | null;
 }
 
-export interface EngineOptions {
-  provider?: ProviderChoice;
-  threads?: number;
-  /** Where the engine finds its model packs and selection model (the hosts read ICM_MODELS_DIR, ICM_HEAD_MODEL). */
-  resources?: EngineResources;
-  workerEntry?: EngineWorkerEntry;
-  /** Called as each target is sent to the engine (tests count engine work with it). */
-  onEngineMatte?: (path: string) => void;
-}
-
-/** Photos looked up at once when kept results are restored. */
-const RESTORE_CONCURRENCY = 8;
-
 export class MatteQueue {
-  private engine: EngineClient | null = null;
+  private readonly engine: MatteEngine;
   private engineReady: Promise<void> = Promise.resolve();
-  /** References as last sent to the engine (key), so they are sent once per change. */
-  private engineReferencesKey = '';
   private readonly queue: QueueItem[] = [];
   private readonly waiters = new Map<string, Waiter[]>();
   private running: string | null = null;
@@ -57,28 +41,16 @@ export class MatteQueue {
   constructor(
     private readonly state: ShootState,
     private readonly kept: KeptResults,
-    private readonly opts: EngineOptions,
-  ) {}
+    opts: EngineOptions,
+  ) {
+    this.engine = new MatteEngine(state, opts);
+  }
 
   /** Starts the engine host and loads the model (status goes loading → ready/failed). */
   start(before: () => Promise<void>): Promise<void> {
     this.engineReady = (async () => {
       await before();
-      this.engine = new EngineClient(this.opts.workerEntry);
-      try {
-        this.state.engine.info = await this.engine.init({
-          pack: packIdOf(this.state.settings.pack),
-          provider: this.opts.provider,
-          threads: this.opts.threads,
-          maxPixels: this.state.opts.maxPixels,
-          resources: this.opts.resources,
-        });
-        this.state.engine.state = 'ready';
-      } catch (e) {
-        this.state.engine.state = 'failed';
-        this.state.engine.error = (e as Error).message;
-      }
-      this.state.emitStatus();
+      await this.engine.start();
       void this.pump();
       void this.restoreKept(); // a project opened while the model loaded
     })();
@@ -89,7 +61,7 @@ export class MatteQueue {
     this.closed = true;
     for (const [, ws] of this.waiters) for (const w of ws) w.reject(new ServiceError('cancelled', 'the service is shutting down'));
     this.waiters.clear();
-    await this.engine?.close();
+    await this.engine.close();
   }
 
   async setReferences(refsArg: unknown): Promise<void> {
@@ -247,24 +219,13 @@ export class MatteQueue {
     if (!r) return;
     this.running = r.id;
     try {
-      await this.refreshHashes(r);
-      let key = state.keyFor(r);
-      if (r.state === 'done' && r.resultKey === key) {
+      await refreshHashes(state, this.kept, r);
+      if (r.state === 'done' && r.resultKey === state.keyFor(r)) {
         this.resolveWaiters(r);
         state.jobs.settleRun(r.id);
         return;
       }
-      let stem = this.kept.stemFor(r.contentHash!, key);
-      let kept = await this.kept.read(stem, key);
-      if (!kept && r.pinnedRefs !== undefined) {
-        // The result it kept from earlier references is gone (a deleted cache): the engine has
-        // only the references of now, so it is matted with those.
-        r.pinnedRefs = undefined;
-        state.markDirty();
-        key = state.keyFor(r);
-        stem = this.kept.stemFor(r.contentHash!, key);
-        kept = await this.kept.read(stem, key);
-      }
+      const { key, stem, entry: kept } = await findKept(state, this.kept, r);
       if (kept && state.keyFor(r) === key && state.photos.has(r.id)) {
         this.settle(r, key, stem, kept.result);
         return;
@@ -277,13 +238,13 @@ export class MatteQueue {
         state.jobs.progress(job);
       }
       await this.kept.forget(stem);
-      const reply = await this.matteOne(r, stem);
+      const reply = await this.engine.matte(r, stem);
       const result = pickResult(reply);
       // Kept for the next time these inputs come back (a reopened project, an undone edit), also
       // when they changed while the engine ran: it is still the result of `key`.
       let at = stem;
       try {
-        await this.kept.write(stem, { key, width: reply.width, height: reply.height, result }, this.stemsInUse());
+        await this.kept.write(stem, { key, width: reply.width, height: reply.height, result }, stemsInUse(state));
         // The project was saved elsewhere while the engine ran: the result goes with it.
         if (dirname(stem) !== this.kept.dir) at = (await this.kept.adopt(stem, key)) ?? stem;
       } catch {
@@ -332,42 +293,6 @@ export class MatteQueue {
     this.state.jobs.settleRun(r.id);
   }
 
-  private stemsInUse(): Set<string> {
-    const out = new Set<string>();
-    for (const r of this.state.photos.values()) if (r.resultStem) out.add(r.resultStem);
-    return out;
-  }
-
-  /**
-   * The content hashes the photo's key needs (its own and the references'), checked against the
-   * files now (a stat each; a file is read again only when its size or mtime changed).
-   */
-  private async refreshHashes(r: PhotoRecord): Promise<void> {
-    await this.refreshReferenceHashes();
-    await this.refreshHash(r);
-  }
-
-  private async refreshReferenceHashes(): Promise<void> {
-    for (const spec of this.state.references) {
-      const ref = this.state.photos.get(spec.photoId);
-      if (!ref) continue;
-      try {
-        ref.contentHash = await this.kept.hashes.of(ref.path);
-      } catch (e) {
-        throw new ServiceError('io', `cannot read the reference "${ref.name}": ${(e as Error).message.split('\n')[0]}`);
-      }
-    }
-  }
-
-  private async refreshHash(r: PhotoRecord): Promise<void> {
-    try {
-      r.contentHash = await this.kept.hashes.of(r.path);
-    } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message.split('\n')[0];
-      throw new EngineError(`cannot read image "${r.name}": ${why}`, 'input');
-    }
-  }
-
   /**
    * Shows the results kept on disk for the photos' current inputs at once (after a project is
    * opened or the references change), without the engine. A newer call supersedes a running one.
@@ -377,84 +302,7 @@ export class MatteQueue {
     await this.engineReady; // the key names the engine's revision
     const { state } = this;
     if (state.engine.state !== 'ready' || !state.references.length) return;
-    try {
-      await this.refreshReferenceHashes();
-    } catch {
-      return; // the queue says why when a target is run
-    }
-    // A few photos at a time: each is a handful of small file reads, so latency, not the disk, is the limit.
-    const ids = [...state.order];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < ids.length && pass === this.restorePass && !this.closed) {
-        const id = ids[next++];
-        const r = state.photos.get(id);
-        if (!r || r.state !== 'new' || r.broken) continue; // references too: each is matted from its own prompt
-        try {
-          await this.refreshHash(r);
-        } catch {
-          continue; // the queue says why when the photo is run
-        }
-        const key = state.keyFor(r);
-        const stem = this.kept.stemFor(r.contentHash!, key);
-        const kept = await this.kept.read(stem, key);
-        if (kept && r.state === 'new' && state.photos.get(id) === r && state.keyFor(r) === key) this.settle(r, key, stem, kept.result);
-      }
-    };
-    await Promise.all(Array.from({ length: RESTORE_CONCURRENCY }, worker));
-    if (pass !== this.restorePass) return;
-    await this.kept.hashes.flush(); // the next open reads no photo again
+    const thisPass: RestorePass = { superseded: () => pass !== this.restorePass, closed: () => this.closed };
+    await restoreKeptResults(state, this.kept, thisPass, (r, key, stem, result) => this.settle(r, key, stem, result));
   }
-
-  private async matteOne(r: PhotoRecord, stem: string): Promise<EngineMatteReply> {
-    const { state } = this;
-    if (state.engine.state !== 'ready' || !this.engine)
-      throw new ServiceError('engine', `the model is not available: ${state.engine.error ?? 'still loading'}`);
-    const spec = state.references.find((x) => x.photoId === r.id);
-    if (spec) {
-      const own = await maskReferenceMatte(
-        spec,
-        r,
-        stem,
-        state.order.map((id) => state.photos.get(id)!.path),
-        state.mattes,
-      ).catch((e) => {
-        if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${r.name}: ${e.message}`);
-        throw e;
-      });
-      if (own) return own;
-    }
-    if (this.engineReferencesKey !== state.referencesKey) {
-      const refs = [];
-      for (const spec of state.references) {
-        const ref = state.photo(spec.photoId);
-        let prompt;
-        try {
-          prompt = spec.prompt.matte
-            ? await state.mattes.enginePrompt(spec.prompt.matte, ref.width, ref.height)
-            : await toEnginePrompt(spec.prompt, ref.width, ref.height);
-        } catch (e) {
-          if (e instanceof EmptyPromptError) throw new ServiceError('invalid-argument', `reference ${ref.name}: ${e.message}`);
-          throw e;
-        }
-        refs.push({ path: ref.path, cacheKey: imageKeyOf(ref), prompt });
-      }
-      await this.engine.setReferences(refs);
-      this.engineReferencesKey = state.referencesKey;
-    }
-    const correction = r.correction ? await toEngineCorrection(r.correction, r.width, r.height) : null;
-    this.opts.onEngineMatte?.(r.path);
-    return this.engine.matte(
-      r.path,
-      imageKeyOf(r),
-      stem,
-      correction,
-      state.order.map((id) => state.photos.get(id)!.path),
-    );
-  }
-}
-
-/** A photo's identity for the engine host's kept pixels and features: a changed file gets a new key. */
-function imageKeyOf(r: PhotoRecord): string {
-  return `${r.path}|${r.size}|${r.mtimeMs}`;
 }

@@ -6,6 +6,7 @@
 // This file is the facade. The state and its events live in shoot-state.ts; the work is done by
 //   photo-library.ts  imports, removal, relink, thumbnails and other images for the UI
 //   matte-queue.ts    the engine host, the queue, runs, previews, corrections (jobs.ts: progress)
+//                     (matte-engine.ts: the engine host; kept-lookup.ts: kept results found again)
 //   export.ts         exports into a folder, with the record of what the app wrote there
 //   projects.ts       project files, autosave, recent projects
 //   folder-browser.ts serve mode's folder browser (inside the allowed roots)
