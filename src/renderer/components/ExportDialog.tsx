@@ -1,118 +1,35 @@
 // Export: options (defaults from the shoot settings), then the job's progress, then its summary.
 // By default the export takes the photos that are ready (approved, or not flagged) and says before
 // and after what it left out; "all photos" takes every one.
-import { useId, useMemo, useState } from 'react';
-import type {
-  CropAspect,
-  CropMarginUnit,
-  ExportFormat,
-  ExportOptions,
-  ExportScope,
-  JobProgress,
-  LeftOutReason,
-} from '../../shared/contract';
-import { LEFT_OUT_WORDS, leftOutWords } from '../../shared/wording';
-import { leftOutNow } from '../state/review';
-import {
-  CROP_ASPECTS,
-  DEFAULT_NAME_TEMPLATE,
-  EXPORT_FORMAT_INFO,
-  EXPORT_FORMATS,
-  exportFileName,
-  nameTemplateProblem,
-} from '../../shared/vocabulary';
+import { useId, useState } from 'react';
+import type { ExportFormat } from '../../shared/contract';
+import { leftOutWords } from '../../shared/wording';
+import { DEFAULT_NAME_TEMPLATE, EXPORT_FORMAT_INFO, EXPORT_FORMATS, exportFileName } from '../../shared/vocabulary';
 import { useActions, useAppState } from '../state/context';
-import { formatDuration, plural } from './format';
+import { plural } from './format';
 import { Modal } from './Modal';
-import { FailureList } from './FailureList';
+import { ExportCropFields } from './export/ExportCropFields';
+import { exportOptionsOf, templateProblem, useExportForm } from './export/exportForm';
+import { ExportJobView } from './export/ExportJob';
+import { useExportTargets } from './export/useExportTargets';
 
 const FORMATS = EXPORT_FORMATS.map((value) => ({ value, label: EXPORT_FORMAT_INFO[value].label }));
-
-/** Why a template would be refused (the service checks the same rule), or null. */
-function templateProblem(t: string): string | null {
-  const problem = nameTemplateProblem(t);
-  return problem && `The name ${problem}.`;
-}
 
 export function ExportDialog(props: { onClose(): void }) {
   const actions = useActions();
   const defaults = useAppState((s) => s.status?.settings.exportDefaults);
   const nativeDialogs = useAppState((s) => s.status?.nativeDialogs ?? false);
-  const photos = useAppState((s) => s.photos);
-  const order = useAppState((s) => s.order);
-  const jobs = useAppState((s) => s.jobs);
   const ids = useId();
-
-  const [outDir, setOutDir] = useState(defaults?.outDir ?? '');
-  const [format, setFormat] = useState<ExportFormat>(defaults?.format ?? 'cutout-png');
-  const [bitDepth, setBitDepth] = useState<8 | 16>(defaults?.bitDepth ?? 8);
-  const [useBackground, setUseBackground] = useState(!!defaults?.background);
-  const [background, setBackground] = useState(defaults?.background ?? '#ffffff');
-  const [nameTemplate, setNameTemplate] = useState(defaults?.nameTemplate ?? '{name}');
-  const [overwrite, setOverwrite] = useState(defaults?.overwrite ?? false);
-  const [decontaminate, setDecontaminate] = useState(defaults?.decontaminate ?? true);
-  const [premultiplied, setPremultiplied] = useState(defaults?.premultiplied ?? false);
-  const [crop, setCrop] = useState(!!defaults?.crop);
-  const [cropMargin, setCropMargin] = useState(
-    String(defaults?.crop ? (defaults.crop.marginUnit === 'percent' ? defaults.crop.margin * 100 : defaults.crop.margin) : 5),
-  );
-  const [cropUnit, setCropUnit] = useState<CropMarginUnit>(defaults?.crop?.marginUnit ?? 'percent');
-  const [cropAspect, setCropAspect] = useState<CropAspect>(defaults?.crop?.aspect ?? 'original');
-  const [cropSize, setCropSize] = useState(defaults?.crop?.size ? String(defaults.crop.size) : '');
-  const [scope, setScope] = useState<ExportScope>('ready');
+  const form = useExportForm(defaults);
+  const { outDir, setOutDir, format, setFormat, setBitDepth, effectiveDepth, useBackground, setUseBackground, background } = form;
+  const { setBackground, nameTemplate, setNameTemplate, overwrite, setOverwrite, decontaminate, setDecontaminate } = form;
+  const { premultiplied, setPremultiplied, scope, setScope } = form;
   const [jobId, setJobId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
-
-  // Every photo, the references too (each is matted from its own prompt); the ready scope leaves out
-  // what is excluded, failed or flagged and not approved as it stands now.
-  const leftOut = useMemo(() => {
-    const out: LeftOutReason[] = [];
-    for (const id of order) {
-      const p = photos.get(id);
-      const reason = p ? leftOutNow(p) : null;
-      if (reason) out.push(reason);
-    }
-    return out;
-  }, [order, photos]);
-  const targets = useMemo(
-    () =>
-      scope === 'all'
-        ? order
-        : order.filter((id) => {
-            const p = photos.get(id);
-            return p && !leftOutNow(p);
-          }),
-    [order, photos, scope],
-  );
-  const notMatted = useMemo(() => targets.filter((id) => photos.get(id)?.state !== 'done').length, [targets, photos]);
-  const done = targets.length - notMatted;
-  const first = targets.length > 0 ? photos.get(targets[0]) : undefined;
-  const effectiveDepth = format === 'cutout-webp' ? 8 : bitDepth;
-  const job = jobId ? jobs.get(jobId) : undefined;
+  const { leftOut, targets, notMatted, done, first } = useExportTargets(scope);
 
   const start = async () => {
-    const options: ExportOptions = {
-      outDir: outDir.trim(),
-      format,
-      bitDepth: effectiveDepth,
-      nameTemplate: nameTemplate.trim() || '{name}',
-      overwrite,
-      scope,
-    };
-    if (useBackground && format !== 'alpha-png') options.background = background;
-    if (format !== 'alpha-png') {
-      options.decontaminate = decontaminate;
-      options.premultiplied = premultiplied && !options.background;
-    }
-    if (crop) {
-      const m = Number(cropMargin) || 0;
-      options.crop = {
-        margin: cropUnit === 'percent' ? m / 100 : m,
-        marginUnit: cropUnit,
-        aspect: cropAspect,
-        ...(Number(cropSize) >= 16 ? { size: Math.round(Number(cropSize)) } : {}),
-      };
-    }
+    const options = exportOptionsOf(form);
     setStarting(true);
     const id = await actions.exportShoot(options);
     setStarting(false);
@@ -120,31 +37,9 @@ export function ExportDialog(props: { onClose(): void }) {
   };
 
   if (jobId) {
-    const running = !job || job.state === 'running';
     return (
       <Modal title="Export" onClose={props.onClose} testId="export-dialog">
-        {running ? (
-          <div className="export-progress" data-testid="export-progress">
-            <progress max={Math.max(1, job?.total ?? 1)} value={job?.done ?? 0} aria-label="Export progress" />
-            <p>
-              {job ? `${job.done}/${job.total}` : 'Starting…'}
-              {job && job.failed > 0 && <span className="text-failed"> · {job.failed} failed</span>}
-              {job && job.skipped > 0 && <> · {job.skipped} skipped</>}
-              {job?.etaMs != null && <> · about {formatDuration(job.etaMs)} left</>}
-            </p>
-            {job?.current && <p className="muted ellipsis">{job.current}</p>}
-            <div className="form-actions">
-              <button type="button" onClick={props.onClose} title="The export goes on; its progress stays in the status bar">
-                Hide
-              </button>
-              <button type="button" className="danger" data-testid="export-cancel" onClick={() => void actions.cancelJob(jobId)}>
-                Cancel
-              </button>
-            </div>
-          </div>
-        ) : (
-          <ExportSummary job={job!} outDir={outDir} onClose={props.onClose} />
-        )}
+        <ExportJobView jobId={jobId} outDir={outDir} onClose={props.onClose} />
       </Modal>
     );
   }
@@ -264,70 +159,7 @@ export function ExportDialog(props: { onClose(): void }) {
             <option value="straight">Straight (usual)</option>
             <option value="premultiplied">Premultiplied (colour × alpha)</option>
           </select>
-
-          <span className="label">Crop</span>
-          <div>
-            <div className="row">
-              <input
-                id={`${ids}-crop`}
-                type="checkbox"
-                checked={crop}
-                onChange={(e) => setCrop(e.target.checked)}
-                data-testid="export-crop"
-              />
-              <label htmlFor={`${ids}-crop`}>Trim to the product</label>
-            </div>
-            {crop && (
-              <div className="row">
-                <label htmlFor={`${ids}-margin`}>margin</label>
-                <input
-                  id={`${ids}-margin`}
-                  type="number"
-                  min="0"
-                  step="any"
-                  value={cropMargin}
-                  onChange={(e) => setCropMargin(e.target.value)}
-                  style={{ width: '5em' }}
-                  data-testid="export-crop-margin"
-                />
-                <select
-                  value={cropUnit}
-                  aria-label="Margin unit"
-                  onChange={(e) => setCropUnit(e.target.value as CropMarginUnit)}
-                  data-testid="export-crop-unit"
-                >
-                  <option value="percent">%</option>
-                  <option value="px">px</option>
-                </select>
-                <label htmlFor={`${ids}-aspect`}>aspect</label>
-                <select
-                  id={`${ids}-aspect`}
-                  value={cropAspect}
-                  onChange={(e) => setCropAspect(e.target.value as CropAspect)}
-                  data-testid="export-crop-aspect"
-                >
-                  {CROP_ASPECTS.map((a) => (
-                    <option key={a} value={a}>
-                      {a === 'original' ? 'as the photo' : a}
-                    </option>
-                  ))}
-                </select>
-                <label htmlFor={`${ids}-size`}>long side</label>
-                <input
-                  id={`${ids}-size`}
-                  type="number"
-                  min="16"
-                  max="32768"
-                  placeholder="as is"
-                  value={cropSize}
-                  onChange={(e) => setCropSize(e.target.value)}
-                  style={{ width: '6em' }}
-                  data-testid="export-crop-size"
-                />
-                <span className="muted">px</span>
-              </div>
-            )}
-          </div>
+          <ExportCropFields ids={ids} form={form} />
 
           <label htmlFor={`${ids}-name`}>File name</label>
           <div>
@@ -421,52 +253,5 @@ export function ExportDialog(props: { onClose(): void }) {
         </div>
       </form>
     </Modal>
-  );
-}
-
-/** Left-out photos named in the summary (the rest are counted). */
-const SHOW_LEFT_OUT = 12;
-const fileName = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
-
-function ExportSummary({ job, outDir, onClose }: { job: JobProgress; outDir: string; onClose(): void }) {
-  const s = job.summary;
-  const failures = s?.failures ?? [];
-  return (
-    <div className="export-summary" data-testid="export-summary" data-state={job.state}>
-      <p>
-        {job.state === 'cancelled' ? 'Export cancelled. ' : job.state === 'failed' ? 'Export failed. ' : 'Export finished. '}
-        <strong data-testid="export-written" data-count={s?.written.length ?? job.done}>
-          {plural(s?.written.length ?? job.done, 'file')} written
-        </strong>
-        {' · '}
-        <span data-testid="export-skipped" data-count={s?.skipped.length ?? job.skipped}>
-          {s?.skipped.length ?? job.skipped} skipped (already exported)
-        </span>
-        {failures.length > 0 && <span className="text-failed"> · {failures.length} failed</span>}
-        {s && <span className="muted"> · {formatDuration(s.elapsedMs)}</span>}
-      </p>
-      {s?.leftOut && s.leftOut.length > 0 && (
-        <div data-testid="export-summary-left-out" data-count={s.leftOut.length}>
-          <p>{leftOutWords(s.leftOut.map((l) => l.reason))}.</p>
-          <ul className="left-out-list">
-            {s.leftOut.slice(0, SHOW_LEFT_OUT).map((l) => (
-              <li key={l.path} title={l.path}>
-                {fileName(l.path)}: {LEFT_OUT_WORDS[l.reason]}
-              </li>
-            ))}
-            {s.leftOut.length > SHOW_LEFT_OUT && <li className="muted">and {s.leftOut.length - SHOW_LEFT_OUT} more</li>}
-          </ul>
-        </div>
-      )}
-      <p className="muted ellipsis" title={outDir}>
-        to {outDir}
-      </p>
-      <FailureList failures={failures} testId="export-failure" />
-      <div className="form-actions">
-        <button type="button" className="primary" onClick={onClose}>
-          Close
-        </button>
-      </div>
-    </div>
   );
 }

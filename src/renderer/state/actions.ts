@@ -1,7 +1,10 @@
 // Everything the UI asks of the service goes through here: each call catches its error and shows
 // it in a toast (never an unhandled rejection), and service answers are folded into the store.
+// Actions owns the session (events, status, project changes) and the models that outlive the
+// components; the groups of actions live in the sibling *-actions.ts modules, and the methods
+// below hand each call to its group, so components keep calling `actions.xxx(...)`.
 import { shownOrderSelector, type GridView } from './review';
-import { clickSelect, EMPTY_SELECTION, moveFocus, selectAll, targetsOf, toggleFocused, type ClickKeys, type Selection } from './selection';
+import { EMPTY_SELECTION, type ClickKeys } from './selection';
 import type {
   AboutInfo,
   AppCommand,
@@ -14,30 +17,24 @@ import type {
   PhotoInfo,
   PickKind,
   ReferencePrompt,
-  ReferenceSpec,
 } from '../../shared/contract';
-import { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
-import { promotedWords } from '../../shared/wording';
 import type { Bridge } from '../bridge';
+import { errorMessage, type ActionContext } from './action-context';
+import { ImportActions } from './import-actions';
 import { KeptMaps } from './kept-maps';
 import { EditorModel } from './editor';
 import { MatteViewModel } from './matte-view';
-import { EMPTY_PROMPT, Store, type MainMode } from './store';
+import { ProjectActions } from './project-actions';
+import { ReferenceActions } from './reference-actions';
+import { SelectionActions } from './selection-actions';
+import type { MainMode, Store } from './store';
+import { TargetActions } from './target-actions';
 
 /** Image types the service imports (one list, in src/shared). */
 export { IMAGE_EXTENSIONS, isImageName } from '../../shared/vocabulary';
+export { errorMessage } from './action-context';
 
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
-
-/** Wait after the last prompt edit before the references are sent (each send re-runs a preview). */
-const REFERENCE_DEBOUNCE_MS = 400;
-
-export class Actions {
-  private referenceTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly previewsInFlight = new Map<string, Promise<PhotoInfo | undefined>>();
+export class Actions implements ActionContext {
   private statusPoll: ReturnType<typeof setInterval> | null = null;
   private readonly commandListeners = new Set<(command: AppCommand) => void>();
   /** The reference editor's state (prompt history, tool, size, zoom per reference): outlives the editor component. */
@@ -48,6 +45,12 @@ export class Actions {
   readonly keptMaps = new KeptMaps();
   /** The matte view's loupe (Review at 100 %): zoom, background, place looked at and soft-edge points per photo. */
   readonly matteView = new MatteViewModel((photoId) => this.call(() => this.bridge.api.edgePoints(photoId)));
+
+  private readonly selecting = new SelectionActions(this, this.shown);
+  private readonly targets = new TargetActions(this);
+  private readonly references = new ReferenceActions(this, (id) => this.targets.preview(id));
+  private readonly imports = new ImportActions(this, (refs) => this.references.pushReferences(refs));
+  private readonly projects = new ProjectActions(this, () => this.afterProjectChange());
 
   constructor(
     readonly bridge: Bridge,
@@ -121,269 +124,6 @@ export class Actions {
     }
   }
 
-  private mergePhoto(p: PhotoInfo | undefined): void {
-    if (p) this.store.enqueue({ type: 'photos', photos: [p] });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Selection and modes
-
-  /** A click (or an arrow key) on a tile: Shift for a range of the shown photos, Ctrl/Cmd to add or remove one. */
-  select(id: string, keys: ClickKeys = {}): void {
-    const s = this.store.getState();
-    this.setSelection(clickSelect(s.selection, id, this.shown(s), keys));
-  }
-
-  /** Ctrl/Cmd+A in the grid: every photo the current filter shows. */
-  selectAllShown(): void {
-    const s = this.store.getState();
-    this.setSelection(selectAll(s.selection, this.shown(s)));
-  }
-
-  /** Space in the grid: the focused photo in or out of the selection. */
-  toggleFocused(): void {
-    this.setSelection(toggleFocused(this.store.getState().selection));
-  }
-
-  /** Ctrl/Cmd+arrow in the grid: the focus moves without changing the selection. */
-  moveFocus(id: string): void {
-    this.setSelection(moveFocus(this.store.getState().selection, id));
-  }
-
-  private setSelection(selection: Selection): void {
-    const s = this.store.getState();
-    const focusChanged = selection.focus !== s.selection.focus;
-    const photo = selection.focus ? s.photos.get(selection.focus) : undefined;
-    const patch: Partial<ReturnType<Store['getState']>> = { selection };
-    // A reference opens in its editor (one marked by its matte, on that matte); a target in the view last used for targets.
-    const fromMatte = !!photo && s.references.some((r) => r.photoId === photo.id && r.prompt.matte);
-    if (focusChanged && fromMatte) patch.mode = 'matte';
-    else if (focusChanged && photo?.isReference) patch.mode = 'reference';
-    else if (focusChanged && photo && s.mode === 'reference' && s.references.length > 0) patch.mode = 'heatmaps';
-    this.store.update(patch);
-  }
-
-  /** Approves or excludes the selected photos (or the focused one), or makes them undecided again (null). */
-  async setApproval(approval: Approval | null, ids = targetsOf(this.store.getState().selection)): Promise<void> {
-    if (ids.length === 0) return;
-    await this.call(() => this.bridge.api.setApproval(ids, approval));
-  }
-
-  setGridView(view: Partial<GridView>): void {
-    this.store.update((s) => ({ gridView: { ...s.gridView, ...view } }));
-  }
-
-  setMode(mode: MainMode): void {
-    this.store.update({ mode });
-  }
-
-  setActiveReference(id: string): void {
-    this.store.update({ activeReferenceId: id });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Import
-
-  /** Imports and shows the summary; resolves to the service's summary (undefined when the call failed). */
-  async importPaths(paths: string[], uploadFailures: ImportFailure[] = []): Promise<ImportSummary | undefined> {
-    if (paths.length === 0) {
-      if (uploadFailures.length) this.store.update({ importSummary: { added: 0, skippedDuplicates: 0, failed: uploadFailures } });
-      return undefined;
-    }
-    this.store.update({ importProgress: `Importing ${paths.length === 1 ? paths[0] : `${paths.length} items`}…` });
-    const summary = await this.call(() => this.bridge.api.importPaths(paths));
-    this.store.update({ importProgress: null });
-    if (summary || uploadFailures.length) {
-      const merged: ImportSummary = summary
-        ? { ...summary, failed: [...uploadFailures, ...summary.failed] }
-        : { added: 0, skippedDuplicates: 0, failed: uploadFailures };
-      this.store.update({ importSummary: merged });
-    }
-    return summary;
-  }
-
-  /** Dropped or chosen files: their paths (desktop) or uploads (web), then one import. */
-  async importFiles(files: File[]): Promise<ImportSummary | undefined> {
-    const failures: ImportFailure[] = [];
-    const paths: string[] = [];
-    if (this.bridge.mode === 'desktop' && this.bridge.pathOfDroppedFile) {
-      // Desktop: folders are passed as paths too (the service scans them).
-      for (const f of files) {
-        const p = this.bridge.pathOfDroppedFile(f);
-        if (p) paths.push(p);
-        else failures.push({ path: f.name, reason: 'the file has no path on disk' });
-      }
-      return this.importPaths(paths, failures);
-    }
-    const upload = this.bridge.upload;
-    if (!upload) {
-      this.store.toast('error', 'This window cannot upload files; import from a path instead.');
-      return;
-    }
-    const images = files.filter((f) => {
-      if (isImageName(f.name)) return true;
-      failures.push({ path: f.name, reason: `not a supported image type (${IMAGE_EXTENSIONS.join(' ')})` });
-      return false;
-    });
-    // Sequential: one upload at a time keeps memory flat and the progress honest.
-    for (let i = 0; i < images.length; i++) {
-      const f = images[i];
-      this.store.update({ importProgress: `Uploading ${i + 1}/${images.length}: ${f.name}` });
-      try {
-        paths.push(await upload(f));
-      } catch (e) {
-        failures.push({ path: f.name, reason: errorMessage(e) });
-      }
-    }
-    this.store.update({ importProgress: null });
-    return this.importPaths(paths, failures);
-  }
-
-  async pick(kind: PickKind): Promise<string[] | null> {
-    const paths = await this.call(() => this.bridge.api.pickPaths(kind));
-    return paths && paths.length > 0 ? paths : null;
-  }
-
-  dismissImportSummary(): void {
-    this.store.update({ importSummary: null });
-  }
-
-  async removePhotos(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    // Removing a reference also drops it from the references.
-    const refs = this.store.getState().references;
-    if (refs.some((r) => ids.includes(r.photoId))) {
-      await this.pushReferences(refs.filter((r) => !ids.includes(r.photoId)));
-    }
-    await this.call(() => this.bridge.api.removePhotos(ids));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // References
-
-  promptOf(photoId: string): ReferencePrompt {
-    return this.store.getState().references.find((r) => r.photoId === photoId)?.prompt ?? EMPTY_PROMPT;
-  }
-
-  async useAsReference(id: string): Promise<void> {
-    await this.pushReferences([{ photoId: id, prompt: this.promptOf(id) }]);
-    this.store.update({ mode: 'reference', activeReferenceId: id });
-  }
-
-  async addAsReference(id: string): Promise<void> {
-    const refs = this.store.getState().references;
-    if (!refs.some((r) => r.photoId === id)) await this.pushReferences([...refs, { photoId: id, prompt: EMPTY_PROMPT }]);
-    this.store.update({ mode: 'reference', activeReferenceId: id });
-  }
-
-  /**
-   * "Fix one, fix the rest": the photo's matte becomes one more reference, and the service mattes
-   * the flagged photos again with it (the others keep their matte). The references come back in
-   * the status event; the toast says what happened.
-   */
-  async promoteToReference(id: string): Promise<void> {
-    const summary = await this.call(() => this.bridge.api.promoteToReference(id));
-    if (!summary) return;
-    const name = this.store.getState().photos.get(id)?.name ?? 'The photo';
-    this.store.toast('info', promotedWords(name, summary.rematting.length, summary.kept.length));
-  }
-
-  async removeReference(id: string): Promise<void> {
-    await this.pushReferences(this.store.getState().references.filter((r) => r.photoId !== id));
-  }
-
-  /** An edit in the reference editor: kept locally at once, sent to the service debounced. */
-  setPrompt(photoId: string, prompt: ReferencePrompt): void {
-    const refs = this.store.getState().references.map((r) => (r.photoId === photoId ? { ...r, prompt } : r));
-    if (!refs.some((r) => r.photoId === photoId)) refs.push({ photoId, prompt });
-    if (!this.referenceTimer) this.store.referencesPending++;
-    else clearTimeout(this.referenceTimer);
-    this.store.update({ references: refs });
-    this.referenceTimer = setTimeout(() => {
-      this.referenceTimer = null;
-      this.store.referencesPending--;
-      void this.pushReferences(this.store.getState().references, true);
-    }, REFERENCE_DEBOUNCE_MS);
-  }
-
-  private async pushReferences(refs: readonly ReferenceSpec[], thenPreview = false): Promise<void> {
-    this.store.referencesPending++;
-    this.store.update({ references: refs });
-    try {
-      await this.bridge.api.setReferences([...refs]);
-    } catch (e) {
-      this.store.toast('error', errorMessage(e));
-      return;
-    } finally {
-      this.store.referencesPending--;
-    }
-    // The results of every target are now stale: refresh the one being looked at.
-    const s = this.store.getState();
-    const focus = s.selection.focus ? s.photos.get(s.selection.focus) : undefined;
-    if (thenPreview && focus && !focus.isReference && refs.some((r) => r.prompt.shapes.length > 0)) void this.preview(focus.id);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Targets
-
-  /** Runs one target ahead of the queue; its progress and error are kept in store.previews. */
-  preview(id: string): Promise<PhotoInfo | undefined> {
-    const running = this.previewsInFlight.get(id);
-    if (running) return running;
-    const version = this.store.getState().photos.get(id)?.version ?? 0;
-    this.store.setPreview(id, { version, state: 'running' });
-    const p = this.bridge.api.previewTarget(id).then(
-      (photo) => {
-        this.store.setPreview(id, null);
-        this.mergePhoto(photo);
-        return photo;
-      },
-      (e: unknown) => {
-        this.store.setPreview(id, { version, state: 'error', message: errorMessage(e) });
-        return undefined;
-      },
-    );
-    const tracked = p.finally(() => this.previewsInFlight.delete(id));
-    this.previewsInFlight.set(id, tracked);
-    return tracked;
-  }
-
-  /** Loads a target's saved correction (a reopened project) into the UI state, once. */
-  async loadCorrection(id: string): Promise<void> {
-    const c = await this.call(() => this.bridge.api.getCorrection(id));
-    if (c === undefined) return;
-    this.store.update((s) => {
-      if (s.corrections.has(id)) return {};
-      const corrections = new Map(s.corrections);
-      corrections.set(id, c);
-      return { corrections };
-    });
-  }
-
-  async setCorrection(id: string, correction: Correction | null): Promise<void> {
-    this.store.update((s) => {
-      const corrections = new Map(s.corrections);
-      corrections.set(id, correction);
-      return { corrections };
-    });
-    this.mergePhoto(await this.call(() => this.bridge.api.setCorrection(id, correction)));
-  }
-
-  async runAll(): Promise<void> {
-    await this.call(() => this.bridge.api.runTargets());
-  }
-
-  async cancelJob(jobId: string): Promise<void> {
-    await this.call(() => this.bridge.api.cancelJob(jobId));
-  }
-
-  exportShoot(options: ExportOptions): Promise<string | undefined> {
-    return this.call(() => this.bridge.api.exportShoot(options));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Projects
-
   /** After the service switched projects: photos, references, corrections all start over. */
   private async afterProjectChange(): Promise<void> {
     this.editor.reset();
@@ -399,40 +139,143 @@ export class Actions {
     await this.resync();
   }
 
-  async newProject(): Promise<void> {
-    const ok = await this.call(() => this.bridge.api.newProject().then(() => true));
-    if (ok) await this.afterProjectChange();
+  // -------------------------------------------------------------------------------------------
+  // Selection and modes (selection-actions.ts)
+
+  select(id: string, keys: ClickKeys = {}): void {
+    this.selecting.select(id, keys);
   }
 
-  /** Resolves to whether it opened (a path dialog stays open, with what was typed, when not). */
-  async openProject(path: string): Promise<boolean> {
-    const status = await this.call(() => this.bridge.api.openProject(path));
-    if (!status) return false;
-    this.store.setStatus(status);
-    await this.afterProjectChange();
-    return true;
+  selectAllShown(): void {
+    this.selecting.selectAllShown();
   }
 
-  async saveProject(path?: string): Promise<boolean> {
-    const project = await this.call(() => this.bridge.api.saveProject(path));
-    if (!project) return false;
-    this.store.update((s) => (s.status ? { status: { ...s.status, project } } : {}));
-    this.store.toast('info', `Saved ${project.path ?? project.name}`);
-    return true;
+  toggleFocused(): void {
+    this.selecting.toggleFocused();
+  }
+
+  moveFocus(id: string): void {
+    this.selecting.moveFocus(id);
+  }
+
+  /** Without `ids`: the selected photos (or the focused one). */
+  setApproval(approval: Approval | null, ids?: string[]): Promise<void> {
+    return this.selecting.setApproval(approval, ids);
+  }
+
+  setGridView(view: Partial<GridView>): void {
+    this.selecting.setGridView(view);
+  }
+
+  setMode(mode: MainMode): void {
+    this.selecting.setMode(mode);
+  }
+
+  setActiveReference(id: string): void {
+    this.selecting.setActiveReference(id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Import (import-actions.ts)
+
+  importPaths(paths: string[], uploadFailures: ImportFailure[] = []): Promise<ImportSummary | undefined> {
+    return this.imports.importPaths(paths, uploadFailures);
+  }
+
+  importFiles(files: File[]): Promise<ImportSummary | undefined> {
+    return this.imports.importFiles(files);
+  }
+
+  pick(kind: PickKind): Promise<string[] | null> {
+    return this.imports.pick(kind);
+  }
+
+  dismissImportSummary(): void {
+    this.imports.dismissImportSummary();
+  }
+
+  removePhotos(ids: string[]): Promise<void> {
+    return this.imports.removePhotos(ids);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // References (reference-actions.ts)
+
+  promptOf(photoId: string): ReferencePrompt {
+    return this.references.promptOf(photoId);
+  }
+
+  useAsReference(id: string): Promise<void> {
+    return this.references.useAsReference(id);
+  }
+
+  addAsReference(id: string): Promise<void> {
+    return this.references.addAsReference(id);
+  }
+
+  promoteToReference(id: string): Promise<void> {
+    return this.references.promoteToReference(id);
+  }
+
+  removeReference(id: string): Promise<void> {
+    return this.references.removeReference(id);
+  }
+
+  setPrompt(photoId: string, prompt: ReferencePrompt): void {
+    this.references.setPrompt(photoId, prompt);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Targets (target-actions.ts)
+
+  preview(id: string): Promise<PhotoInfo | undefined> {
+    return this.targets.preview(id);
+  }
+
+  loadCorrection(id: string): Promise<void> {
+    return this.targets.loadCorrection(id);
+  }
+
+  setCorrection(id: string, correction: Correction | null): Promise<void> {
+    return this.targets.setCorrection(id, correction);
+  }
+
+  runAll(): Promise<void> {
+    return this.targets.runAll();
+  }
+
+  cancelJob(jobId: string): Promise<void> {
+    return this.targets.cancelJob(jobId);
+  }
+
+  exportShoot(options: ExportOptions): Promise<string | undefined> {
+    return this.targets.exportShoot(options);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Projects (project-actions.ts)
+
+  newProject(): Promise<void> {
+    return this.projects.newProject();
+  }
+
+  openProject(path: string): Promise<boolean> {
+    return this.projects.openProject(path);
+  }
+
+  saveProject(path?: string): Promise<boolean> {
+    return this.projects.saveProject(path);
   }
 
   recentProjects(): Promise<string[] | undefined> {
-    return this.call(() => this.bridge.api.recentProjects());
+    return this.projects.recentProjects();
   }
 
-  async relinkFolder(folder: string): Promise<boolean> {
-    const r = await this.call(() => this.bridge.api.relinkFolder(folder));
-    if (r) this.store.toast('info', `Relinked ${r.relinked} photo${r.relinked === 1 ? '' : 's'}; ${r.stillMissing} still missing.`);
-    return !!r;
+  relinkFolder(folder: string): Promise<boolean> {
+    return this.projects.relinkFolder(folder);
   }
 
-  /** Serve mode's folder browser: a folder inside the server's roots (null: the roots); errors are thrown, for the dialog to show. */
   listFolder(path: string | null): Promise<FolderListing> {
-    return this.bridge.api.listFolder(path);
+    return this.projects.listFolder(path);
   }
 }

@@ -11,28 +11,19 @@
 // boxes and points. Live feedback (brush stroke, lasso, box being dragged) is drawn on fabric's top
 // context.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { Canvas, FabricImage, type FabricObject, type Path, PencilBrush, Point as FPoint, type TPointerEventInfo } from 'fabric';
-import type { Point, PromptShape } from '../../shared/contract';
-import { keyCommand, type EditorModel, type ViewTransform } from '../state/editor';
+import { FabricImage, PencilBrush, Point as FPoint } from 'fabric';
+import type { PromptShape } from '../../shared/contract';
+import type { EditorModel, ViewTransform } from '../state/editor';
 import type { ReferenceEditorProps } from './props';
+import { listenEditorKeys } from './canvas/editorKeys';
 import { ADD_RGB, ERASE_RGB, renderPromptMask, thinPoints, toPhotoPoint } from './canvas/raster';
-import { drawBoxDraft, drawLassoDraft, markerObjects, pathScenePoints, type LassoDraft } from './canvas/referenceMarks';
+import { drawLassoDraft, markerObjects, type LassoDraft } from './canvas/referenceMarks';
+import { mountStage, type Stage } from './canvas/referenceStage';
+import { countShapes } from './canvas/shapeCounts';
 import { ReferenceToolbar } from './ReferenceToolbar';
 import './views.css';
 
 const MAX_ZOOM = 40;
-
-interface Stage {
-  canvas: Canvas;
-  photo: FabricImage | null;
-  mask: FabricImage | null;
-  maskEl: HTMLCanvasElement | null;
-  markers: FabricObject[];
-  /** Preview pixels per photo pixel. */
-  scale: number;
-  fitZoom: number;
-}
-
 /** The model's snapshot of one reference (opened on first use, re-synced with the app's prompt). */
 function useEditorSession(editor: EditorModel, props: ReferenceEditorProps) {
   const { photo, prompt } = props;
@@ -175,181 +166,29 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
 
   // ---- the fabric canvas (created once) ---------------------------------------------------
 
-  useEffect(() => {
-    const host = hostRef.current!;
-    const el = document.createElement('canvas');
-    host.prepend(el);
-    const canvas = new Canvas(el, {
-      width: host.clientWidth || 300,
-      height: host.clientHeight || 300,
-      selection: false,
-      skipTargetFind: true,
-      renderOnAddRemove: false,
-      backgroundColor: '#2a2a2e',
-      defaultCursor: 'crosshair',
-      freeDrawingCursor: 'crosshair',
-    });
-    const st: Stage = { canvas, photo: null, mask: null, maskEl: null, markers: [], scale: 1, fitZoom: 1 };
-    stageRef.current = st;
-
-    const toPhoto = (p: FPoint): Point => {
-      const { width, height } = live.current.photo;
-      return toPhotoPoint(p.x / st.scale, p.y / st.scale, width, height);
-    };
-
-    // Brush / eraser strokes arrive as fabric paths in scene coordinates: keep their points only.
-    canvas.on('path:created', ({ path }) => {
-      canvas.remove(path);
-      const pts = pathScenePoints(path as Path).map(([x, y]) => toPhoto(new FPoint(x, y)));
-      if (!pts.length) return;
-      const { tool: t, size: sz } = current();
-      addShape({ kind: 'brush', mode: t === 'eraser' ? 'erase' : 'add', size: sz, points: thinPoints(pts, 0.5) });
-    });
-
-    canvas.on('mouse:down', (opt: TPointerEventInfo) => {
-      const t = current().tool;
-      const p = opt.scenePoint;
-      if (!st.photo) return;
-      if (t === 'point') {
-        const [x, y] = toPhoto(p);
-        addShape({ kind: 'point', x, y });
-      } else if (t === 'box') {
-        boxStart.current = p;
-      } else if (t === 'lasso' || t === 'lasso-cut') {
-        const d = lasso.current;
-        if (!d) {
-          lasso.current = { points: [[p.x, p.y]], down: true, freehand: false, cut: t === 'lasso-cut' || (opt.e as MouseEvent).altKey };
-        } else {
-          // Click mode: a click near the first corner closes the outline.
-          const [fx, fy] = d.points[0];
-          const near = Math.hypot(p.x - fx, p.y - fy) * canvas.getZoom() < 8;
-          if (near && d.points.length >= 3) return finishLasso();
-          d.points.push([p.x, p.y]);
-          d.down = true;
-        }
-        drawLasso(null);
-      }
-    });
-
-    canvas.on('mouse:move', (opt: TPointerEventInfo) => {
-      const p = opt.scenePoint;
-      const t = current().tool;
-      if (t === 'box' && boxStart.current) {
-        const b = boxStart.current;
-        drawTop((ctx, z) => drawBoxDraft(ctx, b, p, z));
-      } else if ((t === 'lasso' || t === 'lasso-cut') && lasso.current) {
-        const d = lasso.current;
-        if (d.down) {
-          const [lx, ly] = d.points[d.points.length - 1];
-          const dist = Math.hypot(p.x - lx, p.y - ly) * canvas.getZoom();
-          // A drag (not a click) on the first corner makes it a freehand lasso.
-          if (d.points.length === 1 && dist > 4) d.freehand = true;
-          if (d.freehand && dist > 1.5) d.points.push([p.x, p.y]);
-        }
-        drawLasso(p);
-      }
-    });
-
-    canvas.on('mouse:up', (opt: TPointerEventInfo) => {
-      const t = current().tool;
-      if (t === 'box' && boxStart.current) {
-        const b = boxStart.current;
-        boxStart.current = null;
-        drawTop(null);
-        const [x0, y0] = toPhoto(new FPoint(Math.min(b.x, opt.scenePoint.x), Math.min(b.y, opt.scenePoint.y)));
-        const [x1, y1] = toPhoto(new FPoint(Math.max(b.x, opt.scenePoint.x), Math.max(b.y, opt.scenePoint.y)));
-        if (x1 - x0 >= 2 && y1 - y0 >= 2) addShape({ kind: 'box', x0, y0, x1, y1 });
-      } else if ((t === 'lasso' || t === 'lasso-cut') && lasso.current) {
-        lasso.current.down = false;
-        if (lasso.current.freehand) finishLasso();
-      }
-    });
-
-    canvas.on('mouse:dblclick', () => {
-      if (lasso.current) finishLasso();
-    });
-
-    canvas.on('mouse:wheel', (opt: TPointerEventInfo<WheelEvent>) => {
-      const e = opt.e;
-      e.preventDefault();
-      e.stopPropagation();
-      // Trackpads send small deltas, mouse wheels ~100 per notch: exponential keeps both smooth.
-      zoomBy(Math.pow(0.998, e.deltaY), opt.viewportPoint);
-    });
-
-    // Pan: hand tool, Space held, or the middle/right button. Caught in the capture phase so the
-    // fabric canvas (and its brush) never sees these presses.
-    const onPanDown = (e: MouseEvent): void => {
-      if (!(e.button === 1 || e.button === 2 || spaceDown.current || current().tool === 'hand')) return;
-      e.preventDefault();
-      e.stopPropagation();
-      let last = { x: e.clientX, y: e.clientY };
-      host.classList.add('icm-panning');
-      const move = (ev: MouseEvent): void => {
-        canvas.relativePan(new FPoint(ev.clientX - last.x, ev.clientY - last.y));
-        last = { x: ev.clientX, y: ev.clientY };
-        saveView(false);
-        canvas.requestRenderAll();
-      };
-      const up = (): void => {
-        host.classList.remove('icm-panning');
-        window.removeEventListener('mousemove', move);
-        window.removeEventListener('mouseup', up);
-      };
-      window.addEventListener('mousemove', move);
-      window.addEventListener('mouseup', up);
-    };
-    const noMenu = (e: Event): void => e.preventDefault();
-    // The brush-size ring follows the mouse (DOM, not React state: no re-render per move).
-    const onHover = (e: MouseEvent): void => {
-      const ring = cursorRef.current;
-      if (!ring) return;
-      const { tool: t, size: sz } = current();
-      if ((t !== 'brush' && t !== 'eraser') || spaceDown.current) {
-        ring.style.display = 'none';
-        return;
-      }
-      const r = host.getBoundingClientRect();
-      const d = sz * st.scale * canvas.getZoom();
-      ring.style.display = 'block';
-      ring.style.width = ring.style.height = `${d}px`;
-      ring.style.transform = `translate(${e.clientX - r.left - d / 2}px, ${e.clientY - r.top - d / 2}px)`;
-      ring.dataset.mode = t;
-    };
-    const onLeave = (): void => {
-      if (cursorRef.current) cursorRef.current.style.display = 'none';
-    };
-    host.addEventListener('mousedown', onPanDown, true);
-    host.addEventListener('contextmenu', noMenu);
-    host.addEventListener('mousemove', onHover);
-    host.addEventListener('mouseleave', onLeave);
-
-    const ro = new ResizeObserver(() => {
-      const w = host.clientWidth;
-      const h = host.clientHeight;
-      if (!w || !h || (w === canvas.getWidth() && h === canvas.getHeight())) return;
-      canvas.setDimensions({ width: w, height: h });
-      if (isFitted()) fit();
-      else canvas.requestRenderAll();
-    });
-    ro.observe(host);
-
-    return () => {
-      ro.disconnect();
-      host.removeEventListener('mousedown', onPanDown, true);
-      host.removeEventListener('contextmenu', noMenu);
-      host.removeEventListener('mousemove', onHover);
-      host.removeEventListener('mouseleave', onLeave);
-      stageRef.current = null;
-      const wrapper = canvas.wrapperEl;
-      void canvas.dispose().then(() => {
-        wrapper.remove();
-        el.remove();
-      });
-    };
+  useEffect(
+    () =>
+      mountStage(hostRef.current!, {
+        stageRef,
+        cursorRef,
+        live,
+        spaceDown,
+        lasso,
+        boxStart,
+        current,
+        addShape,
+        drawTop,
+        drawLasso,
+        finishLasso,
+        zoomBy,
+        saveView,
+        isFitted,
+        fit,
+      }),
     // Created once; handlers read `live`.
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the stage and its handlers live as long as the view
-  }, []);
+    [],
+  );
 
   // ---- the photo ---------------------------------------------------------------------------
 
@@ -445,58 +284,10 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
 
   // ---- keyboard ---------------------------------------------------------------------------
 
-  useEffect(() => {
-    const typing = (t: EventTarget | null): boolean =>
-      t instanceof HTMLElement &&
-      (t.isContentEditable ||
-        (t instanceof HTMLInputElement && t.type !== 'range' && t.type !== 'radio' && t.type !== 'checkbox') ||
-        t instanceof HTMLTextAreaElement ||
-        t instanceof HTMLSelectElement);
-    const down = (e: KeyboardEvent): void => {
-      if (typing(e.target)) return;
-      const cmd = keyCommand(e);
-      if (!cmd) return;
-      const id = live.current.photo.id;
-      if (cmd.kind === 'undo' || cmd.kind === 'redo') {
-        e.preventDefault();
-        if (cmd.kind === 'undo') undo();
-        else redo();
-      } else if (cmd.kind === 'pan') {
-        // Space-to-pan only when the page or this editor has the focus: elsewhere Space keeps
-        // activating buttons. A focused button of the editor is blurred so Space doesn't click it.
-        const t = e.target;
-        const inEditor = t instanceof Node && !!rootRef.current?.contains(t);
-        if (!(t === document.body || inEditor)) return;
-        if (inEditor && t instanceof HTMLElement) t.blur();
-        e.preventDefault(); // no page scroll
-        if (!spaceDown.current) {
-          spaceDown.current = true;
-          hostRef.current?.classList.add('icm-space');
-          if (cursorRef.current) cursorRef.current.style.display = 'none';
-        }
-      } else if (cmd.kind === 'cancel') {
-        cancelDrafts();
-      } else if (cmd.kind === 'finish') {
-        if (lasso.current) finishLasso();
-      } else if (cmd.kind === 'tool') {
-        live.current.editor.setTool(cmd.tool);
-      } else if (cmd.kind === 'size') {
-        live.current.editor.stepSize(id, cmd.step);
-      }
-    };
-    const up = (e: KeyboardEvent): void => {
-      if (e.key === ' ') {
-        spaceDown.current = false;
-        hostRef.current?.classList.remove('icm-space');
-      }
-    };
-    window.addEventListener('keydown', down);
-    window.addEventListener('keyup', up);
-    return () => {
-      window.removeEventListener('keydown', down);
-      window.removeEventListener('keyup', up);
-    };
-  }, [undo, redo, cancelDrafts, finishLasso]);
+  useEffect(
+    () => listenEditorKeys({ rootRef, hostRef, cursorRef, live, spaceDown, lasso, undo, redo, cancelDrafts, finishLasso }),
+    [undo, redo, cancelDrafts, finishLasso],
+  );
 
   const counts = countShapes(prompt.shapes);
 
@@ -514,13 +305,4 @@ export function ReferenceEditor(props: ReferenceEditorProps) {
       </div>
     </div>
   );
-}
-
-function countShapes(shapes: PromptShape[]): string {
-  const n = { stroke: 0, lasso: 0, box: 0, point: 0 };
-  for (const s of shapes) n[s.kind === 'brush' ? 'stroke' : s.kind]++;
-  return Object.entries(n)
-    .filter(([, c]) => c > 0)
-    .map(([k, c]) => `${c} ${k}${c > 1 ? (k === 'box' ? 'es' : 's') : ''}`)
-    .join(', ');
 }
