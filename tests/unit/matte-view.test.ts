@@ -248,6 +248,23 @@ describe('wheel zoom', () => {
   });
 });
 
+describe('clean edge colours', () => {
+  it('follows the export setting; the photographer’s toggle holds until the setting changes', () => {
+    const m = new MatteViewModel();
+    const p = { id: 'p', ...PHOTO };
+    m.followExport(undefined);
+    assert.equal(m.getSnapshot(p).decontaminate, true, 'on by default, as the export');
+    m.followExport(false);
+    assert.equal(m.getSnapshot(p).decontaminate, false, 'an export without clean colours: the loupe shows the photo’s');
+    m.setDecontaminate(true);
+    m.followExport(false);
+    assert.equal(m.getSnapshot(p).decontaminate, true, 'the same setting again does not undo the toggle');
+    m.followExport(true);
+    m.followExport(false);
+    assert.equal(m.getSnapshot(p).decontaminate, false);
+  });
+});
+
 describe('colour picker', () => {
   it('shows the picked colour at once and asks for one view once it has settled', () => {
     mock.timers.enable({ apis: ['setTimeout'] });

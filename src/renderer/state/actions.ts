@@ -73,9 +73,14 @@ export class Actions implements ActionContext {
     // the snapshot (each carries the whole photo, so replaying them in order converges).
     // The desktop menu's commands come on the same channel; they are for the app shell, not the store.
     const unsubscribe = this.bridge.subscribe((e) => (e.type === 'command' ? this.command(e.command) : this.store.enqueue(e)));
+    // The loupe's clean-edge toggle follows the export's setting (the shoot settings in the status).
+    const unfollow = this.store.subscribe(() =>
+      this.matteView.followExport(this.store.getState().status?.settings.exportDefaults.decontaminate),
+    );
     void this.resync();
     return () => {
       unsubscribe();
+      unfollow();
       if (this.statusPoll) clearInterval(this.statusPoll);
     };
   }

@@ -213,6 +213,8 @@ export class MatteViewModel {
   };
 
   private picked: string | null = null;
+  /** The export setting last followed (followExport). */
+  private exportDecontaminate = true;
   private pickTimer: ReturnType<typeof setTimeout> | null = null;
 
   /**
@@ -307,6 +309,18 @@ export class MatteViewModel {
     const had = this.picked !== null;
     this.picked = null;
     return had;
+  }
+
+  /**
+   * The shoot's export setting for clean edge colours (undefined: the default, on). The loupe
+   * shows what the export will write: it follows each change of that setting; the photographer's
+   * own toggle holds until the setting changes again.
+   */
+  followExport(decontaminate: boolean | undefined): void {
+    const on = decontaminate ?? true;
+    if (on === this.exportDecontaminate) return;
+    this.exportDecontaminate = on;
+    this.setDecontaminate(on);
   }
 
   setDecontaminate(on: boolean): void {
