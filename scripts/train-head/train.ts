@@ -216,13 +216,17 @@ async function main(): Promise<void> {
 
   // Cross-validated decisions on the real targets and the product-absent pairs (each decided by
   // the models trained without its group; the SAD does not depend on the review model).
+  // A product-absent pair's own key is no subject's: it is decided by the model trained without
+  // the subject its photo shows (which never saw the pair), not by the full model that did.
+  const foldOf = (p: Photo): HeadModel | undefined =>
+    folds[p.dump.meta.groupKey] ?? (p.dump.meta.involves ?? []).map((k) => folds[k]).find(Boolean);
   const g = new GraphSessions('cpu');
   type Row = { p: Photo; sad: number; mse: number; isnet: number; kept: number; review?: number[]; confidence: number; flagged: boolean };
   const cv: Row[] = [];
   const absentCv: Row[] = [];
   const absent = photos.filter(isAbsent);
   for (const p of [...real, ...absent]) {
-    const model = folds[p.dump.meta.groupKey] ?? full;
+    const model = foldOf(p) ?? full;
     const r = await score(g, p, model, 0);
     const base = isAbsent(p) ? r : await score(g, p, model, 0, true);
     const prob = p.x.map((x) => probability(model, x));
@@ -251,14 +255,12 @@ async function main(): Promise<void> {
   const withReview = (m: HeadModel, review: LogisticModel | undefined): HeadModel => (review ? { ...m, review } : m);
   const fullReview = withReview(full, reviewOf([...cv, ...absentCv]));
   for (const k of keys) folds[k] = withReview(folds[k], reviewOf([...cv, ...absentCv].filter((r) => !r.p.keys.has(k))));
-  for (const r of [...cv, ...absentCv])
-    r.confidence = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, 0).confidence;
+  for (const r of [...cv, ...absentCv]) r.confidence = decide(r.p.candidates, r.p.x, foldOf(r.p) ?? fullReview, 0).confidence;
   // The review flag's operating point: the confidence level below which at most MAX_FLAGGED of
   // the real targets fall (cross-validated confidences).
   const sortedConf = cv.map((c) => c.confidence).sort((a, b) => a - b);
   const reviewBelow = sortedConf[Math.floor(MAX_FLAGGED * sortedConf.length)] ?? 0;
-  for (const r of [...cv, ...absentCv])
-    r.flagged = decide(r.p.candidates, r.p.x, folds[r.p.dump.meta.groupKey] ?? fullReview, reviewBelow).review;
+  for (const r of [...cv, ...absentCv]) r.flagged = decide(r.p.candidates, r.p.x, foldOf(r.p) ?? fullReview, reviewBelow).review;
 
   const report: Record<string, unknown> = {};
   const line = (name: string, rows: typeof cv) => {
@@ -294,7 +296,12 @@ async function main(): Promise<void> {
     sad: +(absentCv.reduce((s, r) => s + r.sad, 0) / (absentCv.length || 1)).toFixed(2),
     flagged: absentCv.filter((r) => r.flagged).length,
   };
-  process.stdout.write(`product absent: ${JSON.stringify(absentReport)}\nreview below confidence ${reviewBelow.toFixed(3)}\n`);
+  const all = [...cv, ...absentCv];
+  const flaggedAll = all.filter((r) => r.flagged).length;
+  process.stdout.write(
+    `product absent: ${JSON.stringify(absentReport)}\nreview below confidence ${reviewBelow.toFixed(3)}\n` +
+      `flagged ${flaggedAll} of all ${all.length} targets (${((100 * flaggedAll) / (all.length || 1)).toFixed(1)} %)\n`,
+  );
 
   const model: SelectionModel = {
     schema: 2,
