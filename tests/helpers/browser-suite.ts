@@ -1,15 +1,15 @@
-// What every browser e2e suite starts from: the fixtures folder, where screenshots go, and the
-// suite's `skip` when Chromium is not installed.
-import { existsSync } from 'node:fs';
+// What every browser suite (tests/browser, run by `playwright test`) starts from: the fixtures
+// folder, where its own screenshots go, and the skip when Chromium is not installed.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM } from './ui';
+import { test } from '@playwright/test';
+import { CHROMIUM_MISSING } from './chromium';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(REPO, 'tests', 'fixtures');
 export const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
 
-/** A browser suite's `skip`: false, or why it cannot run here. */
-export const SKIP_WITHOUT_CHROMIUM = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
+/** Called at the top of a suite file: every test of the file is skipped, saying how to install Chromium, when it is missing. */
+export function skipWithoutChromium(): void {
+  test.skip(CHROMIUM_MISSING !== null, CHROMIUM_MISSING ?? '');
+}
