@@ -18,6 +18,8 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   // No TTY in CI: one line per test.
   reporter: [['list']],
+  // Every suite here is slow by nature (the real engine): no "slow test file" advice.
+  reportSlowTests: null,
   use: {
     // Playwright's own browser download is not reachable here: Debian's Chromium (apt-get install chromium).
     launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },

@@ -8,10 +8,11 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ShootService } from '../../src/service/shoot-service';
+import { skipFileIf } from '../helpers/browser-suite';
 import { buildDesktop, ELECTRON_MISSING, electronBinary, REPO } from '../helpers/desktop-build';
 
 const exe = electronBinary();
-test.skip(!exe, ELECTRON_MISSING);
+skipFileIf(exe ? null : ELECTRON_MISSING);
 test.describe.configure({ timeout: 300_000 });
 
 test.describe('the Electron app', () => {

@@ -9,7 +9,14 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(REPO, 'tests', 'fixtures');
 export const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
 
-/** Called at the top of a suite file: every test of the file is skipped, saying how to install Chromium, when it is missing. */
+/** Called at the top of a suite file: when `reason` is not null every test of the file is skipped, saying why. */
+export function skipFileIf(reason: string | null): void {
+  test.skip(reason !== null, reason ?? '');
+  // The list reporter shows a skipped test without its reason: the runner's process (not a worker) prints it.
+  if (reason !== null && process.env.TEST_WORKER_INDEX === undefined) console.log(`skipped: ${reason}`);
+}
+
+/** Called at the top of a browser suite: every test of the file is skipped, saying how to install Chromium, when it is missing. */
 export function skipWithoutChromium(): void {
-  test.skip(CHROMIUM_MISSING !== null, CHROMIUM_MISSING ?? '');
+  skipFileIf(CHROMIUM_MISSING);
 }
