@@ -1,15 +1,22 @@
-// What every browser e2e suite starts from: the fixtures folder, where screenshots go, and the
-// suite's `skip` when Chromium is not installed.
-import { existsSync } from 'node:fs';
+// What every browser suite (tests/browser, run by `playwright test`) starts from: the fixtures
+// folder, where its own screenshots go, and the skip when Chromium is not installed.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM } from './ui';
+import { test } from '@playwright/test';
+import { CHROMIUM_MISSING } from './chromium';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(REPO, 'tests', 'fixtures');
 export const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
 
-/** A browser suite's `skip`: false, or why it cannot run here. */
-export const SKIP_WITHOUT_CHROMIUM = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
+/** Called at the top of a suite file: when `reason` is not null every test of the file is skipped, saying why. */
+export function skipFileIf(reason: string | null): void {
+  test.skip(reason !== null, reason ?? '');
+  // The list reporter shows a skipped test without its reason: the runner's process (not a worker) prints it.
+  if (reason !== null && process.env.TEST_WORKER_INDEX === undefined) console.log(`skipped: ${reason}`);
+}
+
+/** Called at the top of a browser suite: every test of the file is skipped, saying how to install Chromium, when it is missing. */
+export function skipWithoutChromium(): void {
+  skipFileIf(CHROMIUM_MISSING);
+}

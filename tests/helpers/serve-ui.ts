@@ -1,39 +1,38 @@
-// The browser e2e suites' harness: `icm serve` (built UI, real service and engine) on a loopback
-// port with the given folder as its root, and Debian's Chromium on its launch URL, collecting the
-// page's uncaught errors.
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+// The browser suites' harness: `icm serve` (built UI, real service and engine) on a loopback port
+// with the given folder as its root, and a page of Playwright's own `browser` fixture (Debian's
+// Chromium, playwright.config.ts) on its launch URL, collecting the page's uncaught errors. The
+// page's context comes from the fixture, so Playwright records its trace and takes its screenshot
+// when a test fails, also for a page opened once in beforeAll and shared by a serial suite.
+import type { Browser, Locator, Page } from '@playwright/test';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../src/server/serve-command';
 import type { PhotoInfo } from '../../src/shared/contract';
 import { FIXTURES } from './browser-suite';
-import { CHROMIUM, CHROMIUM_ARGS, pageApi, photosByName, tileOf } from './ui';
+import { pageApi, photosByName, tileOf } from './ui';
 
 export interface ServeUi {
   server: Awaited<ReturnType<typeof serve>>;
-  browser: Browser;
   page: Page;
   /** Uncaught errors of the page (a suite's last step asserts there are none). */
   pageErrors: string[];
   close(): Promise<void>;
 }
 
-/** Serves the app with `root` as its only root (state in `root/state`) and opens it in Chromium. */
-export async function openServeUi(root: string, viewport = { width: 1440, height: 900 }): Promise<ServeUi> {
+/** Serves the app with `root` as its only root (state in `root/state`) and opens it in a new page of `browser`. */
+export async function openServeUi(browser: Browser, root: string, viewport = { width: 1440, height: 900 }): Promise<ServeUi> {
   const server = await serve({ port: 0, roots: [root], stateDir: join(root, 'state'), build: true, log: () => undefined });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(server.launchUrl);
   return {
     server,
-    browser,
     page,
     pageErrors,
     async close() {
-      await browser.close();
+      await page.context().close();
       await server.close();
     },
   };
@@ -54,10 +53,11 @@ export interface ShootUi extends ServeUi {
 
 /**
  * A fresh temporary root (`prefix` names it) with `shoot/` holding `fixtures` copied from
- * tests/fixtures, and whatever `addPhotos` writes there, served and opened in Chromium; resolves
- * once the engine is ready on the CPU. close() closes both and removes the folder.
+ * tests/fixtures, and whatever `addPhotos` writes there, served and opened in a page of `browser`;
+ * resolves once the engine is ready on the CPU. close() closes both and removes the folder.
  */
 export async function openShootUi(
+  browser: Browser,
   prefix: string,
   fixtures: readonly string[],
   addPhotos?: (shoot: string) => Promise<void>,
@@ -70,7 +70,7 @@ export async function openShootUi(
     await fsp.mkdir(shoot);
     for (const f of fixtures) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
     await addPhotos?.(shoot);
-    ui = await openServeUi(tmp);
+    ui = await openServeUi(browser, tmp);
     await ui.page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
     const close = ui.close;
     const page = ui.page;

@@ -1,19 +1,8 @@
-// Shared steps of the browser e2e tests (real UI, real service, Debian Chromium).
+// Shared steps of the browser suites (real UI, real service, Debian Chromium).
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
+import type { Page } from '@playwright/test';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
-
-export const CHROMIUM = process.env.ICM_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Bounding box of mask > 127 in image pixels, with the image size. */
 export async function maskBox(path: string): Promise<{ x0: number; y0: number; x1: number; y1: number; w: number; h: number }> {

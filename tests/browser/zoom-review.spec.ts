@@ -8,23 +8,21 @@
 // Pixels are read back from the <img> the page shows (drawn to a canvas), not from the network.
 //
 // Needs /usr/bin/chromium (skipped with a message without it).
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import type { ExportOptions, PhotoInfo, Point, ServiceStatus } from '../../src/shared/contract';
 import { openServeUi, type ServeUi } from '../helpers/serve-ui';
-import { CHROMIUM, pageApi, paintProduct } from '../helpers/ui';
+import { skipWithoutChromium } from '../helpers/browser-suite';
+import { pageApi, paintProduct } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tests', 'fixtures');
 const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
-const T = { timeout: 900_000 };
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
 /** 8-bit rounding of the composite (the same JPEG decoder on both sides). */
 const TOLERANCE = 3;
 
@@ -154,13 +152,17 @@ async function exportTarget(outDir: string, options: Partial<ExportOptions>): Pr
   throw new Error(`the export to ${outDir} did not finish`);
 }
 
-describe('Review at 100 % in Chromium against the real service', { skip, concurrency: false }, () => {
-  before(async () => {
+skipWithoutChromium();
+// The tests share one server and page, in order.
+test.describe.configure({ mode: 'serial', timeout: 900_000 });
+
+test.describe('Review at 100 % in Chromium against the real service', () => {
+  test.beforeAll(async ({ browser }) => {
     tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-zoom-e2e-'));
     const shoot = join(tmp, 'shoot');
     await fsp.mkdir(shoot);
     for (const f of ['ref.jpg', 'target-1.jpg']) await fsp.copyFile(join(FIXTURES, f), join(shoot, f));
-    ui = await openServeUi(tmp);
+    ui = await openServeUi(browser, tmp);
     ({ page, pageErrors } = ui);
     await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
     await page.getByTestId('import-path-input').fill(shoot);
@@ -168,14 +170,14 @@ describe('Review at 100 % in Chromium against the real service', { skip, concurr
     await page.getByTestId('import-summary').waitFor();
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"]').length === 2);
-  }, T);
+  });
 
-  after(async () => {
+  test.afterAll(async () => {
     await ui?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
-  it('mattes a target from a marked reference and exports its alpha and its cutout', T, async () => {
+  test('mattes a target from a marked reference and exports its alpha and its cutout', async () => {
     const photos = await byName();
     await tile(photos.get('ref.jpg')!).click();
     await page.getByTestId('use-as-reference').click();
@@ -208,7 +210,7 @@ describe('Review at 100 % in Chromium against the real service', { skip, concurr
     assert.equal(alpha.length, target.width * target.height, 'the exported alpha is the photo’s size');
   });
 
-  it('1:1 shows the region, pixel for pixel: the export’s cutout over white, then the photo with the exported alpha', T, async () => {
+  test('1:1 shows the region, pixel for pixel: the export’s cutout over white, then the photo with the exported alpha', async () => {
     await page.getByTestId('zoom-1x').click();
     assert.equal(await page.getByTestId('zoom-1x').getAttribute('aria-checked'), 'true');
     const v = await currentView({ scale: 1, background: '#ffffff', decontaminate: true });
@@ -226,7 +228,7 @@ describe('Review at 100 % in Chromium against the real service', { skip, concurr
     await assertShows(v2, plain, '1:1 over white, the photo’s colours');
   });
 
-  it('over black at 4:1 each photo pixel is a 4 × 4 block of the composite', T, async () => {
+  test('over black at 4:1 each photo pixel is a 4 × 4 block of the composite', async () => {
     await page.getByTestId('zoom-bg-black').click();
     await page.getByTestId('zoom-4x').click();
     const v = await currentView({ scale: 4, background: '#000000', decontaminate: false });
@@ -238,7 +240,7 @@ describe('Review at 100 % in Chromium against the real service', { skip, concurr
     assert.equal(await page.getByTestId('zoom-bg-custom').getAttribute('aria-checked'), 'true');
   });
 
-  it('next edge centres the region on the first soft-edge point; a drag pans by screen pixels / scale', T, async () => {
+  test('next edge centres the region on the first soft-edge point; a drag pans by screen pixels / scale', async () => {
     const points = await api<Point[]>('edgePoints', target.id);
     assert.ok(points.length > 0, 'the matte has a soft edge');
     await page.getByTestId('edge-next').click();
@@ -307,7 +309,7 @@ describe('Review at 100 % in Chromium against the real service', { skip, concurr
     await page.screenshot({ path: join(SCREENSHOTS, 'zoom-review.png') });
   });
 
-  it('no uncaught errors in the page', () => {
+  test('no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -5,29 +5,26 @@
 //
 // Slow by nature (the real engine mattes ~200 targets, ~3 s each on 2 CPU cores): about 10 minutes.
 // Set ICM_SHOOT_PHOTOS to run a smaller shoot while developing. Needs /usr/bin/chromium.
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import { serve } from '../../src/server/serve-command';
 import type { PhotoInfo } from '../../src/shared/contract';
-import { CHROMIUM, CHROMIUM_ARGS, pageApi, paintProduct } from '../helpers/ui';
+import { skipWithoutChromium } from '../helpers/browser-suite';
+import { pageApi, paintProduct } from '../helpers/ui';
 import { mulberry32 } from '../helpers/rng';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tests', 'fixtures');
 const PHOTOS = Number(process.env.ICM_SHOOT_PHOTOS ?? 200);
-const T = { timeout: 3_600_000 };
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
 
 let tmp: string;
 let shoot: string;
 let server: Awaited<ReturnType<typeof serve>>;
-let browser: Browser;
 let page: Page;
 const report: Record<string, unknown> = {
   photos: PHOTOS,
@@ -99,29 +96,32 @@ function summarise(tasks: number[]): { count: number; longestMs: number; totalMs
   return { count: tasks.length, longestMs: Math.round(Math.max(0, ...tasks)), totalMs: Math.round(tasks.reduce((s, x) => s + x, 0)) };
 }
 
-describe(`a ${PHOTOS}-photo shoot through the UI`, { skip, concurrency: false }, () => {
-  before(async () => {
+skipWithoutChromium();
+// The tests share one server and page, in order; the export of 200 photos takes most of an hour at worst.
+test.describe.configure({ mode: 'serial', timeout: 3_600_000 });
+
+test.describe(`a ${PHOTOS}-photo shoot through the UI`, () => {
+  test.beforeAll(async ({ browser }) => {
     tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-shoot-'));
     shoot = join(tmp, 'shoot');
     await fsp.mkdir(shoot);
     await makeShoot(shoot);
     server = await serve({ port: 0, roots: [tmp], stateDir: join(tmp, 'state'), log: () => undefined });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(server.launchUrl);
     await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 120_000 });
-  }, T);
+  });
 
-  after(async () => {
+  test.afterAll(async () => {
     await fsp.mkdir(join(REPO, 'out', 'perf'), { recursive: true });
     await fsp.writeFile(join(REPO, 'out', 'perf', 'shoot-200.json'), JSON.stringify(report, null, 2) + '\n');
     process.stdout.write(`shoot report: ${JSON.stringify(report)}\n`);
-    await browser?.close();
+    await page?.context().close();
     await server?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
-  it('imports the folder: every good photo, a clear reason per bad file', T, async () => {
+  test('imports the folder: every good photo, a clear reason per bad file', async () => {
     const stop = await watchLongTasks();
     const t0 = performance.now();
     await page.getByTestId('import-path-input').fill(shoot);
@@ -149,7 +149,7 @@ describe(`a ${PHOTOS}-photo shoot through the UI`, { skip, concurrency: false },
     report.importAndScroll = summarise(await stop());
   });
 
-  it('marks the product once and exports every target with the UI responsive', T, async () => {
+  test('marks the product once and exports every target with the UI responsive', async () => {
     const ref = (await pageApi<PhotoInfo[]>(page, 'listPhotos')).find((p) => p.name === '000-ref.jpg')!;
     await page.getByTestId('grid').evaluate((el) => el.scrollTo({ top: 0 }));
     await page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`).click();
@@ -163,7 +163,7 @@ describe(`a ${PHOTOS}-photo shoot through the UI`, { skip, concurrency: false },
     await page.getByTestId('export-dialog').waitFor();
     await page.getByTestId('export-outdir').fill(out);
     await page.getByTestId('export-format').selectOption('cutout-png');
-    // Every photo, flagged or not (the default leaves flagged ones out: review-queue.test.ts).
+    // Every photo, flagged or not (the default leaves flagged ones out: review-queue.spec.ts).
     await page.getByTestId('export-scope-all').check();
     const stop = await watchLongTasks();
     const t0 = performance.now();

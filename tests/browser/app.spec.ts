@@ -1,31 +1,29 @@
-// End-to-end test of the real UI in Debian's Chromium (playwright-core), served by `icm serve`'s
+// End-to-end test of the real UI in Debian's Chromium (@playwright/test), served by `icm serve`'s
 // server in this process, against the real service and the real ISNet engine: import fixture
 // photos (with bad files among them), draw the reference mask with the mouse, see both heatmaps in
 // the right place, export, and check the written files against the engine's own output.
 //
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Without it the suite
 // is skipped with a message.
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import { readImage, TURBO_LUT } from '../../src/engine/io/images';
 import { InContextMatter } from '../../src/engine/pipeline/matter';
 import { toEnginePrompt } from '../../src/service/prompt-raster';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
 import { openServeUi, type ServeUi } from '../helpers/serve-ui';
-import { CHROMIUM, pageApi, paintProduct } from '../helpers/ui';
+import { skipWithoutChromium } from '../helpers/browser-suite';
+import { pageApi, paintProduct } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tests', 'fixtures');
 const SCREENSHOTS = join(REPO, 'out', 'e2e-screenshots');
-const T = { timeout: 600_000 };
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
 
 let tmp: string;
 let shoot: string;
@@ -107,8 +105,12 @@ async function shownHeatmapPng(): Promise<Buffer> {
   return Buffer.from(dataUrl.split(',')[1], 'base64');
 }
 
-describe('desktop UI in Chromium against the real service', { skip, concurrency: false }, () => {
-  before(async () => {
+skipWithoutChromium();
+// The tests share one server and page, in order.
+test.describe.configure({ mode: 'serial', timeout: 600_000 });
+
+test.describe('desktop UI in Chromium against the real service', () => {
+  test.beforeAll(async ({ browser }) => {
     tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-app-e2e-'));
     shoot = join(tmp, 'shoot');
     await fsp.mkdir(shoot);
@@ -118,16 +120,16 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await fsp.writeFile(join(shoot, 'empty.png'), Buffer.alloc(0));
     await fsp.writeFile(join(shoot, 'notes.txt'), 'not a photo');
     for (const f of await fsp.readdir(shoot)) originals.set(f, await sha(join(shoot, f)));
-    ui = await openServeUi(tmp);
+    ui = await openServeUi(browser, tmp);
     ({ page, pageErrors } = ui);
-  }, T);
+  });
 
-  after(async () => {
+  test.afterAll(async () => {
     await ui?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
-  it('loads the app, drops the token from the address bar, shows the execution provider', T, async () => {
+  test('loads the app, drops the token from the address bar, shows the execution provider', async () => {
     await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 120_000 });
     assert.ok(!page.url().includes('token='), 'the token is not left in the address bar');
     // The API refuses a call without the token.
@@ -135,7 +137,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     assert.equal(status, 401);
   });
 
-  it('imports a folder: good photos become tiles, bad files get a per-file reason and do not stop the rest', T, async () => {
+  test('imports a folder: good photos become tiles, bad files get a per-file reason and do not stop the rest', async () => {
     await page.getByTestId('import-path-input').fill(shoot);
     await page.getByTestId('import-path-submit').click();
     const summary = page.getByTestId('import-summary');
@@ -149,7 +151,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('01-import');
   });
 
-  it("file errors are said in a photographer's words, the technical message under details", T, async () => {
+  test("file errors are said in a photographer's words, the technical message under details", async () => {
     const summary = page.getByTestId('import-summary');
     const corrupt = summary.getByTestId('import-failure').filter({ hasText: 'corrupt.jpg' });
     assert.match(await corrupt.innerText(), /damaged, or is not a JPEG, PNG, TIFF or WebP photo/);
@@ -163,7 +165,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('01b-import-errors');
   });
 
-  it('serve mode files: a refused path says how to allow it (--root) and stays typed; the folder browser imports a folder', T, async () => {
+  test('serve mode files: a refused path says how to allow it (--root) and stays typed; the folder browser imports a folder', async () => {
     const input = page.getByTestId('import-path-input');
     const elsewhere = '/etc/ssl'; // outside the server's only root (tmp)
     await input.fill(elsewhere);
@@ -205,7 +207,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.keyboard.press('Escape');
   });
 
-  it('draws the reference mask with the mouse; both heatmaps render where the product is', T, async () => {
+  test('draws the reference mask with the mouse; both heatmaps render where the product is', async () => {
     const ref = await photoByName('ref.jpg');
     await page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`).click();
     await page.getByTestId('use-as-reference').click();
@@ -278,7 +280,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('05-matte');
   });
 
-  it('the reference editor keeps undo/redo, tool and brush size across photos and views', T, async () => {
+  test('the reference editor keeps undo/redo, tool and brush size across photos and views', async () => {
     const ref = await photoByName('ref.jpg');
     const target = await photoByName('target-1.jpg');
     const refTile = page.locator(`[data-testid="tile"][data-photo-id="${ref.id}"]`);
@@ -312,7 +314,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await page.getByTestId('tool-brush').click();
   });
 
-  it('keyboard and screen readers: the grid is one Tab stop with arrow keys, full names, plain words, a keyboard split', T, async () => {
+  test('keyboard and screen readers: the grid is one Tab stop with arrow keys, full names, plain words, a keyboard split', async () => {
     const grid = page.getByRole('listbox', { name: /Photos of the shoot/ });
     const tree = await grid.ariaSnapshot();
     assert.match(tree, /- option "ref\.jpg, reference, [a-z ]+"/, tree);
@@ -394,7 +396,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     await shot('07-split-keyboard');
   });
 
-  it('exports the shoot; files match the engine run independently on the same prompt; originals untouched', T, async () => {
+  test('exports the shoot; files match the engine run independently on the same prompt; originals untouched', async () => {
     const out = join(tmp, 'export');
     await page.getByTestId('export-button').click();
     await page.getByTestId('export-dialog').waitFor();
@@ -435,7 +437,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     for (const [f, h] of originals) assert.equal(await sha(join(shoot, f)), h, `${f} unchanged`);
   });
 
-  it('a rerun of the export skips finished files', T, async () => {
+  test('a rerun of the export skips finished files', async () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('export-button').click();
     await page.getByTestId('export-dialog').waitFor();
@@ -446,7 +448,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     assert.match(await summary.innerText(), /skipped/i);
   });
 
-  it('Run all, then opening a photo that is not matted yet: the progress bar ends with the run, also after a reload', T, async () => {
+  test('Run all, then opening a photo that is not matted yet: the progress bar ends with the run, also after a reload', async () => {
     // Issue #15: the opened photo's on-demand matte took over its queue item from the run job, so
     // the job counted one photo short and stayed "Matting 3/4 · about … left" for good.
     await page.keyboard.press('Escape');
@@ -503,7 +505,7 @@ describe('desktop UI in Chromium against the real service', { skip, concurrency:
     assert.match(await page.locator('footer.statusbar').innerText(), /7 done/, 'the six targets and the reference');
   });
 
-  it('no uncaught errors in the page', () => {
+  test('no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -7,19 +7,16 @@
 // and reopened project.
 //
 // Needs /usr/bin/chromium (skipped with a message without it).
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
 import { writeFarShots, type FarShot } from '../helpers/far-shots';
 import { openShootUi, type ShootUi } from '../helpers/serve-ui';
-import { FIXTURES, SCREENSHOTS, SKIP_WITHOUT_CHROMIUM as skip } from '../helpers/browser-suite';
+import { FIXTURES, SCREENSHOTS, skipWithoutChromium } from '../helpers/browser-suite';
 import { importFolder, markReference } from '../helpers/ui';
-
-const T = { timeout: 900_000 };
 
 const COPIED = ['ref.jpg', 'target-1.jpg', 'target-2.jpg', 'no-product-1.jpg'];
 
@@ -61,23 +58,27 @@ async function until(what: string, ok: (photos: Map<string, PhotoInfo>) => boole
 }
 const allDone = (photos: Map<string, PhotoInfo>) => photos.size === count() && [...photos.values()].every((p) => p.state === 'done');
 
-describe('promoting a corrected photo to a reference, in Chromium against the real service', { skip, concurrency: false }, () => {
+skipWithoutChromium();
+// The tests share one server and page, in order.
+test.describe.configure({ mode: 'serial', timeout: 900_000 });
+
+test.describe('promoting a corrected photo to a reference, in Chromium against the real service', () => {
   let flaggedBefore: PhotoInfo[] = [];
   const alphasBefore = new Map<string, Buffer>();
   let promoted: PhotoInfo;
 
-  before(async () => {
-    ui = await openShootUi('icm-promote-e2e-', COPIED, async (dir) => {
+  test.beforeAll(async ({ browser }) => {
+    ui = await openShootUi(browser, 'icm-promote-e2e-', COPIED, async (dir) => {
       far = await writeFarShots(FIXTURES, dir);
     });
     page = ui.page;
-  }, T);
+  });
 
-  after(async () => {
+  test.afterAll(async () => {
     await ui?.close();
   });
 
-  it('imports the shoot, marks the product on ref.jpg and mattes every photo: the far shots are flagged', T, async () => {
+  test('imports the shoot, marks the product on ref.jpg and mattes every photo: the far shots are flagged', async () => {
     await importFolder(page, ui.shoot, count());
     await markReference(page, (await ui.photos()).get('ref.jpg')!, join(FIXTURES, 'ref-mask.png'));
     await page.getByTestId('run-all').click();
@@ -91,7 +92,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     assert.deepEqual(await page.getByTestId('reference-item').evaluateAll((xs) => xs.map((x) => x.getAttribute('data-kind'))), ['marked']);
   });
 
-  it('corrects far-1.jpg and promotes it with "Use this matte as a reference"', T, async () => {
+  test('corrects far-1.jpg and promotes it with "Use this matte as a reference"', async () => {
     const f1 = far[0];
     const { left, top, width, height } = f1.product;
     let photos = await ui.photos();
@@ -136,7 +137,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     assert.deepEqual(await alphaOf(after.get(f1.name)!), promotedAlpha);
   });
 
-  it('the flagged photos are matted again with both references: their mattes and flags change, the rest stay', T, async () => {
+  test('the flagged photos are matted again with both references: their mattes and flags change, the rest stay', async () => {
     const ids = new Map(flaggedBefore.map((p) => [p.name, p]));
     const photos = await until(
       'the flagged photos matted again',
@@ -169,7 +170,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     await page.screenshot({ path: join(SCREENSHOTS, 'promote-reference.png') });
   });
 
-  it('the references are saved with the project and come back when it is reopened', T, async () => {
+  test('the references are saved with the project and come back when it is reopened', async () => {
     const project = join(ui.tmp, 'promote.icmproj');
     const before = await ui.api<ServiceStatus>('getStatus');
     await page.getByTestId('project-save-as').click();
@@ -190,7 +191,7 @@ describe('promoting a corrected photo to a reference, in Chromium against the re
     assert.equal(photos.get(promoted.name)!.isReference, true);
   });
 
-  it('no uncaught errors in the page', () => {
+  test('no uncaught errors in the page', () => {
     assert.deepEqual(ui.pageErrors, []);
   });
 });

@@ -6,19 +6,16 @@
 // is matted from its own prompt and exported with the others.
 //
 // Needs /usr/bin/chromium (skipped with a message without it).
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import { toEnginePrompt } from '../../src/service/prompt-raster';
 import type { PhotoInfo, ServiceStatus } from '../../src/shared/contract';
 import { openShootUi, type ShootUi } from '../helpers/serve-ui';
-import { FIXTURES, SCREENSHOTS, SKIP_WITHOUT_CHROMIUM as skip } from '../helpers/browser-suite';
+import { FIXTURES, SCREENSHOTS, skipWithoutChromium } from '../helpers/browser-suite';
 import { importFolder, markReference } from '../helpers/ui';
-
-const T = { timeout: 900_000 };
 
 /** The product's photos, and photos of the same shoot without it (the empty set twice, a stray box). */
 const WITH_PRODUCT = ['ref.jpg', 'target-1.jpg', 'target-2.jpg'];
@@ -58,17 +55,21 @@ async function runExport(): Promise<{ text: string }> {
   return { text };
 }
 
-describe('review queue in Chromium against the real service', { skip, concurrency: false }, () => {
-  before(async () => {
-    ui = await openShootUi('icm-review-e2e-', [...WITH_PRODUCT, ...WITHOUT]);
-    page = ui.page;
-  }, T);
+skipWithoutChromium();
+// The tests share one server and page, in order.
+test.describe.configure({ mode: 'serial', timeout: 900_000 });
 
-  after(async () => {
+test.describe('review queue in Chromium against the real service', () => {
+  test.beforeAll(async ({ browser }) => {
+    ui = await openShootUi(browser, 'icm-review-e2e-', [...WITH_PRODUCT, ...WITHOUT]);
+    page = ui.page;
+  });
+
+  test.afterAll(async () => {
     await ui?.close();
   });
 
-  it('imports the shoot, marks the product on the reference, mattes every photo (the reference too)', T, async () => {
+  test('imports the shoot, marks the product on the reference, mattes every photo (the reference too)', async () => {
     await importFolder(page, ui.shoot, 6);
     await markReference(page, (await ui.photos()).get('ref.jpg')!, join(FIXTURES, 'ref-mask.png'));
     await page.getByTestId('run-all').click();
@@ -87,7 +88,7 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     );
   });
 
-  it('flags the photos without the product; the needs-review filter shows exactly those', T, async () => {
+  test('flags the photos without the product; the needs-review filter shows exactly those', async () => {
     const photos = await ui.photos();
     const flagged = [...photos.values()].filter((p) => p.result?.review).map((p) => p.name);
     for (const name of ['no-product-1.jpg', 'no-product-2.jpg'])
@@ -104,36 +105,32 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     );
   });
 
-  it(
-    'the default export leaves the flagged photos out, says so before and after, and writes the others, the reference too',
-    T,
-    async () => {
-      const photos = await ui.photos();
-      const flagged = [...photos.values()].filter((p) => p.result?.review).map((p) => p.name);
-      const out = join(ui.tmp, 'export-1');
-      const before = await openExport(out);
-      const words = `${flagged.length} photos left out: ${flagged.length} need review`;
-      assert.match(before, new RegExp(words), before);
-      const { text } = await runExport();
-      assert.match(text, new RegExp(words), text);
-      for (const name of flagged) assert.match(text, new RegExp(`${name.replace('.', '\\.')}: needs review`));
-      const expected = [...photos.keys()]
-        .filter((n) => !flagged.includes(n))
-        .map((n) => `${stem(n)}.png`)
-        .sort();
-      assert.deepEqual(await listPngs(out), expected, 'the flagged photos are not written');
-      assert.ok(expected.includes('ref.png'), 'the reference is exported');
+  test('the default export leaves the flagged photos out, says so before and after, and writes the others, the reference too', async () => {
+    const photos = await ui.photos();
+    const flagged = [...photos.values()].filter((p) => p.result?.review).map((p) => p.name);
+    const out = join(ui.tmp, 'export-1');
+    const before = await openExport(out);
+    const words = `${flagged.length} photos left out: ${flagged.length} need review`;
+    assert.match(before, new RegExp(words), before);
+    const { text } = await runExport();
+    assert.match(text, new RegExp(words), text);
+    for (const name of flagged) assert.match(text, new RegExp(`${name.replace('.', '\\.')}: needs review`));
+    const expected = [...photos.keys()]
+      .filter((n) => !flagged.includes(n))
+      .map((n) => `${stem(n)}.png`)
+      .sort();
+    assert.deepEqual(await listPngs(out), expected, 'the flagged photos are not written');
+    assert.ok(expected.includes('ref.png'), 'the reference is exported');
 
-      // The reference's alpha is its own prompt (painted brush strokes: a mask), exactly.
-      const status = await ui.api<ServiceStatus>('getStatus');
-      const own = await toEnginePrompt(status.references[0].prompt, 320, 240);
-      assert.equal(own.kind, 'mask');
-      const written = await sharp(join(out, 'ref.png')).extractChannel(0).raw().toBuffer();
-      assert.deepEqual(new Uint8Array(written), Uint8Array.from((own as { mask: Uint8Array }).mask), "ref.png is the reference's own mask");
-    },
-  );
+    // The reference's alpha is its own prompt (painted brush strokes: a mask), exactly.
+    const status = await ui.api<ServiceStatus>('getStatus');
+    const own = await toEnginePrompt(status.references[0].prompt, 320, 240);
+    assert.equal(own.kind, 'mask');
+    const written = await sharp(join(out, 'ref.png')).extractChannel(0).raw().toBuffer();
+    assert.deepEqual(new Uint8Array(written), Uint8Array.from((own as { mask: Uint8Array }).mask), "ref.png is the reference's own mask");
+  });
 
-  it('approves one flagged photo from the keyboard and excludes another with a batch selection', T, async () => {
+  test('approves one flagged photo from the keyboard and excludes another with a batch selection', async () => {
     const photos = await ui.photos();
     const np1 = photos.get('no-product-1.jpg')!;
     const np2 = photos.get('no-product-2.jpg')!;
@@ -183,7 +180,7 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     await page.locator('aside.shoot').screenshot({ path: join(SCREENSHOTS, 'review-queue-grid.png') });
   });
 
-  it('the default export now takes the approved photo and leaves the excluded ones out; "all photos" takes every one', T, async () => {
+  test('the default export now takes the approved photo and leaves the excluded ones out; "all photos" takes every one', async () => {
     const out = join(ui.tmp, 'export-2');
     const before = await openExport(out);
     assert.match(before, /2 photos left out: 2 excluded/, before);
@@ -199,7 +196,7 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     assert.deepEqual(await listPngs(all), [...WITH_PRODUCT, ...WITHOUT].map((n) => `${stem(n)}.png`).sort());
   });
 
-  it('the approvals are saved with the project and come back when it is reopened', T, async () => {
+  test('the approvals are saved with the project and come back when it is reopened', async () => {
     const project = join(ui.tmp, 'review.icmproj');
     await page.getByTestId('project-save-as').click();
     await page.getByTestId('project-path-input').fill(project);
@@ -227,7 +224,7 @@ describe('review queue in Chromium against the real service', { skip, concurrenc
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="tile"][data-approval]').length === 3);
   });
 
-  it('no uncaught errors in the page', () => {
+  test('no uncaught errors in the page', () => {
     assert.deepEqual(ui.pageErrors, []);
   });
 });

@@ -4,21 +4,18 @@
 // engine's provider) where About says it is.
 //
 // Needs /usr/bin/chromium; without it the suite is skipped with a message.
-import { after, before, describe, it } from 'node:test';
+import { test, type Page } from '@playwright/test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { sourceUrlOf } from '../../src/service/about';
 import { SOURCE_NOT_PUBLISHED } from '../../src/shared/wording';
+import { skipWithoutChromium } from '../helpers/browser-suite';
 import { openServeUi, type ServeUi } from '../helpers/serve-ui';
-import { CHROMIUM } from '../helpers/ui';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const T = { timeout: 300_000 };
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set ICM_CHROMIUM)`;
 const pkg = (p: string) => JSON.parse(readFileSync(join(REPO, p, 'package.json'), 'utf8')) as { version: string; license: string };
 
 let tmp: string;
@@ -26,19 +23,23 @@ let ui: ServeUi | undefined;
 let page: Page;
 let pageErrors: string[] = [];
 
-describe('About in serve mode', { skip, concurrency: false }, () => {
-  before(async () => {
-    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-about-e2e-'));
-    ui = await openServeUi(tmp, { width: 1280, height: 800 });
-    ({ page, pageErrors } = ui);
-  }, T);
+skipWithoutChromium();
+// The tests share one server and page, in order.
+test.describe.configure({ mode: 'serial', timeout: 300_000 });
 
-  after(async () => {
+test.describe('About in serve mode', () => {
+  test.beforeAll(async ({ browser }) => {
+    tmp = await fsp.mkdtemp(join(os.tmpdir(), 'icm-about-e2e-'));
+    ui = await openServeUi(browser, tmp, { width: 1280, height: 800 });
+    ({ page, pageErrors } = ui);
+  });
+
+  test.afterAll(async () => {
     await ui?.close();
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
   });
 
-  it('opens from the top bar with the keyboard: version, licence, source, third-party licences; Escape closes it', T, async () => {
+  test('opens from the top bar with the keyboard: version, licence, source, third-party licences; Escape closes it', async () => {
     const button = page.getByTestId('about-button');
     await button.focus();
     await page.keyboard.press('Enter');
@@ -95,7 +96,7 @@ describe('About in serve mode', { skip, concurrency: false }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('icm serve logs its start and the engine provider to <state-dir>/logs/icm.log', T, async () => {
+  test('icm serve logs its start and the engine provider to <state-dir>/logs/icm.log', async () => {
     await page.getByTestId('provider-badge').filter({ hasText: /cpu/i }).waitFor({ timeout: 180_000 });
     const file = join(tmp, 'state', 'logs', 'icm.log');
     let text = '';
