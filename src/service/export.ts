@@ -61,6 +61,8 @@ export class Exporter {
       outDir,
     };
     state.markDirty();
+    // The defaults are in the status: the app's loupe follows their clean-edge setting.
+    state.emitStatus();
     void this.run(job, targets, opts, outDir, protect);
     return job.jobId;
   }

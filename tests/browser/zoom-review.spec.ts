@@ -4,7 +4,9 @@
 // for pixel: the export's own cutout over white (decontaminated edge colours), then with the
 // photo's colours the photo composited with the exported alpha over white (computed here with
 // sharp); over black at 4:1 each photo pixel is a 4 × 4 block of the same; "next edge" centres
-// the region on the service's first soft-edge point; a drag pans by screen pixels / scale.
+// the region on the service's first soft-edge point; a drag pans by screen pixels / scale; the
+// arrow keys pan and the wheel zooms about the pointer; the clean-edge toggle follows the export
+// setting; on a 2× screen 1:1 is one photo pixel per device pixel.
 // Pixels are read back from the <img> the page shows (drawn to a canvas), not from the network.
 //
 // Needs /usr/bin/chromium (skipped with a message without it).
@@ -307,6 +309,128 @@ test.describe('Review at 100 % in Chromium against the real service', () => {
     await page.getByTestId('zoom-decontaminate').check();
     await currentView({ scale: 4, background: '#ffffff', decontaminate: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'zoom-review.png') });
+  });
+
+  test('arrow keys pan (Shift: one photo pixel), the wheel zooms about the pointer', async () => {
+    await page.getByTestId('zoom-bg-white').click();
+    const v = await currentView({ scale: 4, background: '#ffffff', decontaminate: true });
+    // towards the photo's middle, so nothing is clamped
+    const sx = v.left + v.width / 2 < target.width / 2 ? 1 : -1;
+    const sy = v.top + v.height / 2 < target.height / 2 ? 1 : -1;
+    const region = async (b: { left: number; top: number; scale: number }): Promise<OnScreen> => {
+      const h = await page.waitForFunction(
+        (w) => {
+          const img = document.querySelector('[data-testid="zoom-image"]') as HTMLImageElement | null;
+          if (!img || img.dataset.current !== 'true' || !img.complete || img.naturalWidth === 0) return null;
+          const [left, top, width, height, scale] = img.dataset.region!.split(',').map(Number);
+          if (left === w.left && top === w.top && scale === w.scale) return null;
+          return { left, top, width, height, scale, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight };
+        },
+        b,
+        { timeout: 60_000, polling: 50 },
+      );
+      return (await h.jsonValue()) as OnScreen;
+    };
+    await page.getByTestId('zoom-loupe').focus();
+    await page.keyboard.press(sx > 0 ? 'Shift+ArrowRight' : 'Shift+ArrowLeft');
+    const one = await region(v);
+    assert.deepEqual([one.left, one.top], [v.left + sx, v.top], 'Shift+arrow: one photo pixel');
+    await page.keyboard.press(sy > 0 ? 'ArrowDown' : 'ArrowUp');
+    const quarter = await region(one);
+    assert.equal(quarter.left, one.left);
+    assert.ok(
+      Math.abs(quarter.top - one.top - (sy * one.height) / 4) <= 1,
+      `an arrow: a quarter of the view (${quarter.top - one.top} of ${one.height} photo pixels)`,
+    );
+
+    // the wheel, a notch up with the pointer off-centre: 8:1, the photo pixel under the pointer stays
+    const box = (await page.getByTestId('zoom-loupe').boundingBox())!;
+    const px = box.x + box.width / 2 + 120 * sx;
+    const py = box.y + box.height / 2 + 60 * sy;
+    const under = (r: OnScreen): Point => [
+      r.left + (px - (box.x + (box.width - r.width * r.scale) / 2)) / r.scale,
+      r.top + (py - (box.y + (box.height - r.height * r.scale) / 2)) / r.scale,
+    ];
+    await page.mouse.move(px, py);
+    await page.mouse.wheel(0, -100);
+    const eight = await region(quarter);
+    assert.equal(eight.scale, 8);
+    assert.equal(await page.getByTestId('zoom-8x').getAttribute('aria-checked'), 'true');
+    const [ux, uy] = under(quarter);
+    const [vx, vy] = under(eight);
+    assert.ok(Math.abs(ux - vx) <= 1 && Math.abs(uy - vy) <= 1, `under the pointer: (${ux}, ${uy}) at 4:1, (${vx}, ${vy}) at 8:1`);
+    await assertShows(eight, await over(cutout, '#ffffff'), '8:1 over white after the wheel');
+    await page.mouse.wheel(0, 100);
+    const back = await region(eight);
+    assert.equal(back.scale, 4, 'a notch down: 4:1 again');
+  });
+
+  test('the clean-edge toggle follows the export setting', async () => {
+    const toggle = page.getByTestId('zoom-decontaminate');
+    assert.equal(await toggle.isChecked(), true);
+    await exportTarget(join(tmp, 'out-plain'), { format: 'cutout-png', decontaminate: false });
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="zoom-decontaminate"]') as HTMLInputElement).checked, null, {
+      timeout: 30_000,
+    });
+    await currentView({ scale: 4, background: '#ffffff', decontaminate: false });
+    await exportTarget(join(tmp, 'out-clean'), { format: 'cutout-png', decontaminate: true });
+    await page.waitForFunction(() => (document.querySelector('[data-testid="zoom-decontaminate"]') as HTMLInputElement).checked, null, {
+      timeout: 30_000,
+    });
+  });
+
+  test('on a screen of 2 device pixels per CSS pixel, 1:1 is one photo pixel per device pixel', async ({ browser }) => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 2 });
+    try {
+      const hi = await context.newPage();
+      const errors: string[] = [];
+      hi.on('pageerror', (e) => errors.push(e.message));
+      await hi.goto(ui!.server.launchUrl);
+      await hi.locator(`[data-testid="tile"][data-photo-id="${target.id}"]`).click();
+      await hi.getByTestId('mode-matte').click();
+      await hi.getByTestId('zoom-1x').click();
+      const h = await hi.waitForFunction(
+        () => {
+          const img = document.querySelector('[data-testid="zoom-image"]') as HTMLImageElement | null;
+          const loupe = document.querySelector('[data-testid="zoom-loupe"]') as HTMLElement | null;
+          if (!img || !loupe || img.dataset.current !== 'true' || !img.complete || img.naturalWidth === 0) return null;
+          const [, , width, height, scale] = img.dataset.region!.split(',').map(Number);
+          if (scale !== 1) return null;
+          const r = img.getBoundingClientRect();
+          return {
+            width,
+            height,
+            natural: img.naturalWidth,
+            cssWidth: r.width,
+            cssHeight: r.height,
+            loupeW: loupe.clientWidth,
+            dpr: devicePixelRatio,
+          };
+        },
+        null,
+        { timeout: 180_000, polling: 50 },
+      );
+      const got = (await h.jsonValue()) as {
+        width: number;
+        height: number;
+        natural: number;
+        cssWidth: number;
+        cssHeight: number;
+        loupeW: number;
+        dpr: number;
+      };
+      assert.equal(got.dpr, 2);
+      assert.equal(got.natural, got.width, 'the image is the region, one pixel per photo pixel');
+      assert.ok(Math.abs(got.cssWidth * 2 - got.width) <= 1, `drawn at half its pixels in CSS (${got.cssWidth} CSS px for ${got.width})`);
+      assert.ok(Math.abs(got.cssHeight * 2 - got.height) <= 1);
+      assert.ok(
+        got.width === target.width || Math.abs(got.width - got.loupeW * 2) <= 2,
+        `the region fills the loupe in device pixels (${got.width} for ${got.loupeW} CSS px)`,
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
   });
 
   test('no uncaught errors in the page', () => {
