@@ -99,6 +99,9 @@ function summarise(tasks: number[]): { count: number; longestMs: number; totalMs
 skipWithoutChromium();
 // The tests share one server and page, in order; the export of 200 photos takes most of an hour at worst.
 test.describe.configure({ mode: 'serial', timeout: 3_600_000 });
+// The page's own timeline is measured here: the failure trace keeps its DOM snapshots but takes no
+// screencast frames, which would add main-thread work of their own to what is measured.
+test.use({ trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true } });
 
 test.describe(`a ${PHOTOS}-photo shoot through the UI`, () => {
   test.beforeAll(async ({ browser }) => {
