@@ -243,7 +243,8 @@ export async function matteCommand(argv: string[]): Promise<number> {
       const started = performance.now();
       if (plan.resumeFrom) {
         for (const o of plan.outputs) written.set(o, targetPath);
-        await report.set(i, { ...plan.resumeFrom, target: targetPath, output: plan.shown, resumed: true });
+        // (kept files are vouched for by the report already there: written with the next record)
+        report.put(i, { ...plan.resumeFrom, target: targetPath, output: plan.shown, resumed: true });
         progress.tick(i + 1, targetPath, 'ok (unchanged since the last run: kept)');
         continue;
       }
@@ -309,7 +310,9 @@ export async function matteCommand(argv: string[]): Promise<number> {
           files[k].state = 'written';
         }
         entry.ms = Math.round(performance.now() - started);
-        await report.set(i, entry);
+        // 'written' reaches the file with the next target's record (or the last flush): the hashes
+        // already there vouch for these files, so a second write per target would add nothing.
+        report.put(i, entry);
         progress.tick(
           i + 1,
           targetPath,
@@ -334,6 +337,7 @@ export async function matteCommand(argv: string[]): Promise<number> {
         if (e instanceof ModelPackError) throw e;
       }
     }
+    await report.flush();
   } finally {
     await matter?.dispose();
   }

@@ -259,7 +259,9 @@ export async function matteSequenceTarget(o: SequenceMatteOptions): Promise<numb
             await writeFileAtomic(plan.out, bytes, { protect });
             file.state = 'written';
             entry.ms = Math.round(performance.now() - started);
-            await report.set(frame.index, entry);
+            // Into the file with the next frame's record (or the flush after the last): the hash
+            // already there vouches for this frame, so a second write per frame would add nothing.
+            report.put(frame.index, entry);
             progress.tick(
               frame.index + 1,
               plan.target,
@@ -267,6 +269,7 @@ export async function matteSequenceTarget(o: SequenceMatteOptions): Promise<numb
             );
           },
         });
+        await report.flush();
         if (summary.cancelled) {
           process.stderr.write(
             `icm: cancelled after ${at + summary.frames} of ${plans.length} frames (their mattes are in ${o.outDir}; run the same command again to resume)\n`,
